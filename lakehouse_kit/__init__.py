@@ -1,0 +1,3 @@
+"""Lakehouse Kit: the shared helpers behind the lessons (one module per concern)."""
+
+__version__ = "0.1.0"

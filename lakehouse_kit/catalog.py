@@ -1,0 +1,65 @@
+"""The medallion catalog: layer names, where each table lives, and registering tables.
+
+Tables live at a path convention, s3a://<bucket>/<layer>/<table>. Sail's catalog is in memory
+and per session, so every session re-registers what it finds in the bucket; on the docker
+stack the same statements land in the Hive Metastore, where Trino sees them.
+"""
+
+from __future__ import annotations
+
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.storage import list_objects
+
+LAYERS = ("bronze", "silver", "gold")
+
+
+def split_name(table: str) -> tuple[str, str]:
+    layer, _, name = table.partition(".")
+    if layer not in LAYERS or not name.isidentifier():
+        raise KitError(
+            f"{table!r} is not a medallion table name.",
+            fix=f"Use '<layer>.<name>' with a layer in {LAYERS}, e.g. 'silver.pokemon'.",
+        )
+    return layer, name
+
+
+def table_uri(table: str, settings: Settings | None = None, scheme: str = "s3a") -> str:
+    """Where a table's files live. Spark uses s3a:// (the JVM needs it); DuckDB and deltalake s3://."""
+    settings = settings or load_settings()
+    layer, name = split_name(table)
+    return f"{scheme}://{settings.bucket}/{layer}/{name}"
+
+
+def discover_tables(settings: Settings | None = None) -> list[str]:
+    """Every table in the bucket, found by its Delta log (or Parquet files for the baseline)."""
+    settings = settings or load_settings()
+    marker = "/_delta_log/" if settings.table_format == "delta" else ".parquet"
+    found = set()
+    for layer in LAYERS:
+        for key in list_objects(f"{layer}/", settings)["key"]:
+            parts = key.split("/")
+            if len(parts) > 2 and marker in key and parts[1].isidentifier():
+                found.add(f"{layer}.{parts[1]}")
+    return sorted(found)
+
+
+def register_table(spark, table: str, settings: Settings | None = None) -> None:
+    settings = settings or load_settings()
+    layer, _ = split_name(table)
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    spark.sql(
+        f"CREATE TABLE IF NOT EXISTS {table} USING {settings.table_format} "
+        f"LOCATION '{table_uri(table, settings)}'"
+    )
+
+
+def register_all(spark, settings: Settings | None = None) -> list[str]:
+    """Create the medallion schemas and register every table found in the bucket."""
+    settings = settings or load_settings()
+    for layer in LAYERS:
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    tables = discover_tables(settings)
+    for table in tables:
+        register_table(spark, table, settings)
+    return tables

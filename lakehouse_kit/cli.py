@@ -1,0 +1,171 @@
+"""The `lakehouse` command: up, down, status, doctor, reset, run, progress, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from lakehouse_kit import services
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import PROJECT_ROOT, load_settings
+
+console = Console()
+
+
+def cmd_up(args) -> int:
+    if args.docker:
+        return _compose("up", "-d", "--build", "--wait")
+    settings = load_settings()
+    for note in services.start_services(settings):
+        console.print(f"[yellow]{note}[/]")
+    return cmd_status(argparse.Namespace(json=False))
+
+
+def cmd_down(args) -> int:
+    if args.docker:
+        return _compose("down")
+    stopped = services.stop_services(load_settings())
+    console.print(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
+    return 0
+
+
+def _compose(*words: str) -> int:
+    if not shutil.which("docker"):
+        raise KitError("Docker is not installed here.",
+                       fix="Use the embedded default (`lakehouse up`), or install Docker.")  # fmt: skip
+    return subprocess.call(["docker", "compose", *words], cwd=PROJECT_ROOT)
+
+
+def status_report() -> dict:
+    settings = load_settings()
+    statuses = services.service_status(settings) if settings.is_local else []
+    return {
+        "profile": settings.profile,
+        "spark": {"remote": settings.spark_remote},
+        "s3": {
+            "endpoint": settings.s3_endpoint,
+            "region": settings.s3_region,
+            "access_key": settings.s3_access_key,
+            "secret_key": settings.s3_secret_key,
+            "bucket": settings.bucket,
+        },
+        "sql": {"url": settings.sql_url},
+        "home": str(settings.home),
+        "services": [s.as_dict() for s in statuses],
+    }
+
+
+def cmd_status(args) -> int:
+    report = status_report()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    console.print(f"Profile: [bold]{report['profile']}[/]   data: {report['home']}")
+    table = Table("service", "pid", "state", "endpoint", "log")
+    endpoints = {"s3": report["s3"]["endpoint"], "spark": report["spark"]["remote"]}
+    for svc in report["services"]:
+        state = "[green]running[/]" if svc["running"] else "[red]stopped[/]"
+        table.add_row(svc["name"], str(svc["pid"] or "-"), state, endpoints[svc["name"]], svc["log"])
+    console.print(table)
+    console.print(f"SQL: {report['sql']['url']}   bucket: {report['s3']['bucket']}")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from lakehouse_kit.doctor import run_checks
+
+    failures = 0
+    for check in run_checks(load_settings()):
+        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+        console.print(f"{mark} {check.name}: {check.detail}")
+        if not check.ok:
+            failures += 1
+            console.print(f"    [yellow]Fix: {check.fix}[/]")
+    console.print("All checks passed." if not failures else f"{failures} check(s) failed.")
+    return 1 if failures else 0
+
+
+def cmd_reset(args) -> int:
+    settings = load_settings()
+    if not settings.is_local:
+        raise KitError("reset only wipes the embedded lakehouse.",
+                       fix="On the docker stack: docker compose down -v")  # fmt: skip
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise KitError("reset needs confirmation.", fix="Run `lakehouse reset --yes`.")
+        answer = input(f"Delete every table and file under {settings.home}? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            console.print("Nothing deleted.")
+            return 1
+    services.stop_services(settings)
+    shutil.rmtree(settings.home / "s3", ignore_errors=True)
+    console.print(f"Wiped the lakehouse data under {settings.home}. `lakehouse up` starts afresh.")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from lakehouse_kit.course import run_course
+
+    return 0 if run_course(only=args.lesson, console=console) else 1
+
+
+def cmd_progress(args) -> int:
+    from lakehouse_kit.checks import show_progress
+
+    return show_progress(console)
+
+
+def cmd_bench(args) -> int:
+    from lakehouse_kit.bench import run_bench
+
+    scales = [int(s) for s in args.scales.split(",")]
+    return run_bench(scales, as_json=args.json, baseline=not args.no_baseline, console=console)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the local S3 and Spark servers (idempotent)")
+    up.add_argument("--docker", action="store_true", help="start the docker stack instead")
+    down = sub.add_parser("down", help="stop the servers the kit started")
+    down.add_argument("--docker", action="store_true", help="stop the docker stack instead")
+    status = sub.add_parser("status", help="profile, services and endpoints")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    sub.add_parser("doctor", help="check every part of the stack and print fixes")
+    reset = sub.add_parser("reset", help="wipe the embedded lakehouse data")
+    reset.add_argument("--yes", action="store_true", help="do not ask")
+    run = sub.add_parser("run", help="execute every solution notebook in order")
+    run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
+    sub.add_parser("progress", help="which exercises pass now")
+    bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
+    bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
+    bench.add_argument("--json", action="store_true", help="machine-readable output")
+    bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
+    for name, func in [("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
+                       ("doctor", cmd_doctor), ("reset", cmd_reset), ("run", cmd_run),
+                       ("progress", cmd_progress), ("bench", cmd_bench)]:  # fmt: skip
+        sub.choices[name].set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KitError as error:
+        console.print(f"[red]{error.message}[/]")
+        if error.fix:
+            console.print(f"[yellow]Fix: {error.fix}[/]")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

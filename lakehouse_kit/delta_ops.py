@@ -1,0 +1,67 @@
+"""Delta table history and maintenance through deltalake (delta-rs).
+
+Sail parses neither DESCRIBE HISTORY nor OPTIMIZE nor VACUUM, and the DeltaTable Python API
+of delta-spark needs a JVM; delta-rs does all three on the same files, on every profile.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from deltalake import DeltaTable
+
+from lakehouse_kit.catalog import table_uri
+from lakehouse_kit.settings import Settings, load_settings
+
+
+def storage_options(settings: Settings) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": settings.s3_endpoint,
+        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
+        "AWS_REGION": settings.s3_region,
+        "AWS_ALLOW_HTTP": str(settings.s3_endpoint.startswith("http://")).lower(),
+        # Commits rely on the store's conditional PUT (If-None-Match), no lock table needed.
+        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
+    }
+
+
+def delta_table(table: str, settings: Settings | None = None) -> DeltaTable:
+    settings = settings or load_settings()
+    return DeltaTable(table_uri(table, settings, scheme="s3"), storage_options=storage_options(settings))
+
+
+def history(table: str, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per commit, newest first: version, time, operation and its metrics."""
+    rows = []
+    for commit in delta_table(table, settings).history():
+        metrics = commit.get("operationMetrics") or {}
+        rows.append({
+            "version": commit.get("version"),
+            "timestamp": pd.to_datetime(commit.get("timestamp"), unit="ms"),
+            "operation": commit.get("operation"),
+            "rows_written": _first(metrics, "numOutputRows", "num_added_rows", "numTargetRowsInserted"),
+            "files_added": _first(metrics, "numFiles", "numAddedFiles", "num_added_files", "numTargetFilesAdded"),
+        })  # fmt: skip
+    return pd.DataFrame(rows).sort_values("version", ascending=False, ignore_index=True)
+
+
+def _first(metrics: dict, *keys: str):
+    return next((metrics[k] for k in keys if k in metrics), None)
+
+
+def file_count(table: str, settings: Settings | None = None) -> int:
+    """How many data files the current version reads."""
+    return len(delta_table(table, settings).file_uris())
+
+
+def compact(table: str, settings: Settings | None = None) -> dict:
+    """Rewrite small files into larger ones (what OPTIMIZE does). Returns delta-rs metrics."""
+    return delta_table(table, settings).optimize.compact()
+
+
+def vacuum(table: str, retention_hours: int = 168, settings: Settings | None = None,
+           dry_run: bool = False) -> list[str]:  # fmt: skip
+    """Delete files no version younger than `retention_hours` needs. Returns the files."""
+    return delta_table(table, settings).vacuum(
+        retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False
+    )

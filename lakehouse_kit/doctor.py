@@ -1,0 +1,94 @@
+"""`lakehouse doctor`: check every part of the stack in order and name the fix for each failure."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from lakehouse_kit import services
+from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, Settings
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _python(settings: Settings) -> Check:
+    ok = sys.version_info >= (3, 10)
+    return Check("python", ok, sys.version.split()[0], "Use Python 3.10 to 3.13.")
+
+
+def _ports(settings: Settings) -> Check:
+    ours = {s.port for s in services.service_status(settings) if s.running}
+    taken = [p for p in (LOCAL_S3_PORT, LOCAL_SPARK_PORT)
+             if p not in ours and not services.port_is_free(p)]  # fmt: skip
+    detail = f"ports {taken} are used by other programs" if taken else "default ports available"
+    # Not fatal: the kit moves to a free port and says which.
+    return Check("ports", True, detail + ("; the kit will pick free ones" if taken else ""))
+
+
+def _services(settings: Settings) -> list[Check]:
+    return [
+        Check(f"service {s.name}", s.running, f"pid {s.pid}, port {s.port}" if s.running else "stopped",
+              "Run `lakehouse up` (logs: " + s.log + ")")  # fmt: skip
+        for s in services.service_status(settings)
+    ]
+
+
+def _s3_round_trip(settings: Settings) -> Check:
+    from lakehouse_kit.storage import ensure_bucket, s3_client
+
+    key = f"_doctor/{uuid.uuid4().hex}.txt"
+    client = s3_client(settings)
+    ensure_bucket(settings)
+    client.put_object(Bucket=settings.bucket, Key=key, Body=b"ping")
+    body = client.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+    client.delete_object(Bucket=settings.bucket, Key=key)
+    return Check("S3 round trip", body == b"ping", f"put/get/delete on {settings.s3_endpoint}",
+                 "The S3 server stored something else than it was given: see its log.")  # fmt: skip
+
+
+def _spark_round_trip(settings: Settings) -> Check:
+    from lakehouse_kit.spark import get_spark
+
+    start = time.perf_counter()
+    total = get_spark(settings, register=False, start=False).range(100).selectExpr("sum(id) AS s").collect()[0].s
+    seconds = time.perf_counter() - start
+    return Check("Spark round trip", total == 4950, f"sum over 100 rows in {seconds:.2f} s",
+                 "The engine answered wrongly: restart it with `lakehouse down && lakehouse up`.")  # fmt: skip
+
+
+def _sql_round_trip(settings: Settings) -> Check:
+    import pandas as pd
+
+    from lakehouse_kit.sql import sql_engine
+
+    value = pd.read_sql("SELECT 41 + 1 AS answer", sql_engine(settings)).iloc[0, 0]
+    return Check("SQL round trip", value == 42, f"{settings.sql_url} answered {value}",
+                 "Check LAKEHOUSE_SQL_URL.")  # fmt: skip
+
+
+def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -> Check:
+    try:
+        return func(settings)
+    except Exception as error:  # doctor reports every failure instead of stopping at one
+        fix = getattr(error, "fix", "") or "Run `lakehouse up`, then `lakehouse doctor` again."
+        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        return Check(name, False, message.splitlines()[0][:200], fix)
+
+
+def run_checks(settings: Settings) -> Iterator[Check]:
+    yield _python(settings)
+    if settings.is_local:
+        yield _ports(settings)
+        yield from _services(settings)
+    yield _guarded("S3 round trip", _s3_round_trip, settings)
+    yield _guarded("Spark round trip", _spark_round_trip, settings)
+    yield _guarded("SQL round trip", _sql_round_trip, settings)

@@ -1,0 +1,77 @@
+"""The Spark session for the active profile: a Spark Connect client, never a JVM in the kernel."""
+
+from __future__ import annotations
+
+import os
+
+from lakehouse_kit import catalog
+from lakehouse_kit.errors import ServiceError
+from lakehouse_kit.services import ensure_services, port_answers
+from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.storage import ensure_bucket
+
+# pyspark-client exits the process in some helpers when SPARK_HOME is unset; any folder will do.
+os.environ.setdefault("SPARK_HOME", os.path.dirname(os.path.abspath(__file__)))
+
+
+def get_spark(settings: Settings | None = None, register: bool = True, start: bool = True):
+    """Connect to the profile's engine (starting the local services if needed), create the
+    bronze/silver/gold schemas and re-register every table, so `spark.table("silver.pokemon")`
+    works in any notebook."""
+    settings = settings or load_settings()
+    if start:
+        settings = ensure_services(settings)
+    _require_reachable(settings)
+    ensure_bucket(settings)
+    spark = _connect(settings)
+    try:
+        spark.range(1).collect()
+    except Exception:
+        # The server behind a cached session was restarted: drop it and connect afresh.
+        spark.stop()
+        spark = _connect(settings)
+    if register:
+        catalog.register_all(spark, settings)
+    return spark
+
+
+def _connect(settings: Settings):
+    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    spark = SparkSession.builder.remote(settings.spark_remote).getOrCreate()
+    # The default policy retries for minutes when the server is gone; a learner should get
+    # the error (and its fix) in seconds.
+    spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
+    return spark
+
+
+def _require_reachable(settings: Settings) -> None:
+    host_port = settings.spark_remote.removeprefix("sc://").split("/")[0].split(";")[0]
+    host, _, port = host_port.partition(":")
+    if host in {"127.0.0.1", "localhost"} and not port_answers(int(port or 15002), timeout=2):
+        fix = "Run `lakehouse up`." if settings.is_local else "Start the stack: docker compose up -d"
+        raise ServiceError(f"No Spark Connect server answers at {settings.spark_remote}.", fix=fix)
+
+
+def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] | None = None,
+               settings: Settings | None = None, **options: str) -> str:
+    """Write a DataFrame as a medallion table at its conventional location and register it.
+
+    Returns the table name so a cell can end with it. `options` are writer options such as
+    overwriteSchema="true" or mergeSchema="true".
+    """
+    settings = settings or load_settings()
+    writer = df.write.format(settings.table_format).mode(mode)
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    if settings.table_format == "delta" and mode == "overwrite":
+        options.setdefault("overwriteSchema", "true")
+    for key, value in options.items():
+        writer = writer.option(key, value)
+    writer.save(catalog.table_uri(table, settings))
+    spark = df.sparkSession
+    # Re-register so the session's catalog carries the table's current schema.
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    catalog.register_table(spark, table, settings)
+    return table

@@ -1,0 +1,82 @@
+"""SQL access through SQLAlchemy, the same on every profile: `pandas.read_sql(query, engine)`.
+
+Embedded: DuckDB with the delta and httpfs extensions loaded from their installed wheels
+(no downloads), one view per medallion table so names match Spark's (`silver.pokemon`).
+Docker and remote: Trino's delta_lake catalog, where Spark registered the same names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+
+from lakehouse_kit import catalog
+from lakehouse_kit.catalog import LAYERS
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import Settings, load_settings
+
+
+def sql_engine(settings: Settings | None = None) -> sa.Engine:
+    """A SQLAlchemy engine over the lakehouse for the active profile."""
+    settings = settings or load_settings()
+    if settings.sql_url.startswith("duckdb"):
+        return _duckdb_engine(settings)
+    if settings.sql_url.startswith("trino"):
+        return sa.create_engine(settings.sql_url)
+    raise KitError(
+        f"Unsupported SQL URL {settings.sql_url!r}.",
+        fix="Set LAKEHOUSE_SQL_URL to duckdb:///:memory: or trino://user@host:port/catalog.",
+    )
+
+
+def _extension_file(module_name: str) -> str:
+    module = __import__(module_name)
+    found = sorted(Path(module.__file__).parent.glob("extensions/*/*.duckdb_extension"))
+    if not found:
+        raise KitError(f"No DuckDB extension inside {module_name}.",
+                       fix="pip install the pinned duckdb-extension-* wheels (pyproject.toml).")  # fmt: skip
+    return str(found[-1])
+
+
+def _duckdb_engine(settings: Settings) -> sa.Engine:
+    # The catalog is read once, when the engine is made: make a new engine to see new tables.
+    tables = catalog.discover_tables(settings)
+    engine = sa.create_engine(
+        settings.sql_url,
+        connect_args={"config": {"autoinstall_known_extensions": False,
+                                 "autoload_known_extensions": False}},  # fmt: skip
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _prepare(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        for module in ("duckdb_extension_httpfs", "duckdb_extension_delta"):
+            cursor.execute(f"LOAD '{_extension_file(module)}'")
+        cursor.execute(_duckdb_secret(settings))
+        for layer in LAYERS:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        for table in tables:
+            uri = catalog.table_uri(table, settings, scheme="s3")
+            cursor.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM delta_scan('{uri}')")
+        cursor.close()
+
+    return engine
+
+
+def _duckdb_secret(settings: Settings) -> str:
+    endpoint = urlparse(settings.s3_endpoint)
+    use_ssl = "true" if endpoint.scheme == "https" else "false"
+    return (
+        "CREATE OR REPLACE SECRET lakehouse (TYPE s3, "
+        f"KEY_ID '{settings.s3_access_key}', SECRET '{settings.s3_secret_key}', "
+        f"REGION '{settings.s3_region}', ENDPOINT '{endpoint.netloc}', "
+        f"URL_STYLE 'path', USE_SSL {use_ssl})"
+    )
+
+
+def sql_dialect(settings: Settings | None = None) -> str:
+    """'duckdb' or 'trino': which engine answers `sql_engine()` on this profile."""
+    settings = settings or load_settings()
+    return settings.sql_url.split(":", 1)[0]

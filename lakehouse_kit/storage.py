@@ -1,0 +1,118 @@
+"""Object storage: the bucket, the landing upload and a readable listing of what is where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pandas as pd
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from lakehouse_kit.errors import ServiceError
+from lakehouse_kit.settings import Settings, load_settings
+
+LANDING_PREFIX = "landing"
+
+
+def s3_client(settings: Settings | None = None):
+    settings = settings or load_settings()
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        region_name=settings.s3_region,
+        # Path-style addressing: local servers and MinIO have no per-bucket DNS names.
+        # Short timeouts and few retries: a stopped server must fail in seconds, not hang.
+        config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=30,
+                      retries={"max_attempts": 2, "mode": "standard"}),  # fmt: skip
+    )
+
+
+def explain_s3_error(error: Exception, settings: Settings) -> ServiceError:
+    """Turn a botocore failure into a message that names the fix."""
+    if isinstance(error, EndpointConnectionError):
+        return ServiceError(
+            f"The S3 server at {settings.s3_endpoint} does not answer.",
+            fix="Start it with `lakehouse up` (or check LAKEHOUSE_S3_ENDPOINT).",
+        )
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}:
+        return ServiceError(
+            f"The S3 server refused the credentials ({code}).",
+            fix="Check LAKEHOUSE_S3_ACCESS_KEY and LAKEHOUSE_S3_SECRET_KEY (or .env).",
+        )
+    return ServiceError(f"S3 request failed: {error}", fix="Run `lakehouse doctor`.")
+
+
+def ensure_bucket(settings: Settings | None = None) -> str:
+    settings = settings or load_settings()
+    client = s3_client(settings)
+    try:
+        names = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+        if settings.bucket not in names:
+            client.create_bucket(Bucket=settings.bucket)
+    except (ClientError, EndpointConnectionError) as error:
+        raise explain_s3_error(error, settings) from None
+    return settings.bucket
+
+
+def upload_landing(batch: int, settings: Settings | None = None, source: Path | None = None) -> list[str]:
+    """Copy one batch of raw files from data/landing to s3://<bucket>/landing/batch_NNN/."""
+    settings = settings or load_settings()
+    folder = (source or settings.data_dir / "landing") / f"batch_{batch:03d}"
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise ServiceError(f"No landing files in {folder}.", fix="Check the batch number (1 or 2).")
+    ensure_bucket(settings)
+    client, keys = s3_client(settings), []
+    for path in files:
+        key = f"{LANDING_PREFIX}/{folder.name}/{path.name}"
+        client.upload_file(str(path), settings.bucket, key)
+        keys.append(key)
+    return keys
+
+
+def landing_uri(batch: int, name: str, settings: Settings | None = None) -> str:
+    """Where Spark reads a landing file (S3A scheme: the JVM engine needs it, Sail accepts it)."""
+    settings = settings or load_settings()
+    return f"s3a://{settings.bucket}/{LANDING_PREFIX}/batch_{batch:03d}/{name}.jsonl"
+
+
+def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataFrame:
+    """Every object under a prefix as a table: key, size in KB, last modified."""
+    settings = settings or load_settings()
+    client = s3_client(settings)
+    rows = []
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=settings.bucket, Prefix=prefix
+        ):
+            rows += [
+                {"key": o["Key"], "size_kb": round(o["Size"] / 1024, 1),
+                 "modified": o["LastModified"]} for o in page.get("Contents", [])
+            ]  # fmt: skip
+    except (ClientError, EndpointConnectionError) as error:
+        raise explain_s3_error(error, settings) from None
+    return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
+
+
+def summarize_bucket(settings: Settings | None = None) -> pd.DataFrame:
+    """What is where: one row per folder two levels deep (landing/batch_001, silver/pokemon)."""
+    objects = list_objects("", settings)
+    if objects.empty:
+        return pd.DataFrame(columns=["folder", "objects", "size_kb"])
+    objects["folder"] = objects["key"].str.split("/").str[:2].str.join("/")
+    summary = objects.groupby("folder").agg(objects=("key", "size"), size_kb=("size_kb", "sum"))
+    return summary.reset_index()
+
+
+def delete_prefix(prefix: str, settings: Settings | None = None) -> int:
+    """Delete every object under a prefix; returns how many."""
+    settings = settings or load_settings()
+    client, keys = s3_client(settings), list(list_objects(prefix, settings)["key"])
+    for start in range(0, len(keys), 1000):
+        chunk = [{"Key": k} for k in keys[start : start + 1000]]
+        client.delete_objects(Bucket=settings.bucket, Delete={"Objects": chunk})
+    return len(keys)
