@@ -44,6 +44,12 @@ def discover_tables(settings: Settings | None = None) -> list[str]:
     return sorted(found)
 
 
+def table_exists(table: str, settings: Settings | None = None) -> bool:
+    """Whether the table's files are in the bucket (whatever the session's catalog says)."""
+    split_name(table)
+    return table in discover_tables(settings)
+
+
 def register_table(spark, table: str, settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     layer, _ = split_name(table)

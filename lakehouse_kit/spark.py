@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from lakehouse_kit import catalog
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.services import ensure_services, port_answers
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
 
-# pyspark-client exits the process in some helpers when SPARK_HOME is unset; any folder will do.
-os.environ.setdefault("SPARK_HOME", os.path.dirname(os.path.abspath(__file__)))
 
 
 def get_spark(settings: Settings | None = None, register: bool = True, start: bool = True):
@@ -65,8 +61,14 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
     writer = df.write.format(settings.table_format).mode(mode)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
+    if "replaceWhere" in options and not catalog.table_exists(table, settings):
+        # Sail refuses replaceWhere on a table that does not exist yet; a plain overwrite of a
+        # new table is the same thing.
+        del options["replaceWhere"]
     if settings.table_format == "delta" and mode == "overwrite":
         options.setdefault("overwriteSchema", "true")
+    if settings.table_format != "delta":
+        options.pop("replaceWhere", None)  # the Parquet baseline rewrites the whole table
     for key, value in options.items():
         writer = writer.option(key, value)
     writer.save(catalog.table_uri(table, settings))
@@ -75,3 +77,28 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
     spark.sql(f"DROP TABLE IF EXISTS {table}")
     catalog.register_table(spark, table, settings)
     return table
+
+
+def s3_configuration(spark, settings: Settings | None = None):
+    """How the engine reaches object storage, as a table (secrets masked).
+
+    On a JVM Spark server these are the S3A (`spark.hadoop.fs.s3a.*`) settings; Sail reads the
+    equivalent AWS_* variables from its own environment, which the kit sets when it starts it."""
+    import pandas as pd
+
+    settings = settings or load_settings()
+    if settings.is_local:
+        values = {
+            "AWS_ENDPOINT": settings.s3_endpoint,
+            "AWS_REGION": settings.s3_region,
+            "AWS_ACCESS_KEY_ID": settings.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
+            "AWS_ALLOW_HTTP": "true",
+        }
+    else:
+        keys = ["endpoint", "path.style.access", "access.key", "secret.key", "impl",
+                "connection.ssl.enabled"]  # fmt: skip
+        values = {f"spark.hadoop.fs.s3a.{k}": spark.conf.get(f"spark.hadoop.fs.s3a.{k}", "(unset)")
+                  for k in keys}  # fmt: skip
+    masked = {k: ("****" if "SECRET" in k.upper() else v) for k, v in values.items()}
+    return pd.DataFrame({"setting": list(masked), "value": list(masked.values())})

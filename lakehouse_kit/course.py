@@ -1,0 +1,161 @@
+"""Running the course: every solution notebook in order through papermill, a summary at the end,
+and `catch_up()` so a learner stuck on one lesson can still start the next."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.notebooks import SOLUTIONS, solution_files
+from lakehouse_kit.settings import Settings, load_settings
+
+# The medallion tables each lesson builds; later lessons need them.
+PRODUCES = {
+    "02": ["bronze.pokemon", "bronze.moves", "bronze.types"],
+    "03": ["silver.pokemon", "silver.moves", "silver.types", "silver.quarantine"],
+    "04": ["gold.type_matchups", "gold.strongest_by_type_generation", "gold.move_usage",
+           "gold.type_summary"],
+}  # fmt: skip
+
+# The kernel papermill starts must be this environment's Python, never a stale user kernel.
+os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+
+
+@dataclass
+class LessonRun:
+    lesson: str
+    seconds: float
+    output: Path
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass
+class CourseRun:
+    lessons: list[LessonRun] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(run.ok for run in self.lessons)
+
+
+def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:
+    """The .py of a lesson given '03', 3 or '03_silver_quality'."""
+    prefix = f"{int(str(lesson)[:2]):02d}"
+    matches = sorted(folder.glob(f"{prefix}_*.py"))
+    if not matches:
+        raise KitError(f"No lesson {lesson!r} in {folder}.", fix="Lessons are numbered 01 to 06.")
+    return matches[0]
+
+
+def runs_dir(settings: Settings | None = None) -> Path:
+    path = (settings or load_settings()).home / "runs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path = SOLUTIONS,
+               output_dir: Path | None = None) -> LessonRun:  # fmt: skip
+    """Execute one notebook with papermill (in a fresh kernel); errors are returned, not raised."""
+    import jupytext
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    path = lesson_path(lesson, folder)
+    output = (output_dir or runs_dir()) / path.with_suffix(".ipynb").name
+    start = time.perf_counter()
+    error = ""
+    try:
+        papermill.execute_notebook(
+            jupytext.read(path), str(output), parameters=parameters or {},
+            cwd=str(path.parent), kernel_name="python3", progress_bar=False,
+        )  # fmt: skip
+    except PapermillExecutionError as failure:
+        first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
+        error = f"cell {failure.exec_count} (`{first_line}`): {failure.ename}: {failure.evalue}"
+    return LessonRun(path.stem, time.perf_counter() - start, output, error)
+
+
+def require(lesson: str | int, parameters: dict | None = None) -> LessonRun:
+    """Run a solution from inside another notebook and fail loudly if it fails."""
+    run = run_lesson(lesson, parameters)
+    if not run.ok:
+        raise KitError(f"{run.lesson} failed in {run.error}", fix=f"Open {run.output} to see why.")
+    return run
+
+
+def missing_tables(tables: list[str], settings: Settings | None = None) -> list[str]:
+    from lakehouse_kit.catalog import discover_tables
+
+    present = set(discover_tables(settings or load_settings()))
+    return [t for t in tables if t not in present]
+
+
+def catch_up(lesson: int) -> list[str]:
+    """Build the layers that lessons before `lesson` make, from the solutions, if any is missing.
+    Returns the lessons it ran (none when the learner's own tables are all there)."""
+    ran = []
+    for earlier, tables in PRODUCES.items():
+        if int(earlier) < lesson and missing_tables(tables):
+            print(f"Building {', '.join(tables)} from solution {earlier} ...")
+            ran.append(require(earlier).lesson)
+    return ran
+
+
+def run_course(only: int | None = None, console=None) -> CourseRun:
+    """Execute every solution in order (or one lesson after catching up), then print a summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = console or Console()
+    files = [lesson_path(only)] if only else solution_files()
+    if only:
+        catch_up(only)
+    course = CourseRun()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("course", total=len(files))
+        for path in files:
+            progress.update(task, description=f"running {path.stem}")
+            run = run_lesson(path.stem[:2])
+            course.lessons.append(run)
+            progress.advance(task)
+            if not run.ok:
+                break
+    print_summary(course, console)
+    return course
+
+
+def print_summary(course: CourseRun, console) -> None:
+    from rich.table import Table
+
+    timing = Table("lesson", "seconds", "result", title="Lessons")
+    for run in course.lessons:
+        timing.add_row(run.lesson, f"{run.seconds:.1f}", "[green]ok[/]" if run.ok else "[red]failed[/]")
+    console.print(timing)
+    failed = [run for run in course.lessons if not run.ok]
+    if failed:
+        run = failed[0]
+        console.print(f"[red]{run.lesson} failed in {run.error}[/]\nExecuted notebook: {run.output}")
+        return
+    from lakehouse_kit.report import lakehouse_summary
+
+    for table in lakehouse_summary():
+        console.print(table)
+    total = sum(run.seconds for run in course.lessons)
+    console.print(f"Course finished in {total:.1f} s; executed notebooks in {runs_dir()}.")
+
+
+def save_report(name: str, payload: dict | list) -> Path:
+    """Keep a small JSON result (e.g. expectation results) for the course summary."""
+    path = runs_dir() / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path

@@ -1,0 +1,144 @@
+"""Data quality with Great Expectations: validate a Spark DataFrame against a suite, show the
+result as a table, and split rows into valid and quarantined with the reasons each row failed.
+
+GX reports counts per expectation; a quarantine needs reasons per row. `split_valid` turns each
+column-map expectation of the same suite into a Spark predicate, so one suite drives both.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pandas as pd
+
+# GX sends usage statistics and draws progress bars by default; neither belongs in a workshop.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import great_expectations.expectations as gxe  # noqa: E402
+from pyspark.sql import Column, DataFrame, Window  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+from lakehouse_kit.errors import KitError  # noqa: E402
+
+_context = None
+
+
+def _gx_context():
+    """One ephemeral (in-memory) GX context per kernel: nothing written to disk."""
+    global _context
+    if _context is None:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        _context = gx.get_context(mode="ephemeral")
+        _context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return _context
+
+
+def new_suite(name: str, expectations: list) -> gx.ExpectationSuite:
+    """An expectation suite holding the given expectations (re-creatable: re-running a cell is fine)."""
+    _gx_context()  # GX needs a context before a suite can hold expectations
+    return gx.ExpectationSuite(name=f"{name}-{uuid.uuid4().hex[:6]}", expectations=expectations)
+
+
+def validate(df: DataFrame, suite: gx.ExpectationSuite):
+    """Validate a Spark DataFrame (classic or Spark Connect) with GX; returns the GX result."""
+    context = _gx_context()
+    name = f"df-{uuid.uuid4().hex[:8]}"
+    asset = context.data_sources.add_or_update_spark(name).add_dataframe_asset(name)
+    batch = asset.add_batch_definition_whole_dataframe(name).get_batch(
+        batch_parameters={"dataframe": df}
+    )
+    return batch.validate(suite)
+
+
+def results_table(result) -> pd.DataFrame:
+    """One readable row per expectation: what was expected, passed or not, how many rows failed."""
+    rows = []
+    for r in result.results:
+        config, outcome = r.expectation_config, r.result or {}
+        rows.append({
+            "expectation": describe(config),
+            "success": bool(r.success),
+            "rows_checked": outcome.get("element_count", outcome.get("observed_value")),
+            "failed_rows": outcome.get("unexpected_count", 0 if r.success else None),
+            "failed_percent": round(outcome.get("unexpected_percent") or 0.0, 2),
+            "examples": (outcome.get("partial_unexpected_list") or [])[:3],
+        })  # fmt: skip
+    return pd.DataFrame(rows).sort_values(["success", "expectation"], ignore_index=True)
+
+
+def describe(expectation) -> str:
+    """A short human label such as `hp between 1 and 255` for an expectation (or its config)."""
+    kind = _kind(expectation)
+    kwargs = _kwargs(expectation)
+    column = kwargs.get("column", "table")
+    low, high = _number(kwargs.get("min_value")), _number(kwargs.get("max_value"))
+    labels = {
+        "expect_column_values_to_not_be_null": f"{column} not null",
+        "expect_column_values_to_be_between": f"{column} between {low} and {high}",
+        "expect_column_values_to_be_in_set": f"{column} in allowed set",
+        "expect_column_values_to_match_regex": f"{column} matches {kwargs.get('regex')}",
+        "expect_column_values_to_be_unique": f"{column} unique",
+        "expect_table_row_count_to_be_between": f"row count between {low} and {high}",
+    }  # fmt: skip
+    return labels.get(kind, f"{kind}({column})")
+
+
+def _number(value):
+    return "any" if value is None else f"{value:g}"
+
+
+def _kind(expectation) -> str:
+    # Expectation objects carry `expectation_type`; configs inside a result carry `type`.
+    return getattr(expectation, "expectation_type", None) or expectation.type
+
+
+def _kwargs(expectation) -> dict:
+    return expectation.kwargs if hasattr(expectation, "kwargs") else expectation.configuration.kwargs
+
+
+def _row_failure(expectation) -> Column | None:
+    """A Spark condition that is true where a row breaks the expectation (GX semantics: apart
+    from not-null, a null value passes). None for expectations that are not about single rows."""
+    kind, kw = _kind(expectation), _kwargs(expectation)
+    column = F.col(kw["column"]) if "column" in kw else None
+    if kind == "expect_column_values_to_not_be_null":
+        return column.isNull()
+    if kind == "expect_column_values_to_be_between":
+        low, high = kw.get("min_value"), kw.get("max_value")
+        outside = F.lit(False)
+        if low is not None:
+            outside = outside | (column < F.lit(low))
+        if high is not None:
+            outside = outside | (column > F.lit(high))
+        return column.isNotNull() & outside
+    if kind == "expect_column_values_to_be_in_set":
+        return column.isNotNull() & ~column.isin(list(kw["value_set"]))
+    if kind == "expect_column_values_to_match_regex":
+        return column.isNotNull() & ~column.rlike(kw["regex"])
+    if kind == "expect_column_values_to_be_unique":
+        count = F.count(F.lit(1)).over(Window.partitionBy(kw["column"]))
+        return column.isNotNull() & (count > 1)
+    return None
+
+
+def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, DataFrame]:
+    """Rows that meet every row-level expectation, and the others with `failed_expectations`
+    (an array of labels such as `hp between 1 and 255`)."""
+    checks = [(describe(e), _row_failure(e)) for e in suite.expectations]
+    checks = [(label, cond) for label, cond in checks if cond is not None]
+    if not checks:
+        raise KitError("The suite has no row-level expectation to split on.",
+                       fix="Add column expectations such as ExpectColumnValuesToNotBeNull.")  # fmt: skip
+    failures = F.array_compact(F.array(*[F.when(cond, F.lit(label)) for label, cond in checks]))
+    labelled = df.withColumn("failed_expectations", failures)
+    failed = F.size("failed_expectations") > 0
+    valid = labelled.filter(~failed).drop("failed_expectations")
+    return valid, labelled.filter(failed)
+
+
+def all_passed(results: pd.DataFrame) -> bool:
+    return bool(results["success"].all())
+

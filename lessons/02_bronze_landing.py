@@ -1,0 +1,121 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2 — Bronze: land the raw data as it arrived
+#
+# **What you will build:** the raw Pokémon files uploaded to the bucket's landing area, and
+# three Bronze Delta tables (`bronze.pokemon`, `bronze.moves`, `bronze.types`) holding every
+# raw line with its ingestion metadata: batch id, source file and load time.
+#
+# **Why:** Bronze is the lakehouse's receipt. It keeps each record *exactly* as it arrived —
+# malformed lines included — so that every later layer can be rebuilt, and every record that
+# does not make it to Silver can be traced back to the line it came from. Nothing is dropped
+# silently: a broken line is kept and flagged, not lost.
+
+# %% tags=["parameters"]
+batch = 1  # which landing batch to ingest (lesson 6 ingests batch 2 with this same notebook)
+
+# %%
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_kit import checks
+from lakehouse_kit.spark import get_spark, save_table
+from lakehouse_kit.storage import landing_uri, summarize_bucket, upload_landing
+
+spark = get_spark()
+
+# %% [markdown]
+# ## Land the files
+#
+# In production a tool such as an API exporter drops files into a *landing* prefix. Here the
+# kit uploads the committed files of one batch from `data/landing/`.
+
+# %%
+upload_landing(batch)
+
+
+# %% [markdown]
+# ## Exercise 1 — read raw lines with ingestion metadata
+#
+# Why not `spark.read.json`? It *infers* a schema and silently turns what does not fit into
+# nulls: `"height": "1.7m"` would vanish, and a broken line would hide in a `_corrupt_record`
+# column. Bronze must not interpret the data yet, so read each line as text with
+# `spark.read.text(uri)` (one row per line, column `value`) and add:
+#
+# | column | meaning |
+# |---|---|
+# | `raw` | the line itself (rename `value`) |
+# | `_batch_id` | the batch number |
+# | `_source_file` | the file's URI (Sail has no `input_file_name()`: we know the URI anyway) |
+# | `_ingested_at` | when we loaded it: `F.current_timestamp()` |
+# | `_is_malformed` | `True` when the line is not a JSON object: `F.json_object_keys("raw").isNull()` |
+#
+# Drop blank lines only: they are not records.
+
+# %% tags=["solution"]
+def read_raw(spark, name: str, batch: int) -> DataFrame:
+    """Read one landing file as raw lines plus ingestion metadata columns."""
+    raise NotImplementedError("TODO: Read one landing file as raw lines plus ingestion metadata columns")
+
+
+# %%
+raw_pokemon = read_raw(spark, "pokemon", batch)
+checks.check_raw_lines(raw_pokemon, "pokemon", batch)
+raw_pokemon.filter("_is_malformed").select("raw").show(truncate=80)
+
+
+# %% [markdown]
+# ## Exercise 2 — write Bronze so that re-running is safe
+#
+# Run a pipeline twice and you must get the same tables, not twice the rows. Delta's
+# `replaceWhere` makes an overwrite replace only the rows that match a condition: write each
+# batch with `mode="overwrite"` and `replaceWhere=f"_batch_id = {batch}"`, and other batches
+# stay untouched. Partitioning by `_batch_id` keeps each batch in its own folder, so the
+# replace rewrites only that folder.
+#
+# `save_table(df, "bronze.x", mode=..., partition_by=[...], **writer_options)` from the kit
+# writes to the table's place in the bucket and registers the name in the catalog.
+
+# %% tags=["solution"]
+def write_bronze(raw: DataFrame, table: str, batch: int) -> str:
+    """Write one batch to a Bronze table, replacing that batch if it is already there."""
+    raise NotImplementedError("TODO: Write one batch to a Bronze table, replacing that batch if it is already there")
+
+
+# %%
+for name in ("pokemon", "moves", "types"):
+    write_bronze(read_raw(spark, name, batch), f"bronze.{name}", batch)
+checks.check_bronze(spark, batches=(batch,))
+
+# %% [markdown]
+# ## What landed
+#
+# Every line is there — including the broken ones, flagged for the Silver lesson to report.
+
+# %%
+spark.sql("""
+    SELECT 'pokemon' AS table_name, _batch_id, count(*) AS lines, sum(CAST(_is_malformed AS INT)) AS malformed
+    FROM bronze.pokemon GROUP BY _batch_id
+    UNION ALL
+    SELECT 'moves', _batch_id, count(*), sum(CAST(_is_malformed AS INT)) FROM bronze.moves GROUP BY _batch_id
+    UNION ALL
+    SELECT 'types', _batch_id, count(*), sum(CAST(_is_malformed AS INT)) FROM bronze.types GROUP BY _batch_id
+    ORDER BY table_name, _batch_id
+""").toPandas()
+
+# %%
+summarize_bucket()
+
+# %% [markdown]
+# ## Recap
+#
+# - Bronze = raw lines + where and when they came from. No parsing, no loss.
+# - `replaceWhere` on the batch column makes ingestion idempotent.
+# - Next lesson: parse, type, clean and **validate** these lines into Silver.
