@@ -1,0 +1,584 @@
+"""Static checks of the docker stack (docker-compose.yml + docker/**).
+
+No Docker engine runs on the build machines, so the stack has to be right by construction:
+these tests parse every file of it and hold it to lakehouse_kit/versions.py. Fast, offline.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import shutil
+import subprocess
+import tokenize
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = None
+
+from lakehouse_kit.versions import STACK, delta_spark_artifact
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKER_DIR = ROOT / "docker"
+ENV_EXAMPLE = DOCKER_DIR / ".env.example"
+SQL_LESSON = ROOT / "solutions" / "05_sql_access.py"
+
+SERVICES = ("minio", "minio-init", "postgres", "hive-metastore", "spark", "trino", "jupyter")
+ONE_SHOT = {"minio-init"}
+LONG_RUNNING = tuple(s for s in SERVICES if s not in ONE_SHOT)
+DOCKERFILES = sorted(DOCKER_DIR.rglob("Dockerfile"))
+
+# Images the stack pulls, from the version matrix (compose `image:` and Dockerfile FROM).
+PULLED_IMAGES = {
+    STACK["minio_image"],
+    STACK["mc_image"],
+    STACK["postgres_image"],
+    STACK["trino_image"],
+    STACK["hive_image"],
+    STACK["python_image"],
+    STACK["alpine_image"],
+}
+
+# Property names of the Trino 481 docs: Delta Lake connector, Hive connector, metastore,
+# and "S3 file system support" (docs/src/main/sphinx/object-storage/file-system-s3.md).
+TRINO_COMMON_PROPERTIES = {
+    "connector.name",
+    "hive.metastore",
+    "hive.metastore.uri",
+    "hive.metastore.username",
+    "hive.metastore.thrift.client.connect-timeout",
+    "hive.metastore.thrift.client.read-timeout",
+    "hive.metastore-cache-ttl",
+    "fs.s3.enabled",
+    "fs.hadoop.enabled",
+    "fs.cache.enabled",
+    "s3.endpoint",
+    "s3.region",
+    "s3.path-style-access",
+    "s3.aws-access-key",
+    "s3.aws-secret-key",
+    "s3.cross-region-access",
+    "s3.storage-class",
+    "s3.signer-type",
+    "s3.canned-acl",
+    "s3.sse.type",
+    "s3.sse.kms-key-id",
+    "s3.sse.customer-key",
+    "s3.streaming.part-size",
+    "s3.requester-pays",
+    "s3.max-connections",
+    "s3.connection-ttl",
+    "s3.connection-max-idle-time",
+    "s3.socket-connect-timeout",
+    "s3.socket-timeout",
+    "s3.tcp-keep-alive",
+    "s3.http-proxy",
+    "s3.retry-mode",
+    "s3.max-error-retries",
+    "s3.application-id",
+    "s3.sts.endpoint",
+    "s3.sts.region",
+    "s3.iam-role",
+    "s3.role-session-name",
+    "s3.external-id",
+    "s3.auth-type",
+    "parquet.writer.block-size",
+    "parquet.writer.page-size",
+}
+TRINO_ALLOWED = {
+    "delta_lake": TRINO_COMMON_PROPERTIES
+    | {
+        "delta.register-table-procedure.enabled",
+        "delta.enable-non-concurrent-writes",
+        "delta.hive-catalog-name",
+        "delta.metadata.cache-ttl",
+        "delta.vacuum.min-retention",
+        "delta.unique-table-location",
+        "delta.default-checkpoint-writing-interval",
+        "delta.target-max-file-size",
+        "delta.compression-codec",
+        "delta.extended-statistics.enabled",
+        "delta.projection-pushdown-enabled",
+        "delta.query-partition-filter-required",
+        "delta.load-metadata-from-checksum-file",
+    },
+    "hive": TRINO_COMMON_PROPERTIES
+    | {
+        "hive.delta-lake-catalog-name",
+        "hive.iceberg-catalog-name",
+        "hive.non-managed-table-writes-enabled",
+        "hive.storage-format",
+        "hive.compression-codec",
+        "hive.recursive-directories",
+        "hive.hive-views.enabled",
+        "hive.max-partitions-per-scan",
+    },
+}
+TRINO_REQUIRED = {
+    "delta_lake": {
+        "hive.metastore.uri",
+        "delta.register-table-procedure.enabled",
+        "delta.enable-non-concurrent-writes",
+        "fs.s3.enabled",
+        "s3.endpoint",
+        "s3.region",
+        "s3.path-style-access",
+        "s3.aws-access-key",
+        "s3.aws-secret-key",
+    },
+    "hive": {
+        "hive.metastore.uri",
+        "fs.s3.enabled",
+        "s3.endpoint",
+        "s3.region",
+        "s3.path-style-access",
+        "s3.aws-access-key",
+        "s3.aws-secret-key",
+    },
+}
+TRINO_CATALOGS = {"delta.properties": "delta_lake", "hive.properties": "hive"}
+
+# Dockerfile ARG defaults that must equal the version matrix.
+DOCKERFILE_ARGS = {
+    "spark/Dockerfile": {
+        "SPARK_VERSION": STACK["spark"],
+        "DELTA_VERSION": STACK["delta"],
+        "SCALA_BINARY": STACK["scala"],
+        "HADOOP_AWS_VERSION": STACK["hadoop_aws"],
+        "AWS_SDK_V2_VERSION": STACK["aws_sdk_v2"],
+        "ANALYTICS_ACCELERATOR_VERSION": STACK["analyticsaccelerator_s3"],
+        "JAVA_VERSION": STACK["java"],
+    },
+    "hive/Dockerfile": {
+        "HIVE_HADOOP_VERSION": STACK["hive_hadoop"],
+        "HIVE_AWS_SDK_V1_VERSION": STACK["hive_aws_sdk_v1"],
+        "POSTGRES_JDBC_VERSION": STACK["postgres_jdbc"],
+    },
+}
+
+JUPYTER_ENV = {
+    "LAKEHOUSE_PROFILE": "docker",
+    "LAKEHOUSE_SPARK_REMOTE": "sc://spark:15002",
+    "LAKEHOUSE_S3_ENDPOINT": "http://minio:9000",
+    "LAKEHOUSE_S3_REGION": "${LAKEHOUSE_S3_REGION:-us-east-1}",
+    "LAKEHOUSE_S3_ACCESS_KEY": None,
+    "LAKEHOUSE_S3_SECRET_KEY": None,
+    "LAKEHOUSE_BUCKET": "${LAKEHOUSE_BUCKET:-lakehouse}",
+    "LAKEHOUSE_SQL_URL": "trino://trino@trino:8080/delta",
+}
+
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|ACCESS_KEY|TOKEN)", re.IGNORECASE)
+DEFAULTED_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+):-(?P<default>[^}]*)\}")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def _service(name: str) -> dict:
+    return _compose()["services"][name]
+
+
+def _env(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _dockerfile_lines(path: Path) -> list[str]:
+    """Logical lines: comments dropped, backslash continuations joined."""
+    lines, current = [], ""
+    for raw in path.read_text().splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _from_images(path: Path) -> list[str]:
+    """Images named by FROM, without references to earlier build stages."""
+    stages: set[str] = set()
+    images = []
+    for line in _dockerfile_lines(path):
+        parts = line.split()
+        if parts[0].upper() != "FROM":
+            continue
+        args = [p for p in parts[1:] if not p.startswith("--")]
+        image = args[0]
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages.add(args[2].lower())
+        if image.lower() not in stages:
+            images.append(image)
+    return images
+
+
+def _arg_defaults(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in _dockerfile_lines(path):
+        match = re.match(r"ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)$", line)
+        if match:
+            found.setdefault(match.group(1), []).append(match.group(2).strip("\"'"))
+    return found
+
+
+def _properties(path: Path) -> dict[str, str]:
+    props = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")):
+            continue
+        key, sep, value = line.partition("=")
+        assert sep, f"{path.name}: not a key=value line: {raw!r}"
+        assert key.strip() not in props, f"{path.name}: {key.strip()} set twice"
+        props[key.strip()] = value.strip()
+    return props
+
+
+def _spark_defaults() -> dict[str, str]:
+    conf = {}
+    for raw in (DOCKER_DIR / "spark" / "spark-defaults.conf").read_text().splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition(" ")
+            conf[key] = value.strip()
+    return conf
+
+
+def _image_tag(image: str) -> str | None:
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+# --------------------------------------------------------------------------- compose
+
+
+def test_compose_parses_and_has_every_service():
+    compose = _compose()
+    assert isinstance(compose, dict)
+    assert set(SERVICES) <= set(compose["services"]), "missing services"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_image_is_pinned(name):
+    service = _service(name)
+    image = service.get("image")
+    assert image, f"{name}: give every service an image name (built ones get a local tag)"
+    tag = _image_tag(image)
+    assert tag, f"{name}: image {image!r} has no tag"
+    assert tag != "latest", f"{name}: image {image!r} uses latest"
+    if "build" not in service:
+        assert image in PULLED_IMAGES, f"{name}: {image} is not in lakehouse_kit/versions.py"
+        assert not image.startswith(("minio/", "docker.io/minio/")), (
+            "minio/minio and minio/mc are gone from Docker Hub: use quay.io/minio/*"
+        )
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_dockerfile_from_lines_are_pinned(dockerfile):
+    images = _from_images(dockerfile)
+    assert images, f"{dockerfile}: no FROM line"
+    for image in images:
+        assert "$" not in image, f"{dockerfile}: FROM {image} must be a literal pinned tag"
+        tag = _image_tag(image)
+        assert tag and tag != "latest", f"{dockerfile}: FROM {image} is not pinned"
+        assert image in PULLED_IMAGES, f"{dockerfile}: FROM {image} not in versions.py"
+
+
+def test_compose_images_match_version_matrix():
+    services = _compose()["services"]
+    assert services["minio"]["image"] == STACK["minio_image"]
+    assert services["minio-init"]["image"] == STACK["mc_image"]
+    assert services["postgres"]["image"] == STACK["postgres_image"]
+    assert services["trino"]["image"] == STACK["trino_image"]
+    assert STACK["minio_image"].endswith(":" + STACK["minio"])
+    assert STACK["mc_image"].endswith(":" + STACK["mc"])
+    assert STACK["trino_image"] == f"trinodb/trino:{STACK['trino']}"
+    assert STACK["postgres_image"].startswith(f"postgres:{STACK['postgres']}-")
+    assert STACK["hive_image"] == f"apache/hive:{STACK['hive']}"
+    assert STACK["python_image"].startswith(f"python:{STACK['python']}-")
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_published_ports_bind_localhost(name):
+    for port in _service(name).get("ports") or []:
+        text = port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port}"
+        assert text.startswith("127.0.0.1:"), f"{name}: port {port!r} is not bound to 127.0.0.1"
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_have_healthchecks(name):
+    check = _service(name).get("healthcheck")
+    assert check and check.get("test"), f"{name}: no healthcheck"
+    assert not check.get("disable"), f"{name}: healthcheck disabled"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_depends_on_waits_for_health_or_completion(name):
+    depends = _service(name).get("depends_on") or {}
+    assert isinstance(depends, dict), f"{name}: depends_on must use the long form with conditions"
+    for dep, spec in depends.items():
+        assert dep in SERVICES, f"{name}: depends on unknown service {dep}"
+        want = "service_completed_successfully" if dep in ONE_SHOT else "service_healthy"
+        assert spec.get("condition") == want, f"{name} -> {dep}: condition must be {want}"
+
+
+def test_start_order():
+    def deps(name):
+        return set(_service(name).get("depends_on") or {})
+
+    assert deps("minio-init") == {"minio"}
+    assert {"postgres", "minio-init"} <= deps("hive-metastore")
+    assert "hive-metastore" in deps("spark") and "hive-metastore" in deps("trino")
+    assert {"spark", "trino"} <= deps("jupyter")
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_memory_is_limited(name):
+    service = _service(name)
+    limit = service.get("mem_limit") or (
+        service.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")
+    )
+    assert limit, f"{name}: set mem_limit (docs/docker.md lists the figures)"
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_restart(name):
+    assert _service(name).get("restart") in {"unless-stopped", "always", "on-failure"}
+
+
+def test_volumes_are_named_and_declared():
+    compose = _compose()
+    declared = set(compose.get("volumes") or {})
+    used = set()
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes") or []:
+            source = volume.split(":", 1)[0] if isinstance(volume, str) else volume.get("source")
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: bind source {source} missing"
+            else:
+                used.add(source)
+    assert used, "no named volume: MinIO and Postgres data must survive `down`"
+    assert used <= declared, f"undeclared named volumes: {used - declared}"
+    assert {"minio-data", "postgres-data"} <= declared
+
+
+def test_credentials_come_from_env_with_defaults():
+    example = ENV_EXAMPLE.read_text()
+    example_vars = set(re.findall(r"^([A-Z0-9_]+)=", example, re.MULTILINE))
+    text = COMPOSE_FILE.read_text()
+    for match in DEFAULTED_VAR.finditer(text):
+        assert match.group("name") in example_vars, (
+            f"${{{match.group('name')}}} is not documented in docker/.env.example"
+        )
+    for name, service in _compose()["services"].items():
+        for key, value in _env(service).items():
+            if SECRET_NAME.search(key):
+                assert DEFAULTED_VAR.fullmatch(value) or value.startswith("${"), (
+                    f"{name}: {key} must come from ${{VAR:-default}}, not a literal"
+                )
+
+
+def test_minio_init_creates_the_bucket():
+    service = _service("minio-init")
+    script = " ".join(service.get("command") or [])
+    assert "mc mb" in script and "LAKEHOUSE_BUCKET" in script
+    assert "--ignore-existing" in script, "re-running the stack must not fail on the bucket"
+    assert _env(service)["LAKEHOUSE_BUCKET"] == "${LAKEHOUSE_BUCKET:-lakehouse}"
+    assert "9001" in " ".join(_service("minio")["command"]), "MinIO console on 9001"
+
+
+def test_metastore_environment():
+    env = _env(_service("hive-metastore"))
+    assert env["SERVICE_NAME"] == "metastore"
+    assert env["DB_DRIVER"] == "postgres"
+    opts = env["SERVICE_OPTS"]
+    for key in ("DriverName", "URL", "UserName", "Password"):
+        assert f"-Djavax.jdo.option.Connection{key}=" in opts
+    assert "jdbc:postgresql://postgres:5432/metastore" in opts
+    assert "9083" in str(_service("hive-metastore")["healthcheck"]["test"])
+
+
+def test_jupyter_environment():
+    env = _env(_service("jupyter"))
+    for key, value in JUPYTER_ENV.items():
+        assert key in env, f"jupyter: {key} missing"
+        if value is not None:
+            assert env[key] == value, f"jupyter: {key}={env[key]!r}, want {value!r}"
+    assert env["JUPYTER_TOKEN"].startswith("${JUPYTER_TOKEN:-")
+    assert any(v.endswith(":/workspace") for v in _service("jupyter")["volumes"])
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@pytest.mark.parametrize("relpath", sorted(DOCKERFILE_ARGS))
+def test_dockerfile_args_match_version_matrix(relpath):
+    found = _arg_defaults(DOCKER_DIR / relpath)
+    for arg, want in DOCKERFILE_ARGS[relpath].items():
+        assert arg in found, f"{relpath}: ARG {arg} missing"
+        assert set(found[arg]) == {want}, f"{relpath}: ARG {arg}={found[arg]}, versions.py: {want}"
+
+
+def test_hive_is_4_0_0():
+    # 4.0.1+ breaks Spark's Hive client: "Invalid method name: 'get_table'".
+    assert STACK["hive"] == "4.0.0"
+    assert _from_images(DOCKER_DIR / "hive" / "Dockerfile")[-1] == "apache/hive:4.0.0"
+
+
+def test_delta_artifact_name_matches_spark_and_scala():
+    args = _arg_defaults(DOCKER_DIR / "spark" / "Dockerfile")
+    spark_mm = ".".join(args["SPARK_VERSION"][0].split(".")[:2])
+    assert delta_spark_artifact() == f"delta-spark_{spark_mm}_{args['SCALA_BINARY'][0]}"
+    assert delta_spark_artifact() == "delta-spark_4.2_2.13"
+    text = (DOCKER_DIR / "spark" / "Dockerfile").read_text()
+    assert 'DELTA_ARTIFACT="delta-spark_${SPARK_MM}_${SCALA_BINARY}"' in text
+
+
+def test_spark_hadoop_pins_agree():
+    # Spark 4.2 carries hadoop-client-api 3.5.0; hadoop-aws must be the same release.
+    assert (STACK["spark"], STACK["hadoop_aws"]) == ("4.2.0", "3.5.0")
+    assert STACK["pyspark_client"] == STACK["spark"]
+
+
+def test_kit_pins_the_same_pyspark_client():
+    pyproject = ROOT / "pyproject.toml"
+    if not pyproject.exists():
+        pytest.skip("no pyproject.toml yet")
+    if tomllib is None:
+        pytest.skip("tomllib needs Python 3.11+")
+    data = tomllib.loads(pyproject.read_text())
+    deps = list(data["project"].get("dependencies", []))
+    for extra in data["project"].get("optional-dependencies", {}).values():
+        deps += extra
+    pins = [d for d in deps if re.match(r"pyspark-client\s*==", d)]
+    assert pins, "pyproject.toml does not pin pyspark-client"
+    for pin in pins:
+        assert pin.split("==", 1)[1].split(";")[0].strip() == STACK["pyspark_client"]
+
+
+# --------------------------------------------------------------------------- configs
+
+
+@pytest.mark.parametrize("filename", sorted(TRINO_CATALOGS))
+def test_trino_catalog_properties(filename):
+    connector = TRINO_CATALOGS[filename]
+    props = _properties(DOCKER_DIR / "trino" / "catalog" / filename)
+    assert props.get("connector.name") == connector
+    legacy = [k for k in props if k.startswith("hive.s3.")]
+    assert not legacy, f"{filename}: legacy hive.s3.* properties were removed: {legacy}"
+    assert "fs.native-s3.enabled" not in props, "Trino 481 renamed it to fs.s3.enabled"
+    unknown = set(props) - TRINO_ALLOWED[connector]
+    assert not unknown, f"{filename}: not a Trino {STACK['trino']} property: {sorted(unknown)}"
+    missing = TRINO_REQUIRED[connector] - set(props)
+    assert not missing, f"{filename}: missing {sorted(missing)}"
+    assert props["hive.metastore.uri"] == "thrift://hive-metastore:9083"
+    assert props["fs.s3.enabled"] == "true" and props["s3.path-style-access"] == "true"
+    for key in ("s3.aws-access-key", "s3.aws-secret-key"):
+        assert props[key].startswith("${ENV:"), f"{filename}: {key} must come from the env"
+
+
+def test_trino_mounts_both_catalogs():
+    mounts = " ".join(_service("trino")["volumes"])
+    for filename in TRINO_CATALOGS:
+        assert f"/etc/trino/catalog/{filename}" in mounts
+
+
+def test_spark_defaults():
+    conf = _spark_defaults()
+    assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert conf["spark.sql.catalog.spark_catalog"] == (
+        "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+    )
+    assert conf["spark.sql.catalogImplementation"] == "hive"
+    assert conf["spark.hadoop.hive.metastore.uris"] == "thrift://hive-metastore:9083"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    assert conf["spark.connect.grpc.binding.port"] == "15002"
+    assert not any("secret.key" in k or "access.key" in k for k in conf), "no keys on disk"
+    start = (DOCKER_DIR / "spark" / "start-connect.sh").read_text()
+    assert "org.apache.spark.sql.connect.service.SparkConnectServer" in start
+    assert "spark.sql.warehouse.dir=s3a://${LAKEHOUSE_BUCKET}/warehouse" in start
+    assert "exec " in start, "the server must run in the foreground"
+
+
+@pytest.mark.parametrize("relpath", ["hive/conf/core-site.xml", "hive/conf/metastore-site.xml"])
+def test_hadoop_xml_parses(relpath):
+    root = ET.parse(DOCKER_DIR / relpath).getroot()
+    props = {p.findtext("name"): p.findtext("value") for p in root.iter("property")}
+    assert props, relpath
+    if relpath.endswith("core-site.xml"):
+        assert props["fs.s3a.path.style.access"] == "true"
+        assert props["fs.s3a.endpoint"] == "${env.S3_ENDPOINT}"
+        assert props["fs.s3a.access.key"].startswith("${env.")
+
+
+@pytest.mark.parametrize("relpath", ["hive/start-metastore.sh", "spark/start-connect.sh"])
+def test_shell_scripts_parse(relpath):
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    result = subprocess.run(
+        [bash, "-n", str(DOCKER_DIR / relpath)], check=False, capture_output=True
+    )
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def test_select_jars_helper_compiles():
+    compile((DOCKER_DIR / "spark" / "select_jars.py").read_text(), "select_jars.py", "exec")
+
+
+# --------------------------------------------------------------------------- SQL lesson
+
+
+def _triple_quoted_sql(source: str) -> list[tuple[int, str]]:
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.STRING:
+            continue
+        prefix = re.match(r"^[A-Za-z]*", tok.string).group(0)
+        body = tok.string[len(prefix) :]
+        if not body.startswith(('"""', "'''")):
+            continue
+        if "f" in prefix.lower():
+            # f-string: replace each {expression} by a plain identifier.
+            inner = body[3:-3].replace("{{", "\0").replace("}}", "\1")
+            inner = re.sub(r"\{[^{}]*\}", "placeholder", inner)
+            text = inner.replace("\0", "{").replace("\1", "}")
+        else:
+            text = ast.literal_eval(prefix.replace("f", "").replace("F", "") + body)
+        if isinstance(text, str) and re.match(r"\s*(SELECT|WITH)\b", text, re.IGNORECASE):
+            found.append((tok.start[0], text))
+    return found
+
+
+def test_sql_lesson_parses_in_trino_dialect():
+    if not SQL_LESSON.exists():
+        pytest.skip(f"{SQL_LESSON.relative_to(ROOT)} does not exist yet")
+    sqlglot = pytest.importorskip("sqlglot")
+    queries = _triple_quoted_sql(SQL_LESSON.read_text())
+    failures = []
+    for line, sql in queries:
+        try:
+            sqlglot.parse_one(sql, read="trino")
+        except Exception as exc:  # noqa: BLE001 - report every failing query at once
+            failures.append(f"line {line}: {exc}")
+    assert not failures, "queries that Trino's dialect does not parse:\n" + "\n".join(failures)
