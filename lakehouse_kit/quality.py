@@ -142,3 +142,26 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
 def all_passed(results: pd.DataFrame) -> bool:
     return bool(results["success"].all())
 
+
+
+QUARANTINE_COLUMNS = ["source_table", "id", "raw", "failed_expectations", "_batch_id", "_quarantined_at"]
+
+
+def quarantine_rows(source_table: str, malformed: DataFrame, failed: DataFrame,
+                    duplicates: DataFrame) -> DataFrame:  # fmt: skip
+    """Everything from one Bronze table that does not go to Silver, with the reasons, in the
+    quarantine table's shape. `malformed` and `duplicates` get a reason; `failed` has them."""
+    reasons = {
+        "malformed": (malformed, F.array(F.lit("valid JSON object"))),
+        "failed": (failed, F.col("failed_expectations")),
+        "duplicates": (duplicates, F.array(F.lit("one row per id (duplicate)"))),
+    }
+    parts = []
+    for frame, why in reasons.values():
+        ids = F.col("id") if "id" in frame.columns else F.get_json_object("raw", "$.id")
+        parts.append(frame.select(
+            F.lit(source_table).alias("source_table"), ids.cast("int").alias("id"), "raw",
+            why.cast("array<string>").alias("failed_expectations"), "_batch_id",
+            F.current_timestamp().alias("_quarantined_at"),
+        ))  # fmt: skip
+    return parts[0].unionByName(parts[1]).unionByName(parts[2])

@@ -1,0 +1,285 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 3 — Silver: typed, clean, validated with Great Expectations
+#
+# **What you will build:** `silver.pokemon`, `silver.moves` and `silver.types` — parsed,
+# typed, flattened and de-duplicated — plus `silver.quarantine`, which holds every Bronze row
+# that did not make it, with the reasons.
+#
+# **Why:** Bronze is faithful, not usable: names in odd casing, heights as text, duplicates,
+# broken lines. Silver is the layer people can trust. Trust comes from *explicit* rules —
+# an expectation suite — applied the same way on every run, and from accounting: every Bronze
+# row ends up either in Silver or in quarantine, never nowhere.
+
+# %% tags=["parameters"]
+batch = 1  # batch 1 builds Silver; a later batch writes silver.<table>_changes for a MERGE (lesson 6)
+
+# %%
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse_kit import checks, course
+from lakehouse_kit.quality import gxe, new_suite, quarantine_rows, results_table, split_valid, validate
+from lakehouse_kit.spark import get_spark, save_table
+
+spark = get_spark()
+course.catch_up(lesson=3)  # builds Bronze from the solutions if it is missing
+
+
+def target(name: str) -> str:
+    """Batch 1 is the initial load; later batches are staged next to Silver for a MERGE."""
+    return f"silver.{name}" if batch == 1 else f"silver.{name}_changes"
+
+
+def bronze_rows(name: str) -> DataFrame:
+    return spark.table(f"bronze.{name}").filter(F.col("_batch_id") == batch)
+
+
+# %% [markdown]
+# ## Schema on read
+#
+# Silver parses the raw JSON with an explicit schema. Fields that arrive with the wrong type
+# (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so nothing turns
+# into a silent null; we convert them ourselves, knowing the units.
+
+# %%
+POKEMON_JSON = """id INT, name STRING, generation INT, height STRING, weight STRING,
+    base_experience INT, is_legendary BOOLEAN,
+    types ARRAY<STRUCT<slot: INT, type: STRUCT<name: STRING>>>,
+    stats ARRAY<STRUCT<stat: STRUCT<name: STRING>, base_stat: STRING>>,
+    moves ARRAY<STRUCT<move: STRUCT<name: STRING>>>"""
+MOVES_JSON = """id INT, name STRING, type STRUCT<name: STRING>, power STRING, accuracy INT,
+    pp INT, damage_class STRUCT<name: STRING>, generation INT"""
+TYPES_JSON = """id INT, name STRING, damage_relations STRUCT<double_damage_to: ARRAY<STRUCT<name: STRING>>,
+    half_damage_to: ARRAY<STRUCT<name: STRING>>, no_damage_to: ARRAY<STRUCT<name: STRING>>>"""
+
+
+def tidy(column) -> "F.Column":
+    """Lower-case and trim a code such as a type name (' Grass', 'FIRE' -> 'grass', 'fire')."""
+    return F.lower(F.trim(column))
+
+
+def parsed(bronze: DataFrame, schema: str) -> DataFrame:
+    """Parse `raw` into one struct column `j` (kept next to `raw` and `_batch_id`)."""
+    return bronze.select(F.from_json("raw", schema).alias("j"), "raw", "_batch_id")
+
+
+# %% [markdown]
+# ## Types and moves: a worked example
+#
+# The same four steps for every table: **parse** the well-formed lines, **split** them with
+# the expectation suite, **de-duplicate**, **write** Silver and quarantine. Types and moves
+# are small reference tables; read how it goes, then do it yourself for Pokémon.
+#
+# Reading a field through an array of structs gives an array of that field:
+# `F.col("j.damage_relations.double_damage_to.name")` is the list of type names. That is
+# simpler than a lambda, and portable: the embedded engine cannot yet push filters on
+# lambda results down into a Delta scan.
+
+# %%
+def parse_types(bronze: DataFrame) -> DataFrame:
+    relation = "j.damage_relations.{}.name".format
+    return parsed(bronze, TYPES_JSON).select(
+        F.col("j.id").alias("id"), tidy(F.col("j.name")).alias("name"),
+        F.col(relation("double_damage_to")).alias("double_damage_to"),
+        F.col(relation("half_damage_to")).alias("half_damage_to"),
+        F.col(relation("no_damage_to")).alias("no_damage_to"),
+        "raw", "_batch_id",
+    )
+
+
+def parse_moves(bronze: DataFrame) -> DataFrame:
+    return parsed(bronze, MOVES_JSON).select(
+        F.col("j.id").alias("id"), tidy(F.col("j.name")).alias("name"),
+        tidy(F.col("j.type.name")).alias("type"), F.col("j.power").cast("int").alias("power"),
+        F.col("j.accuracy").alias("accuracy"), F.col("j.pp").alias("pp"),
+        tidy(F.col("j.damage_class.name")).alias("damage_class"),
+        F.col("j.generation").alias("generation"), "raw", "_batch_id",
+    )
+
+
+TYPE_NAMES = ["normal", "fire", "water", "electric", "grass", "ice", "fighting", "poison", "ground",
+              "flying", "psychic", "bug", "rock", "ghost", "dragon", "dark", "steel", "fairy"]
+
+type_rules = new_suite("types", [
+    gxe.ExpectColumnValuesToNotBeNull(column="id"),
+    gxe.ExpectColumnValuesToBeInSet(column="name", value_set=TYPE_NAMES),
+])
+
+
+# %% [markdown]
+# ## Exercise 1 — de-duplicate, keeping the right row
+#
+# Exports repeat themselves: byte-identical lines, and *near* duplicates — the same id with
+# `"  PIKACHU "` for a name. After tidying they are the same record, but Silver must hold
+# **one row per id**. Keep the row from the latest batch, and among equals the first by `raw`
+# (any fixed order makes re-runs give the same table). Return the kept rows and the others:
+# the others go to quarantine, not to the bin.
+#
+# Hint: `F.row_number().over(Window.partitionBy(key).orderBy(...))`.
+
+# %% tags=["solution"]
+def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]:
+    """Keep one row per key (latest batch, then first raw line); return (kept, duplicates)."""
+    raise NotImplementedError("TODO: Keep one row per key (latest batch, then first raw line); return (kept, duplicates)")
+
+
+# %%
+checks.check_deduplicate(deduplicate)
+
+
+def cleanse(name: str, parse, rules) -> DataFrame:
+    """Parse, split by the rules, de-duplicate; write Silver; return this table's quarantine."""
+    bronze = bronze_rows(name)
+    typed = parse(bronze.filter(~F.col("_is_malformed")))
+    valid, failed = split_valid(typed, rules)
+    kept, duplicates = deduplicate(valid)
+    save_table(kept.drop("raw"), target(name))
+    return quarantine_rows(f"bronze.{name}", bronze.filter("_is_malformed"), failed, duplicates)
+
+
+quarantined = {"types": cleanse("types", parse_types, type_rules)}
+
+
+def known(name: str) -> list[str]:
+    """Valid names of a reference table: Silver plus this batch's staged changes."""
+    tables = {f"silver.{name}", target(name)}
+    return sorted({row["name"] for t in tables for row in spark.table(t).select("name").collect()})
+
+
+move_rules = new_suite("moves", [
+    gxe.ExpectColumnValuesToNotBeNull(column="id"),
+    gxe.ExpectColumnValuesToNotBeNull(column="name"),
+    gxe.ExpectColumnValuesToBeInSet(column="type", value_set=known("types")),
+    gxe.ExpectColumnValuesToNotBeNull(column="type"),
+    gxe.ExpectColumnValuesToBeBetween(column="power", min_value=1, max_value=250),
+    gxe.ExpectColumnValuesToBeBetween(column="accuracy", min_value=1, max_value=100),
+    gxe.ExpectColumnValuesToBeBetween(column="pp", min_value=1, max_value=40),
+    gxe.ExpectColumnValuesToBeInSet(column="damage_class", value_set=["physical", "special", "status"]),
+])
+quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
+
+
+# %% [markdown]
+# ## Exercise 2 — parse and flatten Pokémon
+#
+# Turn each well-formed Bronze line into one flat, typed row with these columns:
+#
+# | column | how |
+# |---|---|
+# | `id`, `generation`, `base_experience`, `is_legendary` | straight from the JSON |
+# | `name` | trimmed; a name shouting in capitals (`PIKACHU`) becomes `Pikachu`; others keep their spelling (`Mr. Mime`, `Flabébé`, `Type: Null`) |
+# | `height_m` | `height` is decimetres (`7` → 0.7), unless it ends in `m` (`"1.3m"` → 1.3) |
+# | `weight_kg` | `weight` is hectograms (`69` → 6.9), unless it ends in `kg` (`"230.0kg"` → 230.0) |
+# | `primary_type`, `secondary_type` | the type names in slot 1 and 2, tidied (`tidy`) |
+# | `hp`, `attack`, `defense`, `special_attack`, `special_defense`, `speed` | from `stats`, as integers |
+# | `total` | the sum of the six stats |
+# | `moves` | the move names, keeping only moves in `known_moves` (a move nobody knows is a broken reference) |
+# | `raw`, `_batch_id` | carried along for quarantine and lineage |
+#
+# Hints: start from `parsed(bronze, POKEMON_JSON)`; `F.get(F.array_sort("j.types"), 0)` is
+# the slot-1 type (structs sort by their first field, `slot`); `F.map_from_arrays(names, values)`
+# with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").cast("array<int>")` maps
+# each stat name to its value; `F.array_intersect` keeps the known moves.
+
+# %% tags=["solution"]
+def measure(column, unit: str, per_unit: float) -> "F.Column":
+    """A value in `unit` when the text ends with it, else a count of 1/per_unit units."""
+    raise NotImplementedError("TODO: A value in `unit` when the text ends with it, else a count of 1/per_unit units")
+
+
+def parse_pokemon(bronze: DataFrame, known_moves: list[str]) -> DataFrame:
+    """Parse raw Pokémon lines into flat, typed, tidy rows (see the table above)."""
+    raise NotImplementedError("TODO: Parse raw Pokémon lines into flat, typed, tidy rows (see the table above)")
+
+
+# %%
+known_moves = known("moves")
+typed_pokemon = parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed")), known_moves)
+checks.check_parsed_pokemon(typed_pokemon, batch)
+typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
+    "id", "name", "height_m", "weight_kg", "primary_type", "hp", "total").orderBy("id").show()
+
+
+# %% [markdown]
+# ## Exercise 3 — the Pokémon expectation suite
+#
+# Write the rules a Pokémon row must meet to enter Silver. Use at least six expectations of
+# at least three kinds. Think about what the data dump got wrong: missing names and stats,
+# empty type lists, stats out of the game's range (1 to 255), unknown types. A null passes
+# every expectation except `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
+#
+# Kinds you can use: `gxe.ExpectColumnValuesToNotBeNull`, `gxe.ExpectColumnValuesToBeBetween`,
+# `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`.
+
+# %% tags=["solution"]
+def pokemon_rules(type_names: list[str]):
+    """The expectation suite for a Silver Pokémon row."""
+    raise NotImplementedError("TODO: The expectation suite for a Silver Pokémon row")
+
+
+# %%
+rules = pokemon_rules(known("types"))
+checks.check_pokemon_rules(rules, typed_pokemon)
+
+# %% [markdown]
+# ## What Great Expectations finds in the parsed rows
+#
+# One line per expectation: how many rows break it, and examples. This is the report a data
+# team reads every morning; the kit keeps it for the course summary too.
+
+# %%
+before = results_table(validate(typed_pokemon, rules))
+course.save_report(f"expectations_pokemon_batch_{batch}", before.to_dict("records"))
+before
+
+# %% [markdown]
+# ## Split, de-duplicate, write — and account for every row
+
+# %%
+quarantined["pokemon"] = cleanse("pokemon", lambda b: parse_pokemon(b, known_moves), rules)
+quarantine = quarantined["types"].unionByName(quarantined["moves"]).unionByName(quarantined["pokemon"])
+save_table(quarantine, "silver.quarantine", partition_by=["_batch_id"], replaceWhere=f"_batch_id = {batch}")
+checks.check_silver(spark, batch=batch, suffix="" if batch == 1 else "_changes")
+
+# %% [markdown]
+# The final Silver table passes the whole suite, and its ids are unique:
+
+# %%
+silver_suite = new_suite("silver-pokemon", [*rules.expectations, gxe.ExpectColumnValuesToBeUnique(column="id")])
+after = results_table(validate(spark.table(target("pokemon")), silver_suite))
+assert after["success"].all(), after[~after["success"]]
+after[["expectation", "success", "rows_checked"]].head(8)
+
+# %% [markdown]
+# ## The quarantine, at a glance
+
+# %%
+reasons = (
+    spark.table("silver.quarantine").filter(F.col("_batch_id") == batch)
+    .select("source_table", F.explode("failed_expectations").alias("reason"))
+    .groupBy("source_table", "reason").count().orderBy(F.desc("count")).toPandas()
+)
+ax = reasons.set_index(reasons["source_table"].str.removeprefix("bronze.") + ": " + reasons["reason"])[
+    "count"].sort_values().plot.barh(title=f"Why rows were quarantined (batch {batch})", figsize=(8, 4))
+ax.set_xlabel("rows");
+
+# %%
+spark.table("silver.quarantine").filter(F.col("_batch_id") == batch).select(
+    "source_table", "id", "failed_expectations", F.substring("raw", 1, 60).alias("raw")
+).orderBy("source_table", "id").toPandas().astype({"id": "Int64"})
+
+# %% [markdown]
+# ## Recap
+#
+# - Parse with an explicit schema; read doubtful fields as text and convert them knowingly.
+# - One suite drives both the GX report and the row-level split into Silver and quarantine.
+# - Bronze rows = Silver rows + quarantined rows, for every table and batch.
+# - Next lesson: business tables in **Gold**.
