@@ -38,3 +38,14 @@ def spark(lakehouse):
     from lakehouse_kit.spark import get_spark
 
     return get_spark()
+
+
+@pytest.fixture(scope="session")
+def course(lakehouse):
+    """Every solution executed once, in order, on the session's lakehouse."""
+    from lakehouse_kit.course import run_course
+
+    run = run_course()
+    failed = [f"{r.lesson}: {r.error}" for r in run.lessons if not r.ok]
+    assert not failed, failed
+    return run

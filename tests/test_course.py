@@ -1,0 +1,87 @@
+"""The course end to end: solutions pass, lessons stop at their first TODO, nothing drifts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+
+from lakehouse_kit import notebooks
+from lakehouse_kit.course import PRODUCES, run_lesson
+from lakehouse_kit.notebooks import LESSONS, SOLUTIONS, solution_files
+
+LESSON_IDS = [p.stem for p in solution_files()]
+
+
+def test_there_are_six_lessons():
+    assert [p.stem[:2] for p in solution_files()] == ["01", "02", "03", "04", "05", "06"]
+
+
+def test_lessons_and_ipynb_match_their_sources():
+    assert notebooks.drift() == [], "run `nox -s build_lessons`"
+
+
+@pytest.mark.parametrize("folder", [SOLUTIONS, LESSONS], ids=["solutions", "lessons"])
+def test_every_py_matches_its_ipynb_without_outputs(folder):
+    for py in sorted(folder.glob("[0-9][0-9]_*.py")):
+        nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), py
+        assert notebooks.render(nb)[".py"] == py.read_text(encoding="utf-8"), py
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_each_notebook_starts_with_what_you_build_and_parameters(lesson):
+    nb = jupytext.read(SOLUTIONS / f"{lesson}.py")
+    assert "What you will build" in nb.cells[0].source
+    assert "parameters" in nb.cells[1].metadata.get("tags", [])
+    assert any("solution" in c.metadata.get("tags", []) for c in nb.cells), "no exercise"
+
+
+def test_generated_lessons_hide_every_solution():
+    for py in sorted(LESSONS.glob("[0-9][0-9]_*.py")):
+        nb = jupytext.read(py)
+        exercises = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+        assert exercises and all("NotImplementedError(\"TODO:" in c.source for c in exercises), py
+
+
+def test_stub_keeps_signature_and_docstring():
+    source = 'def f(x: int) -> int:\n    """Double x.\n\n    More.\n    """\n    y = 2 * x\n    return y\n'
+    stub = notebooks.stub_source(source)
+    assert stub.startswith('def f(x: int) -> int:\n    """Double x.')
+    assert stub.rstrip().endswith('raise NotImplementedError("TODO: Double x")')
+    assert "2 * x" not in stub
+
+
+def test_solutions_run_in_order_and_build_every_layer(course):
+    from lakehouse_kit.catalog import discover_tables
+
+    assert [r.lesson for r in course.lessons] == LESSON_IDS
+    tables = set(discover_tables())
+    assert {t for group in PRODUCES.values() for t in group} <= tables
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_lesson_stops_at_its_first_todo(course, lesson, tmp_path):
+    run = run_lesson(lesson, folder=LESSONS, output_dir=tmp_path)
+    assert not run.ok
+    assert "NotImplementedError" in run.error and "TODO" in run.error, run.error
+    executed = nbformat.read(run.output, as_version=4)
+    failing = next(i for i, c in enumerate(executed.cells) if any(
+        o.get("output_type") == "error" for o in c.get("outputs", [])))
+    first_todo = next(i for i, c in enumerate(executed.cells) if "solution" in c.metadata.get("tags", []))
+    assert failing >= first_todo, "a cell before the first exercise failed"
+
+
+def test_nbmake_executes_the_solution_notebooks(course):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=600", "-p", "no:randomly",
+         "-p", "no:cacheprovider", "-q", *sorted(str(p) for p in SOLUTIONS.glob("*.ipynb"))],
+        capture_output=True, text=True, timeout=1200,
+        env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
