@@ -1,0 +1,38 @@
+"""The README never lies: CI runs exactly the set-up and test commands it shows."""
+
+from __future__ import annotations
+
+import re
+
+from lakehouse_kit.settings import PROJECT_ROOT
+
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+CI = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _shell_blocks(text: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+
+
+def test_quickstart_is_two_commands_ci_runs_verbatim():
+    quickstart = README.split("## Quickstart", 1)[1].split("###", 1)[0]
+    setup_and_run, test = [block.strip() for block in _shell_blocks(quickstart)]
+    install = setup_and_run.split(" && .venv/bin/lakehouse run")[0]
+    assert setup_and_run.endswith("lakehouse run")
+    assert install in CI
+    assert test in CI.splitlines()
+
+
+def test_every_cli_command_in_the_readme_exists():
+    from lakehouse_kit.cli import build_parser
+
+    commands = set(build_parser()._subparsers._group_actions[0].choices)
+    documented = set(re.findall(r"^\| `lakehouse (\w+)", README, flags=re.M))
+    assert documented == commands
+
+
+def test_every_nox_session_in_the_readme_exists():
+    noxfile = (PROJECT_ROOT / "noxfile.py").read_text(encoding="utf-8")
+    sessions = set(re.findall(r"@nox.session\(.*\)\ndef (\w+)", noxfile))
+    documented = set(re.findall(r"nox -s (\w+)", README))
+    assert documented <= sessions, documented - sessions
