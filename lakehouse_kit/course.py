@@ -114,7 +114,10 @@ def run_course(only: int | None = None, console=None) -> CourseRun:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from lakehouse_kit.services import ensure_services
+
     console = console or Console()
+    ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
     files = [lesson_path(only)] if only else solution_files()
     if only:
         catch_up(only)

@@ -1,7 +1,13 @@
-"""Object storage: the bucket, the landing upload and a readable listing of what is where."""
+"""Object storage: the bucket, the landing upload and a readable listing of what is where.
+
+With a local warehouse (LAKEHOUSE_WAREHOUSE set to a folder, as for the JVM Spark baseline,
+which has no S3A jars) the same functions work on that folder: keys are paths under it.
+"""
 
 from __future__ import annotations
 
+import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import boto3
@@ -30,6 +36,10 @@ def s3_client(settings: Settings | None = None):
     )
 
 
+def _error_code(error: Exception) -> str:
+    return getattr(error, "response", {}).get("Error", {}).get("Code", "")
+
+
 def explain_s3_error(error: Exception, settings: Settings) -> ServiceError:
     """Turn a botocore failure into a message that names the fix."""
     if isinstance(error, EndpointConnectionError):
@@ -37,7 +47,7 @@ def explain_s3_error(error: Exception, settings: Settings) -> ServiceError:
             f"The S3 server at {settings.s3_endpoint} does not answer.",
             fix="Start it with `lakehouse up` (or check LAKEHOUSE_S3_ENDPOINT).",
         )
-    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    code = _error_code(error)
     if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}:
         return ServiceError(
             f"The S3 server refused the credentials ({code}).",
@@ -48,6 +58,9 @@ def explain_s3_error(error: Exception, settings: Settings) -> ServiceError:
 
 def ensure_bucket(settings: Settings | None = None) -> str:
     settings = settings or load_settings()
+    if settings.local_warehouse:
+        settings.local_warehouse.mkdir(parents=True, exist_ok=True)
+        return str(settings.local_warehouse)
     client = s3_client(settings)
     try:
         names = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
@@ -66,23 +79,32 @@ def upload_landing(batch: int, settings: Settings | None = None, source: Path | 
     if not files:
         raise ServiceError(f"No landing files in {folder}.", fix="Check the batch number (1 or 2).")
     ensure_bucket(settings)
-    client, keys = s3_client(settings), []
-    for path in files:
-        key = f"{LANDING_PREFIX}/{folder.name}/{path.name}"
-        client.upload_file(str(path), settings.bucket, key)
-        keys.append(key)
+    keys = [f"{LANDING_PREFIX}/{folder.name}/{path.name}" for path in files]
+    root = settings.local_warehouse
+    client = None if root else s3_client(settings)
+    for path, key in zip(files, keys):
+        if root:
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, root / key)
+        else:
+            client.upload_file(str(path), settings.bucket, key)
     return keys
 
 
 def landing_uri(batch: int, name: str, settings: Settings | None = None) -> str:
     """Where Spark reads a landing file (S3A scheme: the JVM engine needs it, Sail accepts it)."""
     settings = settings or load_settings()
-    return f"s3a://{settings.bucket}/{LANDING_PREFIX}/batch_{batch:03d}/{name}.jsonl"
+    key = f"{LANDING_PREFIX}/batch_{batch:03d}/{name}.jsonl"
+    if settings.local_warehouse:
+        return (settings.local_warehouse / key).as_uri()
+    return f"s3a://{settings.bucket}/{key}"
 
 
 def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataFrame:
     """Every object under a prefix as a table: key, size in KB, last modified."""
     settings = settings or load_settings()
+    if settings.local_warehouse:
+        return _list_local(settings.local_warehouse, prefix)
     client = s3_client(settings)
     rows = []
     try:
@@ -94,7 +116,20 @@ def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataF
                  "modified": o["LastModified"]} for o in page.get("Contents", [])
             ]  # fmt: skip
     except (ClientError, EndpointConnectionError) as error:
-        raise explain_s3_error(error, settings) from None
+        if _error_code(error) != "NoSuchBucket":  # no bucket yet: nothing stored yet
+            raise explain_s3_error(error, settings) from None
+    return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
+
+
+def _list_local(root: Path, prefix: str) -> pd.DataFrame:
+    """list_objects for a local warehouse: every file whose path under root starts with prefix."""
+    rows, base = [], root / prefix.rpartition("/")[0]  # walk only the prefix's folder
+    for path in sorted(base.rglob("*")) if base.exists() else []:
+        key = path.relative_to(root).as_posix()
+        if path.is_file() and key.startswith(prefix):
+            stat = path.stat()
+            rows.append({"key": key, "size_kb": round(stat.st_size / 1024, 1),
+                         "modified": datetime.fromtimestamp(stat.st_mtime, timezone.utc)})  # fmt: skip
     return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
 
 
@@ -111,7 +146,12 @@ def summarize_bucket(settings: Settings | None = None) -> pd.DataFrame:
 def delete_prefix(prefix: str, settings: Settings | None = None) -> int:
     """Delete every object under a prefix; returns how many."""
     settings = settings or load_settings()
-    client, keys = s3_client(settings), list(list_objects(prefix, settings)["key"])
+    keys = list(list_objects(prefix, settings)["key"])
+    if settings.local_warehouse:
+        for key in keys:
+            (settings.local_warehouse / key).unlink()
+        return len(keys)
+    client = s3_client(settings)
     for start in range(0, len(keys), 1000):
         chunk = [{"Key": k} for k in keys[start : start + 1000]]
         client.delete_objects(Bucket=settings.bucket, Delete={"Objects": chunk})
