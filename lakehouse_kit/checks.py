@@ -7,8 +7,12 @@ tables, which is how `lakehouse progress` runs them.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import load_settings
@@ -45,13 +49,46 @@ def _columns_present(df, columns: list[str], where: str) -> None:
            f"{where} needs exactly these columns: {columns}.")  # fmt: skip
 
 
+_landing: Path | None = None
+
+
+def use_landing(folder: str | Path | None) -> None:
+    """Check against another landing folder (batch_NNN/ subfolders, manifest.json beside it),
+    such as benchmark data from `datagen.generate`; empty means the course data in data/.
+    A new kernel reads LAKEHOUSE_LANDING_DIR instead (the benchmark sets it)."""
+    global _landing
+    _landing = Path(folder) if folder else None
+
+
+def _landing_dir() -> Path:
+    folder = _landing or os.environ.get("LAKEHOUSE_LANDING_DIR")
+    return Path(folder) if folder else load_settings().data_dir / "landing"
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def manifest() -> dict:
-    return json.loads((load_settings().data_dir / "manifest.json").read_text(encoding="utf-8"))
+    """The landing data's manifest. A generated copy's manifest has counts only: its defects and
+    expected counts are the course data's, repeated for every copy with shifted ids."""
+    found = _read_json(_landing_dir().parent / "manifest.json")
+    if "scale" not in found:
+        return found
+    course = _read_json(load_settings().data_dir / "manifest.json")
+    expect(course["seed"] == found["seed"], "The generated data used another seed than data/.",
+           "Generate benchmark data with the default seed.")  # fmt: skip
+    scale, stride = found["scale"], found["id_stride"]
+    copies = lambda d: range(1 if d["file"].endswith("types.jsonl") else scale)  # noqa: E731
+    found["defects"] = [{**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
+                        for d in course["defects"] for k in copies(d)]  # fmt: skip
+    found["expected"] = {"batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}}
+    return found
 
 
 def landing_lines(name: str, batch: int) -> list[str]:
-    """The non-blank lines of a landing file, as committed under data/."""
-    path = load_settings().data_dir / "landing" / f"batch_{batch:03d}" / f"{name}.jsonl"
+    """The non-blank lines of a landing file (as committed under data/, or use_landing's)."""
+    path = _landing_dir() / f"batch_{batch:03d}" / f"{name}.jsonl"
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -143,10 +180,6 @@ def check_deduplicate(deduplicate: Callable, spark=None) -> None:
 
 def check_parsed_pokemon(typed, batch: int = 1) -> None:
     _columns_present(typed, SILVER_POKEMON_COLUMNS, "parse_pokemon's result")
-    file = f"batch_{batch:03d}/pokemon.jsonl"
-    wellformed = len(landing_lines("pokemon", batch)) - len(_defects(file, {"malformed_json"}))
-    expect(typed.count() == wellformed, f"parse_pokemon gave {typed.count()} rows for {wellformed} well-formed lines.",
-           "Parse every row you are given: one output row per input row, no filter.")  # fmt: skip
     bad_types = typed.filter("primary_type != lower(trim(primary_type))").count()
     expect(bad_types == 0, f"{bad_types} rows have type names with capitals or spaces.",
            "Tidy type names: F.lower(F.trim(...)).")  # fmt: skip
@@ -165,6 +198,10 @@ def check_parsed_pokemon(typed, batch: int = 1) -> None:
         names = {r["id"]: r["name"] for r in typed.filter(F_in("id", REAL_NAMES)).collect()}
         expect(names == REAL_NAMES, f"Real names changed: {names}.",
                "Only change names written in capitals; keep Mr. Mime, Flabébé, Nidoran♀, Type: Null as they are.")  # fmt: skip
+    file = f"batch_{batch:03d}/pokemon.jsonl"
+    wellformed = len(landing_lines("pokemon", batch)) - len(_defects(file, {"malformed_json"}))
+    expect(typed.count() == wellformed, f"parse_pokemon gave {typed.count()} rows for {wellformed} well-formed lines.",
+           "Parse every row you are given: one output row per input row, no filter.")  # fmt: skip
     passed(f"{typed.count()} Pokémon rows parsed, typed and tidied")
 
 
@@ -215,20 +252,338 @@ def check_silver(spark=None, batch: int = 1, suffix: str = "", silver_pokemon=No
     passed(f"batch {batch}: every Bronze row is in Silver or in quarantine; ids are unique")
 
 
+def check_silver_now(spark=None) -> None:
+    """Silver as it stands: batch-1 accounting, or after the MERGE of lesson 6, the merged counts."""
+    spark = _spark(spark)
+    pokemon = _table(spark, "silver.pokemon", "Run lesson 3.")
+    if pokemon.filter("_batch_id > 1").limit(1).count() == 0:
+        return check_silver(spark)
+    rows, ids = pokemon.count(), pokemon.select("id").distinct().count()
+    expected = manifest()["expected"]["after_batch_002"]["pokemon_ids"]
+    expect(rows == ids == expected, f"silver.pokemon has {rows} rows, {ids} ids; expected {expected} after the MERGE.",
+           "Re-run lesson 3, then lesson 6.")  # fmt: skip
+    passed("Silver holds both batches, one row per id")
+
+
 # ---------------------------------------------------------------- lesson 4
+
+GOLD_COLUMNS = {
+    "gold.type_matchups": ["attacking_type", "defending_type", "multiplier"],
+    "gold.strongest_by_type_generation": ["primary_type", "generation", "name", "total", "rank"],
+    "gold.move_usage": ["move", "type", "damage_class", "power", "learned_by"],
+    "gold.type_summary": ["type", "pokemon_count", "avg_total", "max_total", "legendary_count"],
+}  # fmt: skip
+
+
+def _gold(df, table: str, spark):
+    """The learner's DataFrame if given, else the Gold table; with its columns checked."""
+    if df is None:
+        df = _table(spark, table, f"Run the cell that writes {table} with save_table.")
+    _columns_present(df, GOLD_COLUMNS[table], table)
+    return df
+
+
+def _silver_pokemon(spark) -> list:
+    hint = "Run lesson 3 (or course.catch_up(lesson=4)) to build Silver."
+    columns = ["id", "name", "primary_type", "secondary_type", "generation", "total", "is_legendary", "moves"]
+    return _table(spark, "silver.pokemon", hint).select(*columns).collect()
+
+
+def check_type_matchups(matchups=None, spark=None) -> None:
+    """324 pairs, each once, with multipliers that agree with silver.types."""
+    spark = _spark(spark)
+    matchups = _gold(matchups, "gold.type_matchups", spark)
+    rows = matchups.collect()
+    chart = {(r["attacking_type"], r["defending_type"]): float(r["multiplier"]) for r in rows}
+    expect(len(rows) == 324 and len(chart) == 324,
+           f"The matchup table has {len(rows)} rows for {len(chart)} distinct pairs; 18 types make 324 pairs.",
+           "Cross-join the type names with themselves (every pair once), then left-join the relations.")  # fmt: skip
+    odd = sorted(set(chart.values()) - {0.0, 0.5, 1.0, 2.0})
+    expect(not odd, f"Multipliers {odd} are not damage multipliers.", "Use 2.0, 0.5, 0.0 and 1.0 only.")
+    for (attack, defend), want, hint in [
+        (("fire", "grass"), 2.0, "double_damage_to means a multiplier of 2.0."),
+        (("fire", "water"), 0.5, "half_damage_to means a multiplier of 0.5."),
+        (("normal", "ghost"), 0.0, "no_damage_to is an immunity: 0.0, not the default 1.0. Explode it too."),
+        (("normal", "normal"), 1.0, "Pairs no relation mentions get 1.0: F.coalesce('multiplier', F.lit(1.0))."),
+    ]:  # fmt: skip
+        got = chart.get((attack, defend))
+        expect(got == want, f"{attack} -> {defend} has multiplier {got}; it should be {want}.", hint)
+    wanted = {}
+    for t in _table(spark, "silver.types", "Run lesson 3 to build Silver.").collect():
+        for column, multiplier in (("double_damage_to", 2.0), ("half_damage_to", 0.5), ("no_damage_to", 0.0)):
+            wanted.update({(t["name"], d): multiplier for d in t[column] or []})
+    wrong = sorted(pair for pair, m in chart.items() if wanted.get(pair, 1.0) != m)
+    expect(not wrong, f"{len(wrong)} pairs disagree with silver.types, e.g. {wrong[:3]}.",
+           "Take the multiplier from the relation that names the pair; 1.0 only where none does.")  # fmt: skip
+    immune = sum(1 for m in chart.values() if m == 0.0)
+    passed(f"324 matchups: {sum(m == 2.0 for m in chart.values())} super effective, {immune} immunities")
+
+
+def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
+    """At most top_n rows per (type, generation), ranked 1.. by total, ties by id."""
+    spark = _spark(spark)
+    strongest = _gold(strongest, "gold.strongest_by_type_generation", spark)
+    groups: dict[tuple, list] = {}
+    for r in strongest.collect():
+        groups.setdefault((r["primary_type"], r["generation"]), []).append(r)
+    big = sorted(g for g, rows in groups.items() if len(rows) > top_n)
+    expect(not big, f"{len(big)} groups have more than {top_n} rows, e.g. {big[:2]}.",
+           f"Keep rank <= top_n ({top_n}) in each (primary_type, generation) group.")  # fmt: skip
+    for group, rows in groups.items():
+        ranks = sorted(r["rank"] for r in rows)
+        expect(ranks == list(range(1, len(rows) + 1)), f"{group} has ranks {ranks}; expected 1 to {len(rows)}.",
+               "Number the rows with F.row_number() (F.rank() repeats a rank on ties), per group.")  # fmt: skip
+        totals = [r["total"] for r in sorted(rows, key=lambda r: r["rank"])]
+        expect(totals == sorted(totals, reverse=True), f"{group}: totals by rank are {totals}, not descending.",
+               "Order the window by total descending: F.desc('total').")  # fmt: skip
+    expected: dict[tuple, list] = {}
+    for p in sorted(_silver_pokemon(spark), key=lambda p: (-p["total"], p["id"])):
+        expected.setdefault((p["primary_type"], p["generation"]), []).append(p["name"])
+    missing = sorted(set(expected) - set(groups), key=str)
+    expect(not missing, f"{len(missing)} (type, generation) groups are missing, e.g. {missing[:2]}.",
+           "Partition by primary_type and generation, and keep every group.")  # fmt: skip
+    for group, names in expected.items():
+        got = [r["name"] for r in sorted(groups[group], key=lambda r: r["rank"])]
+        expect(got == names[:top_n], f"{group}: your top {top_n} is {got}; it should be {names[:top_n]}.",
+               "Order by total descending, then by id ascending, so ties always come out the same way.")  # fmt: skip
+    passed(f"top {top_n} of {len(groups)} (type, generation) groups, ranked by total with ties broken by id")
+
+
+def check_move_usage(usage=None, spark=None) -> None:
+    """One row per Silver move; learned_by counts the Pokémon whose moves array holds it."""
+    spark = _spark(spark)
+    usage = _gold(usage, "gold.move_usage", spark)
+    rows = usage.collect()
+    counts = {r["move"]: r["learned_by"] for r in rows}
+    n_moves = _table(spark, "silver.moves", "Run lesson 3 to build Silver.").count()
+    expect(len(rows) == len(counts) == n_moves,
+           f"move_usage has {len(rows)} rows for {len(counts)} moves; silver.moves has {n_moves}.",
+           "Start from silver.moves and left-join the counts: one row per move, 0 for a move nobody learns.")  # fmt: skip
+    expect(all(c is not None for c in counts.values()), "Some moves have learned_by = null.",
+           "A move nobody learns has learned_by 0: F.coalesce('learned_by', F.lit(0)).")  # fmt: skip
+    expected: dict[str, int] = {}
+    for p in _silver_pokemon(spark):
+        for move in set(p["moves"] or []):
+            expected[move] = expected.get(move, 0) + 1
+    pairs = sum(expected.values())
+    expect(sum(counts.values()) == pairs, f"learned_by adds up to {sum(counts.values())}; "
+           f"Silver Pokémon hold {pairs} (Pokémon, move) pairs.",
+           "Explode the moves arrays (one row per Pokémon and move), count per move, then join.")  # fmt: skip
+    wrong = sorted(m for m, c in counts.items() if c != expected.get(m, 0))
+    expect(not wrong, f"learned_by is wrong for {len(wrong)} moves, e.g. {wrong[:3]}.",
+           "Join the counts to the moves on the move name.")  # fmt: skip
+    top = max(counts, key=lambda m: (counts[m], m))
+    passed(f"{len(rows)} moves, {pairs} (Pokémon, move) pairs; most learned: {top} ({counts[top]})")
+
+
+def check_type_summary(summary=None, spark=None) -> None:
+    """Per type: Pokémon counted under both their types; counts, averages, maxima match Silver."""
+    spark = _spark(spark)
+    summary = _gold(summary, "gold.type_summary", spark)
+    got = {r["type"]: r for r in summary.collect()}
+    expected: dict[str, list] = {}
+    for p in _silver_pokemon(spark):
+        for t in {p["primary_type"], p["secondary_type"]} - {None}:
+            expected.setdefault(t, []).append(p)
+    expect(set(got) == set(expected), f"type_summary has types {sorted(got, key=str)}; Silver has {sorted(expected)}.",
+           "One row per type name, counting each Pokémon under its primary and its secondary type.")  # fmt: skip
+    for t, members in expected.items():
+        row = got[t]
+        expect(row["pokemon_count"] == len(members), f"{t}: pokemon_count {row['pokemon_count']}, expected {len(members)}.",
+               "Count a dual-type Pokémon under both types: explode an array of its two type names.")  # fmt: skip
+        legendary = sum(1 for p in members if p["is_legendary"])
+        expect(row["legendary_count"] == legendary, f"{t}: legendary_count {row['legendary_count']}, expected {legendary}.",
+               "Sum is_legendary cast to int.")  # fmt: skip
+        expect(row["max_total"] == max(p["total"] for p in members), f"{t}: max_total is wrong.", "Use F.max('total').")
+        average = sum(p["total"] for p in members) / len(members)
+        expect(row["avg_total"] is not None and abs(float(row["avg_total"]) - average) < 0.1,
+               f"{t}: avg_total {row['avg_total']}, expected {average:.1f}.", "Use F.avg('total').")  # fmt: skip
+    passed(f"{len(got)} types summarized; dual-type Pokémon count under both types")
 
 
 # ---------------------------------------------------------------- lesson 5
 
 
+def _sql_engine(engine):
+    from lakehouse_kit.sql import sql_engine
+
+    return engine or sql_engine()
+
+
+def _read_sql(query: str, engine):
+    """Run a learner's query; a failure becomes a CheckFailed with the engine's first line."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    try:
+        return pd.read_sql(sa.text(query), engine)
+    except Exception as failure:  # the driver's own error types differ per engine
+        first = str(failure).strip().splitlines()[0][:300] if str(failure).strip() else type(failure).__name__
+        raise CheckFailed(f"The SQL engine rejected the query: {first}",
+                          fix="Use standard SQL (WITH, ROW_NUMBER() OVER, CAST) and names such as silver.pokemon."
+                          ) from failure  # fmt: skip
+
+
+def _rows(frame, columns: list[str]) -> list[tuple]:
+    """Comparable rows of a pandas DataFrame: sorted, nulls as None, floats rounded."""
+    import math
+
+    def cell(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        return round(value, 6) if isinstance(value, float) else value
+
+    return sorted((tuple(cell(v) for v in row) for row in frame[columns].itertuples(index=False)), key=repr)
+
+
+def check_sql_matches_spark(sql_result, spark_result, what: str = "the query") -> None:
+    """The same rows (any order) from the SQL engine (pandas) and from Spark (Spark or pandas)."""
+    import pandas as pd
+
+    # isinstance, not hasattr: a Spark DataFrame answers any attribute name with a Column.
+    spark_frame = spark_result if isinstance(spark_result, pd.DataFrame) else spark_result.toPandas()
+    sql_frame = sql_result.rename(columns=str.lower)
+    columns = list(spark_frame.columns)
+    missing = [c for c in columns if c not in sql_frame.columns]
+    expect(not missing, f"The SQL result of {what} lacks the columns {missing} (it has {list(sql_frame.columns)}).",
+           f"Select exactly these columns, named so: {columns}.")  # fmt: skip
+    sql_rows, spark_rows = _rows(sql_frame, columns), _rows(spark_frame, columns)
+    expect(len(sql_rows) == len(spark_rows), f"SQL returned {len(sql_rows)} rows for {what}; Spark {len(spark_rows)}.",
+           "Check your WHERE and GROUP BY: the answer has one row per group.")  # fmt: skip
+    differ = [(a, b) for a, b in zip(sql_rows, spark_rows) if a != b]
+    expect(not differ, f"{len(differ)} rows of {what} differ, e.g. SQL {differ[0][0] if differ else ''} "
+           f"vs Spark {differ[0][1] if differ else ''}.",
+           "Compare your ordering and tie-breaker (ORDER BY total DESC, id) with the exercise.")  # fmt: skip
+    passed(f"SQL and Spark agree on {what}: {len(sql_rows)} rows")
+
+
+def check_strongest_per_type_sql(query: str, engine=None, spark=None) -> None:
+    """The learner's SQL gives, per primary type, the Pokémon with the highest total (ties: smaller id)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    expect(isinstance(query, str) and query.strip().upper().startswith(("SELECT", "WITH")),
+           "strongest_per_type_sql must return the query text, starting with SELECT or WITH.",
+           "Return a string such as '''WITH ranked AS (...) SELECT ...'''.")  # fmt: skip
+    spark = _spark(spark)
+    answer = _read_sql(query, _sql_engine(engine))
+    best = Window.partitionBy("primary_type").orderBy(F.desc("total"), "id")
+    expected = (_table(spark, "silver.pokemon", "Run lesson 3 to build Silver.")
+                .withColumn("_rank", F.row_number().over(best)).filter("_rank = 1")
+                .select("primary_type", "name", "total"))  # fmt: skip
+    check_sql_matches_spark(answer, expected, "the strongest Pokémon per primary type")
+
+
+def check_sql_row_counts(sql_counts: dict | None = None, engine=None, spark=None) -> None:
+    """Every Gold table has as many rows through the SQL engine as through Spark."""
+    from lakehouse_kit.course import PRODUCES
+
+    spark = _spark(spark)
+    tables = PRODUCES["04"]
+    if sql_counts is None:
+        sql_counts = {t: int(_read_sql(f"SELECT count(*) AS n FROM {t}", _sql_engine(engine))["n"].iloc[0])
+                      for t in tables}  # fmt: skip
+    for table in tables:
+        spark_count = _table(spark, table, "Run lesson 4 to build Gold.").count()
+        expect(sql_counts.get(table) == spark_count,
+               f"{table}: {sql_counts.get(table)} rows through SQL, {spark_count} through Spark.",
+               "Make a new engine with sql_engine() after the tables are (re)written: the embedded engine "
+               "lists the tables when it is made.")  # fmt: skip
+    passed(f"SQL and Spark count the same rows in all {len(tables)} Gold tables")
+
+
 # ---------------------------------------------------------------- lesson 6
+
+SILVER_COUNT_KEYS = {"pokemon": "pokemon_ids", "moves": "move_ids", "types": "type_ids"}
+
+
+def silver_change(update: dict) -> tuple[str, float, float]:
+    """Where a batch-2 correction lands in silver.pokemon: (column, before, after), in Silver units."""
+    field, old, new = update["field"], update["old"], update["new"]
+    if field.startswith("stats."):
+        return field.removeprefix("stats.").replace("-", "_"), old, new
+    return {"weight": "weight_kg", "height": "height_m"}[field], old / 10, new / 10
+
+
+def check_merge(spark=None, tables: dict | None = None, expected: dict | None = None,
+                updates: list[dict] | None = None) -> None:  # fmt: skip
+    """After the MERGE: one row per id, the expected counts, every correction applied."""
+    if tables is None:
+        spark = _spark(spark)
+        tables = {name: _table(spark, f"silver.{name}", "Run lesson 3 with batch=2, then the MERGE cell.")
+                  for name in SILVER_COUNT_KEYS}  # fmt: skip
+    if expected is None:
+        counts = manifest()["expected"]["after_batch_002"]
+        expected = {name: counts[key] for name, key in SILVER_COUNT_KEYS.items()}
+    for name, df in tables.items():
+        rows, ids = df.count(), df.select("id").distinct().count()
+        expect(rows == ids, f"silver.{name} has {rows} rows for {ids} ids: the batch was appended, not merged.",
+               "Match on the key: MERGE INTO target t USING source s ON t.id = s.id WHEN MATCHED THEN UPDATE "
+               "SET * ... (re-run lesson 3 with batch=1 to reset Silver).")  # fmt: skip
+        expect(ids == expected[name], f"silver.{name} has {ids} ids; after batch 2 it should have {expected[name]}.",
+               "Insert the new ids too: WHEN NOT MATCHED THEN INSERT *.")  # fmt: skip
+    if "pokemon" in tables:
+        updates = manifest()["batch_002"]["updates"] if updates is None else updates
+        rows = {r["id"]: r for r in tables["pokemon"].filter(F_in("id", [u["id"] for u in updates])).collect()}
+        stale = []
+        for update in updates:
+            column, _, new = silver_change(update)
+            row = rows.get(update["id"])
+            if row is None or row[column] is None or abs(row[column] - new) > 1e-6:
+                stale.append(update["id"])
+        expect(not stale, f"Pokémon {stale} do not carry their batch-2 values.",
+               "Replace the rows whose key matches: WHEN MATCHED THEN UPDATE SET *.")  # fmt: skip
+    passed(f"merged: {', '.join(f'{n} {c}' for n, c in expected.items() if n in tables)} ids, "
+           "one row each, corrections applied")  # fmt: skip
+
+
+def check_version_diff(diff, updates: list[dict] | None = None) -> None:
+    """The before/after table of the corrected Pokémon shows exactly the batch-2 corrections."""
+    _columns_present(diff, ["id", "field", "before", "after"], "The diff")
+    updates = manifest()["batch_002"]["updates"] if updates is None else updates
+    want = {(u["id"], *(round(float(v), 3) if i else v for i, v in enumerate(silver_change(u)))) for u in updates}
+    expect(len(diff) > 0, "The diff is empty: the 'before' table is the same as the current one.",
+           "as_of must read the old version: SELECT * FROM table VERSION AS OF version.")  # fmt: skip
+    got = {(int(r.id), r.field, round(float(r.before), 3), round(float(r.after), 3)) for r in diff.itertuples()}
+    missing, extra = sorted(want - got), sorted(got - want)
+    expect(not missing, f"{len(missing)} corrections are missing from the diff, e.g. {missing[:2]}.",
+           "Compare the version before the MERGE (before_version) with the current table.")  # fmt: skip
+    expect(not extra, f"The diff shows changes batch 2 did not make, e.g. {extra[:2]}.",
+           "Read exactly `before_version`, the last load before any MERGE.")  # fmt: skip
+    passed(f"time travel shows the {len(want)} corrections of batch 2, before and after")
+
+
+def check_constraint(add_constraint: Callable | None = None, spark=None, table: str = "silver.pokemon",
+                     name: str = "hp_in_range", condition: str = "hp BETWEEN 1 AND 255") -> None:  # fmt: skip
+    """The table has the constraint, and adding it again is harmless (re-runs must work)."""
+    from lakehouse_kit.delta_ops import constraints
+
+    spark = _spark(spark)
+    if add_constraint is not None:
+        try:
+            add_constraint(spark, table, name, condition)
+        except Exception as error:  # a second ALTER TABLE ... ADD CONSTRAINT fails
+            expect(False, f"Adding {name} a second time failed: {str(error).splitlines()[0][:120]}",
+                   "Add the constraint only when its name is not in delta_ops.constraints(table).")  # fmt: skip
+    present = constraints(table)
+    expect(name in present, f"{table} has no constraint {name} (it has {sorted(present) or 'none'}).",
+           f"spark.sql(\"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})\").")  # fmt: skip
+    passed(f"{table} enforces {name}: {present[name]}")
 
 
 # ---------------------------------------------------------------- progress
 
 CHECKS: dict[str, tuple[str, Callable[[], None]]] = {
     "bronze tables": ("02", lambda: check_bronze()),
-    "silver accounting": ("03", lambda: check_silver()),
+    "silver accounting": ("03", lambda: check_silver_now()),
+    "gold type matchups": ("04", lambda: check_type_matchups()),
+    "gold leaderboard": ("04", lambda: check_strongest()),
+    "gold move usage": ("04", lambda: check_move_usage()),
+    "gold type summary": ("04", lambda: check_type_summary()),
+    "sql sees gold": ("05", lambda: check_sql_row_counts()),
+    "silver merge": ("06", lambda: check_merge()),
 }
 
 
@@ -247,7 +602,8 @@ def show_progress(console) -> int:
     passing = 0
     for name, (lesson, check) in CHECKS.items():
         try:
-            check()
+            with contextlib.redirect_stdout(io.StringIO()):  # the table says it; no ✓ lines
+                check()
             state, hint = "[green]passes[/]", ""
             passing += 1
         except KitError as failure:

@@ -1,0 +1,147 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 5 — SQL access: the same tables, another engine
+#
+# **What you will build:** SQL queries over the Gold and Silver tables, run by an engine that
+# is *not* Spark, through SQLAlchemy and `pandas.read_sql` — and proof that both engines see
+# the same data.
+#
+# **Why:** most people who use a lakehouse never write PySpark: analysts, dashboards and BI
+# tools speak SQL. Because the tables are open Delta files in object storage, any engine that
+# reads Delta can query them in place — no export, no copy, no second truth. Spark writes the
+# lake; a SQL engine reads it.
+
+# %% tags=["parameters"]
+type_of_interest = "dragon"  # the type the parameterized query looks at
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import sqlalchemy as sa
+
+from lakehouse_kit import checks, course
+from lakehouse_kit.spark import get_spark
+from lakehouse_kit.sql import sql_dialect, sql_engine
+
+spark = get_spark()
+course.catch_up(lesson=5)  # builds Bronze, Silver and Gold from the solutions if they are missing
+engine = sql_engine()  # made after the tables exist: the embedded engine lists them when it is made
+sql_dialect()
+
+# %% [markdown]
+# ## Which engine answers?
+#
+# `sql_engine()` returns a SQLAlchemy engine for your profile; lesson code is the same on both.
+#
+# - **Embedded (`duckdb`)**: DuckDB runs *inside this Python process*. The kit creates one
+#   view per table (`silver.pokemon` reads the Delta table's files in the bucket with
+#   `delta_scan`). Nothing to run, nothing to administer — and nobody else can see it.
+# - **Docker stack (`trino`)**: Trino is a *server* — a distributed SQL engine many users and
+#   tools (Superset, dbt, a JDBC client) connect to at once. Its `delta` **catalog** reads the
+#   same Delta tables; it finds them in the **Hive Metastore**, the shared table catalog the
+#   Spark server registers every table in. One lake, one catalog, many engines: Spark writes,
+#   Trino serves SQL, and each can be scaled or replaced on its own. Trino can also join
+#   across catalogs (a Postgres database next to the lake) in one query.
+#
+# Names are written `layer.table`. On Trino the engine's default catalog (`delta`) completes
+# them to `delta.silver.pokemon`. Stick to standard SQL — `WITH`, window functions, `CASE`,
+# `CAST` — and the same text runs on both engines.
+
+# %%
+by_strength = pd.read_sql("""SELECT type, pokemon_count, avg_total, max_total, legendary_count
+FROM gold.type_summary
+ORDER BY avg_total DESC
+""", engine)
+by_strength.head()
+
+# %% [markdown]
+# ## Values go in as parameters, never into the text
+#
+# A query that depends on a value — a type picked in a dashboard — must not paste the value
+# into the SQL string (that is how SQL injection happens, and it breaks on a stray quote).
+# `sa.text` marks `:name` placeholders and the driver sends the value separately.
+
+# %%
+of_type = sa.text("""SELECT name, generation, primary_type, secondary_type, total
+FROM silver.pokemon
+WHERE primary_type = :kind OR secondary_type = :kind
+ORDER BY total DESC, id
+""")
+pd.read_sql(of_type, engine, params={"kind": type_of_interest}).head(8)
+
+
+# %% [markdown]
+# ## Exercise 1 — the strongest Pokémon of each primary type, in SQL
+#
+# Write a query over `silver.pokemon` that returns one row per `primary_type` — the Pokémon
+# with the highest `total`, ties broken by the smaller `id` — with the columns
+# `primary_type`, `name`, `total`. Return the query text; the check runs it on the SQL engine
+# and compares the answer with the same one computed by Spark.
+#
+# Hint: a `WITH` clause numbering the rows with
+# `ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)`, then keep number 1. Standard SQL only:
+# the same text must run on DuckDB and on Trino.
+
+# %% tags=["solution"]
+def strongest_per_type_sql() -> str:
+    """A query for the strongest Pokémon of each primary type: primary_type, name, total."""
+    return """WITH ranked AS (
+    SELECT primary_type, name, total,
+           ROW_NUMBER() OVER (PARTITION BY primary_type ORDER BY total DESC, id) AS strength_rank
+    FROM silver.pokemon
+)
+SELECT primary_type, name, total
+FROM ranked
+WHERE strength_rank = 1
+ORDER BY total DESC, primary_type
+"""
+
+
+# %%
+checks.check_strongest_per_type_sql(strongest_per_type_sql(), engine=engine, spark=spark)
+pd.read_sql(strongest_per_type_sql(), engine).head(6)
+
+# %% [markdown]
+# ## Do both engines see the same lake?
+#
+# Two engines over one set of files should never disagree. A cheap guard, worth running after
+# every pipeline: count every Gold table through SQL and through Spark.
+
+# %%
+checks.check_sql_row_counts(engine=engine, spark=spark)
+
+# %% [markdown]
+# ## A chart straight from SQL
+#
+# Gold tables are small and already aggregated, so a query plus one plot call is a dashboard
+# tile. The most widely learned moves, with their damage class:
+
+# %%
+popular = pd.read_sql("""SELECT move, damage_class, learned_by
+FROM gold.move_usage
+ORDER BY learned_by DESC, move
+LIMIT 10
+""", engine)
+colors = popular["damage_class"].map({"physical": "tab:red", "special": "tab:blue", "status": "tab:gray"})
+ax = popular.iloc[::-1].plot.barh(x="move", y="learned_by", color=colors.iloc[::-1], legend=False,
+                                  figsize=(7, 4), title="The 10 most learned moves (red physical, "
+                                  "blue special, grey status)")  # fmt: skip
+ax.set_xlabel("Pokémon that learn it")
+ax.set_ylabel("move")
+plt.show()
+
+# %% [markdown]
+# ## Recap
+#
+# - `sql_engine()` + `pandas.read_sql` give SQL over the lake on every profile; embedded
+#   DuckDB in-process, Trino as a shared server reading the Hive Metastore's catalog.
+# - Portable, standard SQL runs on both; values travel as bound parameters.
+# - Two engines, one set of Delta files: their answers must match, and a check proves it.
+# - Next lesson: new data arrives — incremental loads with MERGE, and time travel.
