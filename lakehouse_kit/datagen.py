@@ -187,7 +187,7 @@ def type_records(stale_steel: bool = False) -> list[dict]:
                                "double_damage_from", "half_damage_from", "no_damage_from")}
            for t in TYPES}
     for att in TYPES:
-        for targets, kind in zip(CHART[att], ("double_damage", "half_damage", "no_damage")):
+        for targets, kind in zip(CHART[att], ("double_damage", "half_damage", "no_damage"), strict=True):
             for target in targets:
                 rel[att][f"{kind}_to"].append({"name": target})
                 rel[target][f"{kind}_from"].append({"name": att})
@@ -294,7 +294,7 @@ def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bo
     near_ids = ([25] if heavy and 25 in land.index and 25 not in used else [])
     used.update(near_ids)
     near_ids += [pick()["id"] for _ in range((3 if heavy else 1) - len(near_ids))]
-    for style, dex_id in zip(styles, near_ids):
+    for style, dex_id in zip(styles, near_ids, strict=False):
         r = land.records[land.index[dex_id]]
         name = style(r["name"])
         land.extra(rng, _variant(r, lambda d, n=name: d.update(name=n)), "near_duplicate", dex_id,

@@ -16,7 +16,7 @@ import pandas as pd
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
+import great_expectations.expectations as gxe  # noqa: E402, F401  (lessons import gxe from here)
 from pyspark.sql import Column, DataFrame, Window  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
