@@ -180,13 +180,24 @@ def _wait_until_ready(settings: Settings, name: str, proc: psutil.Process, port:
                 f"The {name} service exited during start-up. Last log lines:\n{tail}",
                 fix=f"Read {log_file(settings, name)}; then run `lakehouse doctor`.",
             )
-        if port_answers(port):
+        # Our process must own the listener: another program may have taken the port between
+        # the free-port check and the bind, and then our server exits while theirs answers.
+        if port_answers(port) and _listens_on(proc, port):
             return
         time.sleep(0.05)
     raise ServiceError(
         f"The {name} service did not answer on 127.0.0.1:{port} within {READY_TIMEOUT_S} s.",
         fix=f"Read {log_file(settings, name)}, then `lakehouse down` and `lakehouse up`.",
     )
+
+
+def _listens_on(proc: psutil.Process, port: int) -> bool:
+    try:
+        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                   for p in [proc, *proc.children(recursive=True)]
+                   for c in p.net_connections("inet"))  # fmt: skip
+    except psutil.Error:
+        return False
 
 
 def _tail(path: Path, lines: int = 8) -> str:

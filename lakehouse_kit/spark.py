@@ -31,11 +31,20 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
     return spark
 
 
+# One session per endpoint: `getOrCreate()` hands back the active session whatever its
+# endpoint, so after the services moved (another LAKEHOUSE_HOME, a port taken) it would keep
+# talking to the old server.
+_SESSIONS: dict[str, object] = {}
+
+
 def _connect(settings: Settings):
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    spark = SparkSession.builder.remote(settings.spark_remote).getOrCreate()
+    spark = _SESSIONS.get(settings.spark_remote)
+    if spark is not None and not spark.is_stopped:
+        return spark
+    spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(settings.spark_remote).create()
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])

@@ -1,0 +1,158 @@
+"""The `lakehouse` command, run for real as a subprocess against a home of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lakehouse_kit import services
+from lakehouse_kit.settings import load_settings
+
+STATUS_KEYS = {"profile", "spark", "s3", "services"}
+S3_KEYS = {"endpoint", "region", "access_key", "secret_key", "bucket"}
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("cli-home")
+    yield home
+    # Whatever a failed test left running in this home (never anyone else's).
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LAKEHOUSE_HOME", str(home))
+    mp.setenv("LAKEHOUSE_PROFILE", "local")
+    try:
+        services.stop_services(load_settings())
+    finally:
+        mp.undo()
+
+
+def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
+    # A wide console: rich must not wrap a fix across lines.
+    full_env.update(
+        {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "local", "COLUMNS": "200", **env}
+    )
+    return subprocess.run([sys.executable, "-m", "lakehouse_kit.cli", *args], check=False, env=full_env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+def status(home) -> dict:
+    result = lakehouse(home, "status", "--json")
+    assert result.returncode == 0, output(result)
+    return json.loads(result.stdout)
+
+
+def client_from(report: dict):
+    s3 = report["s3"]
+    return boto3.client("s3", endpoint_url=s3["endpoint"], aws_access_key_id=s3["access_key"],
+                        aws_secret_access_key=s3["secret_key"], region_name=s3["region"],
+                        config=Config(s3={"addressing_style": "path"}, connect_timeout=2,
+                                      retries={"max_attempts": 1}))  # fmt: skip
+
+
+def test_unknown_profile_exits_2_without_traceback(cli_home):
+    result = lakehouse(cli_home, "status", LAKEHOUSE_PROFILE="nowhere")
+    assert result.returncode == 2
+    assert "Unknown profile 'nowhere'" in output(result)
+    assert "LAKEHOUSE_PROFILE" in output(result)
+    assert "Traceback" not in output(result)
+
+
+def test_reset_without_yes_and_tty_refuses(cli_home):
+    result = lakehouse(cli_home, "reset")
+    assert result.returncode != 0
+    assert "--yes" in output(result)
+    assert "Traceback" not in output(result)
+
+
+def test_up_then_status_json_with_working_endpoints(cli_home):
+    up = lakehouse(cli_home, "up")
+    assert up.returncode == 0, output(up)
+    report = status(cli_home)
+    assert STATUS_KEYS <= report.keys()
+    assert report["profile"] == "local"
+    assert set(report["spark"]) >= {"remote"}
+    assert S3_KEYS <= report["s3"].keys()
+    assert {s["name"] for s in report["services"]} == {"s3", "spark"}
+    for svc in report["services"]:
+        assert {"name", "pid", "running"} <= svc.keys()
+        assert svc["running"] is True and isinstance(svc["pid"], int)
+
+    client = client_from(report)
+    assert isinstance(client.list_buckets()["Buckets"], list)
+    spark_port = int(report["spark"]["remote"].rsplit(":", 1)[1])
+    assert services.port_answers(spark_port, timeout=2)
+
+    # `up` again is idempotent: same pids.
+    assert lakehouse(cli_home, "up").returncode == 0
+    assert [s["pid"] for s in status(cli_home)["services"]] == [
+        s["pid"] for s in report["services"]
+    ]
+
+
+def test_doctor_passes_when_up(cli_home):
+    assert lakehouse(cli_home, "up").returncode == 0
+    result = lakehouse(cli_home, "doctor")
+    text = output(result)
+    assert result.returncode == 0, text
+    assert "✗" not in text and "All checks passed." in text
+    assert text.count("✓") >= 7  # python, ports, 2 services, S3, Spark, SQL
+    assert "Traceback" not in text
+
+
+def test_reset_yes_wipes_the_data(cli_home):
+    assert lakehouse(cli_home, "up").returncode == 0
+    report = status(cli_home)
+    bucket, key = report["s3"]["bucket"], f"doomed/{uuid.uuid4().hex}.txt"
+    client = client_from(report)
+    try:
+        client.create_bucket(Bucket=bucket)
+    except ClientError:
+        pass  # already there
+    client.put_object(Bucket=bucket, Key=key, Body=b"bye")
+    assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == b"bye"
+
+    reset = lakehouse(cli_home, "reset", "--yes")
+    assert reset.returncode == 0, output(reset)
+    assert not any(s["running"] for s in status(cli_home)["services"])
+
+    assert lakehouse(cli_home, "up").returncode == 0
+    client = client_from(status(cli_home))
+    with pytest.raises(ClientError) as info:
+        client.get_object(Bucket=bucket, Key=key)
+    assert info.value.response["Error"]["Code"] in {"NoSuchKey", "NoSuchBucket", "404"}
+
+
+def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
+    assert lakehouse(cli_home, "up").returncode == 0
+    pids = [s["pid"] for s in status(cli_home)["services"]]
+
+    first = lakehouse(cli_home, "down")
+    assert first.returncode == 0 and "Stopped" in first.stdout
+    second = lakehouse(cli_home, "down")
+    assert second.returncode == 0 and "Nothing was running" in second.stdout
+    assert not any(s["running"] for s in status(cli_home)["services"])
+    assert all(not services.port_answers(p) for p in
+               {s["port"] for s in status(cli_home)["services"]})  # fmt: skip
+    import psutil
+
+    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+                   for p in pids)  # fmt: skip
+
+    doctor = lakehouse(cli_home, "doctor")
+    text = output(doctor)
+    assert doctor.returncode != 0
+    assert "lakehouse up" in text and "✗" in text
+    assert "Traceback" not in text

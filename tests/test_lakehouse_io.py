@@ -1,0 +1,124 @@
+"""Object storage, Delta tables written by Spark, read by DuckDB and delta-rs: the real stack."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import pytest
+
+from lakehouse_kit import catalog, delta_ops, storage
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.spark import get_spark, save_table
+from lakehouse_kit.sql import sql_engine
+
+TABLE = "bronze.kit_io_probe"
+ROWS = [(1, "bulbasaur", 45), (2, "ivysaur", 60), (3, "venusaur", 80)]
+
+
+@pytest.fixture(scope="module")
+def probe_table(spark, lakehouse):
+    """A Delta table written once through the kit (version 0)."""
+    df = spark.createDataFrame(ROWS, "id long, name string, hp int")
+    assert save_table(df, TABLE) == TABLE
+    return TABLE
+
+
+def test_s3_round_trip(lakehouse):
+    assert storage.ensure_bucket(lakehouse) == lakehouse.bucket
+    client = storage.s3_client(lakehouse)
+    key = f"scratch/{uuid.uuid4().hex}.txt"
+    client.put_object(Bucket=lakehouse.bucket, Key=key, Body=b"pika")
+    listed = storage.list_objects("scratch/", lakehouse)
+    assert key in set(listed["key"])
+    assert list(listed.columns) == ["key", "size_kb", "modified"]
+    assert client.get_object(Bucket=lakehouse.bucket, Key=key)["Body"].read() == b"pika"
+    assert storage.delete_prefix("scratch/", lakehouse) >= 1
+    assert storage.list_objects("scratch/", lakehouse).empty
+
+
+def test_spark_table_then_duckdb_then_history(spark, lakehouse, probe_table):
+    from_spark = spark.table(probe_table).orderBy("id").toPandas()
+    assert list(from_spark.columns) == ["id", "name", "hp"]
+    assert list(from_spark.itertuples(index=False, name=None)) == ROWS
+
+    from_duckdb = pd.read_sql(
+        f"SELECT id, name, hp FROM {probe_table} ORDER BY id", sql_engine(lakehouse)
+    )
+    assert list(from_duckdb.itertuples(index=False, name=None)) == ROWS
+
+    history = delta_ops.history(probe_table, lakehouse)
+    assert list(history["version"]) == sorted(history["version"], reverse=True)
+    assert history["version"].iloc[-1] == 0
+    assert history["operation"].notna().all() and (history["operation"] != "").all()
+    assert delta_ops.file_count(probe_table, lakehouse) >= 1
+
+
+def test_overwrite_with_new_schema_is_re_registered(spark, lakehouse, probe_table):
+    versions_before = len(delta_ops.history(probe_table, lakehouse))
+    changed = spark.createDataFrame(
+        [(1, "bulbasaur", 45, "grass")], "id long, name string, hp int, type string"
+    )
+    save_table(changed, probe_table)
+    assert spark.table(probe_table).columns == ["id", "name", "hp", "type"]
+    assert [tuple(r) for r in spark.table(probe_table).collect()] == [(1, "bulbasaur", 45, "grass")]
+
+    history = delta_ops.history(probe_table, lakehouse)
+    assert len(history) == versions_before + 1
+    assert history["version"].iloc[0] == versions_before  # the newest first
+
+    # A new SQL engine sees the new schema too.
+    seen = pd.read_sql(f"SELECT * FROM {probe_table}", sql_engine(lakehouse))
+    assert list(seen.columns) == ["id", "name", "hp", "type"] and len(seen) == 1
+
+
+def test_discover_and_summarize(lakehouse, probe_table):
+    assert probe_table in catalog.discover_tables(lakehouse)
+    summary = storage.summarize_bucket(lakehouse)
+    assert list(summary.columns) == ["folder", "objects", "size_kb"]
+    row = summary[summary["folder"] == "bronze/kit_io_probe"]
+    assert len(row) == 1 and row["objects"].iloc[0] >= 2  # data files and the Delta log
+
+
+@pytest.mark.parametrize(
+    "bad", ["pokemon", "platinum.pokemon", "silver.", "silver.poke-mon", "silver.1st"]
+)
+def test_split_name_rejects_bad_names(bad):
+    with pytest.raises(KitError) as info:
+        catalog.split_name(bad)
+    assert "silver.pokemon" in info.value.fix
+
+
+def test_split_name_and_uri(lakehouse):
+    assert catalog.split_name("gold.team_stats") == ("gold", "team_stats")
+    assert (
+        catalog.table_uri("gold.team_stats", lakehouse)
+        == f"s3a://{lakehouse.bucket}/gold/team_stats"
+    )
+    assert catalog.table_uri("gold.team_stats", lakehouse, scheme="s3").startswith("s3://")
+
+
+def test_fresh_session_sees_the_table_again(spark, lakehouse, probe_table, monkeypatch):
+    from pyspark.errors import AnalysisException
+    from pyspark.sql.connect.session import SparkSession
+
+    from lakehouse_kit import spark as kit_spark
+
+    # A new kernel has no cached session. Hide the fixture's (it stays open for other tests).
+    monkeypatch.setattr(kit_spark, "_SESSIONS", {}, raising=False)
+    monkeypatch.setattr(SparkSession, "_default_session", None)
+    monkeypatch.setattr(SparkSession._active_session, "session", None, raising=False)
+
+    bare = get_spark(lakehouse, register=False)
+    assert bare.session_id != spark.session_id
+    with pytest.raises(AnalysisException):  # Sail's catalog is per session: nothing registered yet
+        bare.table(probe_table).collect()
+    bare.stop()
+
+    fresh = get_spark(lakehouse)  # after stop(): a new session, which re-registers everything
+    try:
+        assert fresh.session_id not in {spark.session_id, bare.session_id}
+        assert probe_table in catalog.register_all(fresh, lakehouse)
+        assert fresh.table(probe_table).count() == spark.table(probe_table).count() > 0
+    finally:
+        fresh.stop()

@@ -1,0 +1,248 @@
+"""The two local services, started for real in a home of this module's own.
+
+The session fixture (conftest) may run its own services meanwhile, even on the default ports:
+ours then move to free ports, and these tests stop and start ours without touching theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+
+import psutil
+import pytest
+
+from lakehouse_kit import services
+from lakehouse_kit.errors import ServiceError
+from lakehouse_kit.settings import LOCAL_S3_PORT, load_settings
+from lakehouse_kit.storage import ensure_bucket, s3_client
+
+ENDPOINT_ENV = ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_S3_ACCESS_KEY",
+                "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET", "LAKEHOUSE_SQL_URL")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    from pyspark.sql.connect.session import SparkSession
+
+    path = tmp_path_factory.mktemp("services-home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LAKEHOUSE_HOME", str(path))
+    mp.setenv("LAKEHOUSE_PROFILE", "local")
+    for name in ENDPOINT_ENV:
+        mp.delenv(name, raising=False)
+    # Hide a cached Spark session (e.g. the session fixture's): get_spark() must connect to
+    # OUR server, and whatever we stop here must not be the other tests' session.
+    from lakehouse_kit import spark as kit_spark
+
+    ours: dict = {}
+    mp.setattr(kit_spark, "_SESSIONS", ours, raising=False)
+    mp.setattr(SparkSession, "_default_session", None)
+    mp.setattr(SparkSession._active_session, "session", None, raising=False)
+    try:
+        yield path
+    finally:
+        for session in {
+            id(s): s for s in [*ours.values(), SparkSession._default_session] if s
+        }.values():
+            session.stop()
+        services.stop_services(load_settings())
+        mp.undo()
+
+
+def pids(settings) -> dict[str, int]:
+    return {s.name: s.pid for s in services.service_status(settings) if s.running}
+
+
+def ports(settings) -> dict[str, int]:
+    return {s.name: s.port for s in services.service_status(settings)}
+
+
+def listening(pid_list) -> set[tuple[str, int]]:
+    found = set()
+    for pid in pid_list:
+        proc = psutil.Process(pid)
+        for p in [proc, *proc.children(recursive=True)]:
+            found |= {(c.laddr.ip, c.laddr.port) for c in p.net_connections("inet")
+                      if c.status == psutil.CONN_LISTEN}  # fmt: skip
+    return found
+
+
+def kill_service(settings, name: str, sig=signal.SIGKILL) -> int:
+    pid = pids(settings)[name]
+    os.kill(pid, sig)
+    psutil.Process(pid).wait(timeout=15)  # our child: reap it
+    assert not psutil.pid_exists(pid)
+    return pid
+
+
+def test_kit_session_starts_services_when_down(home, capsys):
+    from lakehouse_kit.spark import get_spark
+
+    settings = load_settings()
+    assert not any(s.running for s in services.service_status(settings))
+    default_taken = not services.port_is_free(LOCAL_S3_PORT)
+
+    spark = get_spark()
+    assert spark.range(5).count() == 5
+
+    live = load_settings()
+    assert set(pids(live)) == {"s3", "spark"}
+    assert spark.client._builder.endpoint == live.spark_remote.removeprefix("sc://")
+    s3_port = ports(live)["s3"]
+    if default_taken:  # e.g. the session fixture's server: ours moved and said so
+        assert s3_port != LOCAL_S3_PORT
+        assert f"Port {LOCAL_S3_PORT} is taken" in capsys.readouterr().out
+    else:
+        assert s3_port == LOCAL_S3_PORT
+    assert live.s3_endpoint == f"http://127.0.0.1:{s3_port}"
+
+
+def test_start_is_idempotent(home):
+    services.start_services(load_settings())
+    settings = load_settings()
+    before = pids(settings)
+    pid_files = {n: (settings.run_dir / f"{n}.pid").read_text() for n in before}
+    assert services.start_services(settings) == []  # no notes: nothing started, nothing moved
+    assert pids(settings) == before
+    assert {n: (settings.run_dir / f"{n}.pid").read_text() for n in before} == pid_files
+    assert json.loads((settings.run_dir / "ports.json").read_text()) == ports(settings)
+
+
+def test_services_listen_on_loopback_only(home):
+    services.start_services(load_settings())
+    settings = load_settings()
+    sockets = listening(pids(settings).values())
+    assert sockets, "the services listen on nothing?"
+    assert {ip for ip, _ in sockets} == {"127.0.0.1"}
+    assert {("127.0.0.1", p) for p in ports(settings).values()} <= sockets
+
+
+def test_stop_leaves_nothing_and_data_survives(home):
+    services.start_services(load_settings())
+    settings = load_settings()
+    ensure_bucket(settings)
+    key, body = f"survive/{uuid.uuid4().hex}.txt", b"still here"
+    s3_client(settings).put_object(Bucket=settings.bucket, Key=key, Body=body)
+    before = pids(settings)
+    sockets = listening(before.values())
+
+    assert sorted(services.stop_services(settings)) == ["s3", "spark"]
+    for pid in before.values():
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not any(s.running for s in services.service_status(settings))
+    # Nothing of ours listens any more (another program may since have taken a freed port).
+    ports_before = {port for _, port in sockets}
+    left = [c for c in psutil.net_connections("inet")
+            if c.status == psutil.CONN_LISTEN and c.laddr.port in ports_before
+            and (c.pid is None or c.pid in before.values())]  # fmt: skip
+    assert left == []
+    assert not services.port_answers(ports(settings)["s3"], timeout=0.2)
+    assert not services.port_answers(ports(settings)["spark"], timeout=0.2)
+    assert services.stop_services(settings) == []  # twice is fine
+
+    services.start_services(settings)
+    settings = load_settings()
+    assert pids(settings).keys() == {"s3", "spark"} and set(pids(settings).values()).isdisjoint(
+        before.values()
+    )
+    got = s3_client(settings).get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+    assert got == body
+
+
+def test_taken_port_moves_the_service(home):
+    services.start_services(load_settings())
+    settings = load_settings()
+    ensure_bucket(settings)
+    key = f"moved/{uuid.uuid4().hex}.txt"
+    s3_client(settings).put_object(Bucket=settings.bucket, Key=key, Body=b"x")
+    services.stop_services(settings)
+
+    with socket.socket() as s3_squatter, socket.socket() as spark_squatter:
+        for sock in (s3_squatter, spark_squatter):
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+        taken = {"s3": s3_squatter.getsockname()[1], "spark": spark_squatter.getsockname()[1]}
+        (settings.run_dir / "ports.json").write_text(json.dumps(taken))
+
+        notes = services.start_services(load_settings())
+        live = load_settings()
+        now = ports(live)
+        assert now["s3"] != taken["s3"] and now["spark"] != taken["spark"]
+        assert any(
+            f"Port {taken['s3']} is taken" in n and f"uses {now['s3']}" in n for n in notes
+        ), notes
+        assert any(
+            f"Port {taken['spark']} is taken" in n and f"uses {now['spark']}" in n for n in notes
+        ), notes
+        assert live.s3_endpoint == f"http://127.0.0.1:{now['s3']}"
+        assert live.spark_remote == f"sc://127.0.0.1:{now['spark']}"
+        assert services.port_answers(now["s3"]) and services.port_answers(now["spark"])
+        # Same data on the new port.
+        assert s3_client(live).get_object(Bucket=live.bucket, Key=key)["Body"].read() == b"x"
+
+
+def test_stopped_s3_fails_fast_with_the_fix(home):
+    services.start_services(load_settings())
+    settings = load_settings()
+    kill_service(settings, "s3", signal.SIGTERM)
+    start = time.monotonic()
+    with pytest.raises(ServiceError) as info:
+        ensure_bucket(settings)
+    assert time.monotonic() - start < 10
+    assert "lakehouse up" in str(info.value)
+    assert settings.s3_endpoint in info.value.message
+    services.start_services(settings)  # back for the next tests
+    assert ensure_bucket(load_settings()) == settings.bucket
+
+
+def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
+    from lakehouse_kit.spark import get_spark
+
+    services.start_services(load_settings())
+    settings = load_settings()
+    spark = get_spark(register=False)
+    assert spark.range(3).count() == 3
+    old_pid = kill_service(settings, "spark")
+
+    start = time.monotonic()
+    with pytest.raises(ServiceError) as info:
+        get_spark(start=False)
+    assert time.monotonic() - start < 10
+    assert "lakehouse up" in str(info.value)
+
+    outcome: dict = {}
+
+    def query():
+        try:
+            outcome["value"] = spark.range(10).count()
+        except Exception as error:  # noqa: BLE001 - any error is the expected outcome
+            outcome["error"] = error
+
+    start = time.monotonic()
+    worker = threading.Thread(target=query, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    elapsed = time.monotonic() - start
+    assert not worker.is_alive(), "a query against a dead server hangs"
+    assert "error" in outcome and "value" not in outcome
+    assert elapsed < 15, f"took {elapsed:.1f} s to fail"
+
+    again = get_spark()  # restarts the engine and reconnects
+    assert again.range(100).selectExpr("sum(id) AS s").collect()[0].s == 4950
+    new_pid = pids(load_settings())["spark"]
+    assert new_pid != old_pid
+
+
+def test_wrong_credentials_are_named(home):
+    services.start_services(load_settings())
+    wrong = load_settings(s3_secret_key="nope")
+    with pytest.raises(ServiceError) as info:
+        ensure_bucket(wrong)
+    assert "credentials" in info.value.message
+    assert "LAKEHOUSE_S3_SECRET_KEY" in info.value.fix

@@ -1,0 +1,133 @@
+"""Settings: environment > .env > profile defaults, profiles, and the live ports of local services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lakehouse_kit import settings as settings_module
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, load_settings
+
+ALL_ENV = (
+    "LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_S3_REGION",
+    "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET",
+    "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_TABLE_FORMAT",
+)  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A project root of our own (no .env yet) and an environment without LAKEHOUSE_*."""
+    root = tmp_path / "project"
+    root.mkdir()
+    monkeypatch.setattr(settings_module, "PROJECT_ROOT", root)
+    for name in ALL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return root
+
+
+def write_env(root: Path, **values: str) -> None:
+    (root / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+
+
+def test_profile_defaults_without_env_or_dotenv(project):
+    s = load_settings()
+    assert s.profile == "local" and s.is_local
+    assert s.s3_endpoint == f"http://127.0.0.1:{LOCAL_S3_PORT}"
+    assert s.spark_remote == f"sc://127.0.0.1:{LOCAL_SPARK_PORT}"
+    assert (s.bucket, s.s3_region, s.table_format) == ("lakehouse", "us-east-1", "delta")
+    assert s.home == project / ".lakehouse"
+
+
+def test_env_beats_dotenv_beats_defaults(project, monkeypatch):
+    write_env(project, LAKEHOUSE_BUCKET="from-dotenv", LAKEHOUSE_S3_REGION="eu-dotenv-1")
+    monkeypatch.setenv("LAKEHOUSE_BUCKET", "from-env")
+    s = load_settings()
+    assert s.bucket == "from-env"  # environment wins over .env
+    assert s.s3_region == "eu-dotenv-1"  # .env wins over the default
+    assert s.s3_access_key == "lakehouse"  # untouched: profile default
+    # Explicit keyword overrides beat everything.
+    assert load_settings(bucket="kw").bucket == "kw"
+
+
+def test_profile_chosen_in_dotenv_and_overridden_by_env(project, monkeypatch):
+    write_env(project, LAKEHOUSE_PROFILE="docker")
+    assert load_settings().profile == "docker"
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
+    assert load_settings().profile == "local"
+
+
+def test_unknown_profile_names_the_fix(project, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "cloudy")
+    with pytest.raises(KitError) as info:
+        load_settings()
+    assert "cloudy" in info.value.message
+    assert "LAKEHOUSE_PROFILE" in info.value.fix
+    for profile in ("local", "docker", "remote"):
+        assert profile in info.value.fix
+
+
+def test_remote_profile_lists_every_missing_setting(project, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "remote")
+    with pytest.raises(KitError) as info:
+        load_settings()
+    missing = {"LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
+               "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY"}  # fmt: skip
+    for name in missing:
+        assert name in info.value.message
+    assert ".env" in info.value.fix
+
+    # Some from the environment, some from .env: only the rest are still reported.
+    monkeypatch.setenv("LAKEHOUSE_S3_ENDPOINT", "https://s3.example.org")
+    write_env(project, LAKEHOUSE_SPARK_REMOTE="sc://spark.example.org:15002")
+    with pytest.raises(KitError) as info:
+        load_settings()
+    assert "LAKEHOUSE_S3_ENDPOINT" not in info.value.message
+    assert "LAKEHOUSE_SPARK_REMOTE" not in info.value.message
+    assert "LAKEHOUSE_SQL_URL" in info.value.message
+
+    for name, value in [("LAKEHOUSE_SQL_URL", "trino://u@trino.example.org:443/delta"),
+                        ("LAKEHOUSE_S3_ACCESS_KEY", "ak"), ("LAKEHOUSE_S3_SECRET_KEY", "sk")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    s = load_settings()
+    assert (s.profile, s.s3_endpoint, s.spark_remote) == (
+        "remote", "https://s3.example.org", "sc://spark.example.org:15002")  # fmt: skip
+    assert not s.is_local
+
+
+def test_docker_profile_defaults_ignore_local_ports(project, monkeypatch):
+    home = project / "home"
+    (home / "run").mkdir(parents=True)
+    (home / "run" / "ports.json").write_text(json.dumps({"s3": 23456, "spark": 34567}))
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(home))
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "docker")
+    s = load_settings()
+    assert s.s3_endpoint == "http://127.0.0.1:9000"
+    assert s.spark_remote == "sc://127.0.0.1:15002"
+    assert s.sql_url.startswith("trino://")
+    assert (s.s3_access_key, s.s3_secret_key) == ("lakehouse", "lakehouse-secret")
+    assert not s.is_local
+
+
+def test_live_ports_override_local_defaults(project, monkeypatch):
+    home = project / "home"
+    (home / "run").mkdir(parents=True)
+    (home / "run" / "ports.json").write_text(json.dumps({"s3": 23456, "spark": 34567}))
+    write_env(project, LAKEHOUSE_HOME=str(home))  # the home may come from .env as well
+    s = load_settings()
+    assert s.home == home and s.run_dir == home / "run"
+    assert s.s3_endpoint == "http://127.0.0.1:23456"
+    assert s.spark_remote == "sc://127.0.0.1:34567"
+    # An explicit environment endpoint still wins over the recorded port.
+    monkeypatch.setenv("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:1")
+    s = load_settings()
+    assert s.s3_endpoint == "http://127.0.0.1:1"
+    assert s.spark_remote == "sc://127.0.0.1:34567"
+
+
+def test_public_is_json_ready(project):
+    public = load_settings().public()
+    assert json.loads(json.dumps(public))["home"] == str(project / ".lakehouse")
