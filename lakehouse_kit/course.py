@@ -3,8 +3,10 @@ and `catch_up()` so a learner stuck on one lesson can still start the next."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,22 +75,47 @@ def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path =
     start = time.perf_counter()
     error = ""
     try:
-        papermill.execute_notebook(
-            jupytext.read(path), str(output), parameters=parameters or {},
-            cwd=str(path.parent), kernel_name="python3", progress_bar=False,
-        )  # fmt: skip
+        with _stderr_to(output.with_suffix(".kernel.log")):
+            papermill.execute_notebook(
+                jupytext.read(path), str(output), parameters=parameters or {},
+                cwd=str(path.parent), kernel_name="python3", progress_bar=False,
+            )  # fmt: skip
     except PapermillExecutionError as failure:
         first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
         error = f"cell {failure.exec_count} (`{first_line}`): {failure.ename}: {failure.evalue}"
     return LessonRun(path.stem, time.perf_counter() - start, output, error)
 
 
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send the kernel's start-up chatter (it inherits file descriptor 2) to a log file, so a
+    notebook or a terminal running lessons shows results, not kernel warnings."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as target:
+        os.dup2(target.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def require(lesson: str | int, parameters: dict | None = None) -> LessonRun:
-    """Run a solution from inside another notebook and fail loudly if it fails."""
+    """Run a solution from inside another notebook and fail loudly if it fails. The tables it
+    made are registered in this notebook's session too (each Sail session has its own catalog)."""
     run = run_lesson(lesson, parameters)
     if not run.ok:
         raise KitError(f"{run.lesson} failed in {run.error}", fix=f"Open {run.output} to see why.")
+    _register_in_this_session()
     return run
+
+
+def _register_in_this_session() -> None:
+    from lakehouse_kit.catalog import register_all
+    from lakehouse_kit.spark import get_spark
+
+    register_all(get_spark(register=False))
 
 
 def missing_tables(tables: list[str], settings: Settings | None = None) -> list[str]:
