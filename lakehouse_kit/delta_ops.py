@@ -65,3 +65,10 @@ def vacuum(table: str, retention_hours: int = 168, settings: Settings | None = N
     return delta_table(table, settings).vacuum(
         retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False
     )
+
+
+def constraints(table: str, settings: Settings | None = None) -> dict[str, str]:
+    """The table's CHECK constraints, name -> condition, read from its Delta metadata."""
+    configuration = delta_table(table, settings).metadata().configuration
+    prefix = "delta.constraints."
+    return {key.removeprefix(prefix): value for key, value in configuration.items() if key.startswith(prefix)}
