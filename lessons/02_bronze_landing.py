@@ -41,6 +41,7 @@ spark = get_spark()
 # kit uploads the committed files of one batch from `data/landing/`.
 
 # %%
+checks.use_landing(landing_dir)  # the checks compare Bronze with the files you land
 upload_landing(batch, source=Path(landing_dir) if landing_dir else None)
 
 

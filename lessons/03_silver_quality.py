@@ -98,7 +98,7 @@ def parse_types(bronze: DataFrame) -> DataFrame:
 def parse_moves(bronze: DataFrame) -> DataFrame:
     return parsed(bronze, MOVES_JSON).select(
         F.col("j.id").alias("id"), tidy(F.col("j.name")).alias("name"),
-        tidy(F.col("j.type.name")).alias("type"), F.col("j.power").cast("int").alias("power"),
+        tidy(F.col("j.type.name")).alias("type"), F.col("j.power").try_cast("int").alias("power"),
         F.col("j.accuracy").alias("accuracy"), F.col("j.pp").alias("pp"),
         tidy(F.col("j.damage_class.name")).alias("damage_class"),
         F.col("j.generation").alias("generation"), "raw", "_batch_id",
@@ -186,12 +186,13 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 #
 # Hints: start from `parsed(bronze, POKEMON_JSON)`; `F.get(F.array_sort("j.types"), 0)` is
 # the slot-1 type (structs sort by their first field, `slot`); `F.map_from_arrays(names, values)`
-# with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").cast("array<int>")` maps
+# with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").try_cast("array<int>")` maps
 # each stat name to its value; `F.array_intersect` keeps the known moves.
 
 # %% tags=["solution"]
 def measure(column, unit: str, per_unit: float) -> "F.Column":
-    """A value in `unit` when the text ends with it, else a count of 1/per_unit units."""
+    """A value in `unit` when the text ends with it, else a count of 1/per_unit units.
+    Text that is not a number becomes null (try_cast) instead of failing the whole job."""
     raise NotImplementedError("TODO: A value in `unit` when the text ends with it, else a count of 1/per_unit units")
 
 
@@ -227,7 +228,7 @@ def pokemon_rules(type_names: list[str]):
 
 # %%
 rules = pokemon_rules(known("types"))
-checks.check_pokemon_rules(rules, typed_pokemon)
+checks.check_pokemon_rules(rules, typed_pokemon, batch)
 
 # %% [markdown]
 # ## What Great Expectations finds in the parsed rows

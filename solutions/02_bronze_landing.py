@@ -41,6 +41,7 @@ spark = get_spark()
 # kit uploads the committed files of one batch from `data/landing/`.
 
 # %%
+checks.use_landing(landing_dir)  # the checks compare Bronze with the files you land
 upload_landing(batch, source=Path(landing_dir) if landing_dir else None)
 
 
@@ -69,7 +70,7 @@ def read_raw(spark, name: str, batch: int) -> DataFrame:
     return (
         spark.read.text(uri)
         .withColumnRenamed("value", "raw")
-        .filter(F.trim("raw") != "")
+        .filter(F.col("raw").rlike(r"\S"))  # drop blank lines (F.trim strips only spaces, not tabs)
         .withColumn("_batch_id", F.lit(batch))
         .withColumn("_source_file", F.lit(uri))
         .withColumn("_ingested_at", F.current_timestamp())

@@ -98,7 +98,7 @@ def parse_types(bronze: DataFrame) -> DataFrame:
 def parse_moves(bronze: DataFrame) -> DataFrame:
     return parsed(bronze, MOVES_JSON).select(
         F.col("j.id").alias("id"), tidy(F.col("j.name")).alias("name"),
-        tidy(F.col("j.type.name")).alias("type"), F.col("j.power").cast("int").alias("power"),
+        tidy(F.col("j.type.name")).alias("type"), F.col("j.power").try_cast("int").alias("power"),
         F.col("j.accuracy").alias("accuracy"), F.col("j.pp").alias("pp"),
         tidy(F.col("j.damage_class.name")).alias("damage_class"),
         F.col("j.generation").alias("generation"), "raw", "_batch_id",
@@ -187,7 +187,7 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 #
 # Hints: start from `parsed(bronze, POKEMON_JSON)`; `F.get(F.array_sort("j.types"), 0)` is
 # the slot-1 type (structs sort by their first field, `slot`); `F.map_from_arrays(names, values)`
-# with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").cast("array<int>")` maps
+# with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").try_cast("array<int>")` maps
 # each stat name to its value; `F.array_intersect` keeps the known moves.
 
 # %% tags=["solution"]
@@ -195,10 +195,11 @@ STATS = ["hp", "attack", "defense", "special-attack", "special-defense", "speed"
 
 
 def measure(column, unit: str, per_unit: float) -> "F.Column":
-    """A value in `unit` when the text ends with it, else a count of 1/per_unit units."""
+    """A value in `unit` when the text ends with it, else a count of 1/per_unit units.
+    Text that is not a number becomes null (try_cast) instead of failing the whole job."""
     text = F.trim(column)
-    return F.when(text.endswith(unit), F.regexp_replace(text, unit + "$", "").cast("double")).otherwise(
-        text.cast("double") / per_unit
+    return F.when(text.endswith(unit), F.regexp_replace(text, unit + "$", "").try_cast("double")).otherwise(
+        text.try_cast("double") / per_unit
     )
 
 
@@ -207,7 +208,7 @@ def parse_pokemon(bronze: DataFrame, known_moves: list[str]) -> DataFrame:
     name = F.regexp_replace(F.trim("j.name"), r"\s+", " ")
     shouting = (name == F.upper(name)) & (name != F.lower(name))
     types = F.array_sort("j.types")
-    stats = F.map_from_arrays(F.col("j.stats.stat.name"), F.col("j.stats.base_stat").cast("array<int>"))
+    stats = F.map_from_arrays(F.col("j.stats.stat.name"), F.col("j.stats.base_stat").try_cast("array<int>"))
     typed = parsed(bronze, POKEMON_JSON).select(
         F.col("j.id").alias("id"),
         F.when(shouting, F.initcap(F.lower(name))).otherwise(name).alias("name"),
@@ -256,7 +257,9 @@ def pokemon_rules(type_names: list[str]):
         gxe.ExpectColumnValuesToBeInSet(column="primary_type", value_set=type_names),
         gxe.ExpectColumnValuesToBeInSet(column="secondary_type", value_set=type_names),
         gxe.ExpectColumnValuesToBeBetween(column="generation", min_value=1, max_value=9),
+        gxe.ExpectColumnValuesToNotBeNull(column="height_m"),
         gxe.ExpectColumnValuesToBeBetween(column="height_m", min_value=0.1, max_value=30),
+        gxe.ExpectColumnValuesToNotBeNull(column="weight_kg"),
         gxe.ExpectColumnValuesToBeBetween(column="weight_kg", min_value=0.1, max_value=1000),
         *[gxe.ExpectColumnValuesToNotBeNull(column=s) for s in stats],
         *[gxe.ExpectColumnValuesToBeBetween(column=s, min_value=1, max_value=255) for s in stats],
@@ -265,7 +268,7 @@ def pokemon_rules(type_names: list[str]):
 
 # %%
 rules = pokemon_rules(known("types"))
-checks.check_pokemon_rules(rules, typed_pokemon)
+checks.check_pokemon_rules(rules, typed_pokemon, batch)
 
 # %% [markdown]
 # ## What Great Expectations finds in the parsed rows
