@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,7 +90,10 @@ def manifest() -> dict:
 def landing_lines(name: str, batch: int) -> list[str]:
     """The non-blank lines of a landing file (as committed under data/, or use_landing's)."""
     path = _landing_dir() / f"batch_{batch:03d}" / f"{name}.jsonl"
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
+    # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
 
 
 # ---------------------------------------------------------------- lesson 1

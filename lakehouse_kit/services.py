@@ -222,9 +222,14 @@ def start_services(settings: Settings | None = None, quiet: bool = False) -> lis
         s3 = _start_s3(settings, ports["s3"])
         _wait_until_ready(settings, "s3", s3, ports["s3"])
     spark = _live_process(settings, "spark")
+    if spark is not None and ports.get("spark_s3") != ports["s3"]:
+        # Sail read the S3 endpoint from its environment at start: it must follow the S3 server.
+        _terminate(spark)
+        spark = None
     if spark is None:
         ports["spark"] = _choose_port(ports.get("spark", LOCAL_SPARK_PORT), "Spark", notes)
         spark = _start_spark(settings, ports["spark"], ports["s3"])
+        ports["spark_s3"] = ports["s3"]
         _wait_until_ready(settings, "spark", spark, ports["spark"])
     _write_ports(settings, ports)
     return notes

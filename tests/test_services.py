@@ -111,7 +111,9 @@ def test_start_is_idempotent(home):
     assert services.start_services(settings) == []  # no notes: nothing started, nothing moved
     assert pids(settings) == before
     assert {n: (settings.run_dir / f"{n}.pid").read_text() for n in before} == pid_files
-    assert json.loads((settings.run_dir / "ports.json").read_text()) == ports(settings)
+    recorded = json.loads((settings.run_dir / "ports.json").read_text())
+    assert {name: recorded[name] for name in ("s3", "spark")} == ports(settings)
+    assert recorded["spark_s3"] == recorded["s3"]  # Sail was started against this S3 server
 
 
 def test_services_listen_on_loopback_only(home):
@@ -246,3 +248,25 @@ def test_wrong_credentials_are_named(home):
         ensure_bucket(wrong)
     assert "credentials" in info.value.message
     assert "LAKEHOUSE_S3_SECRET_KEY" in info.value.fix
+
+
+def test_spark_follows_the_s3_server_to_a_new_port(home):
+    """Sail reads the S3 endpoint at start: when S3 restarts elsewhere, Spark restarts with it."""
+    settings = load_settings()
+    services.start_services(settings)
+    spark_before = {s.name: s.pid for s in services.service_status(settings)}["spark"]
+    s3 = next(s for s in services.service_status(settings) if s.name == "s3")
+    services._terminate(psutil.Process(s3.pid))
+    with socket.socket() as blocker:  # the old S3 port is now taken by someone else
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        blocker.bind(("127.0.0.1", s3.port))
+        blocker.listen()
+        notes = services.start_services(settings)
+        live = {s.name: s for s in services.service_status(load_settings())}
+        assert live["s3"].port != s3.port and any("S3" in n for n in notes)
+        assert live["spark"].pid != spark_before
+        from lakehouse_kit.spark import get_spark
+
+        spark = get_spark(load_settings())
+        spark.range(3).write.format("delta").mode("overwrite").save(f"s3a://{settings.bucket}/bronze/follow")
+        assert spark.read.format("delta").load(f"s3a://{settings.bucket}/bronze/follow").count() == 3
