@@ -456,7 +456,7 @@ def check_sql_matches_spark(sql_result, spark_result, what: str = "the query") -
     sql_rows, spark_rows = _rows(sql_frame, columns), _rows(spark_frame, columns)
     expect(len(sql_rows) == len(spark_rows), f"SQL returned {len(sql_rows)} rows for {what}; Spark {len(spark_rows)}.",
            "Check your WHERE and GROUP BY: the answer has one row per group.")  # fmt: skip
-    differ = [(a, b) for a, b in zip(sql_rows, spark_rows) if a != b]
+    differ = [(a, b) for a, b in zip(sql_rows, spark_rows, strict=True) if a != b]
     expect(not differ, f"{len(differ)} rows of {what} differ, e.g. SQL {differ[0][0] if differ else ''} "
            f"vs Spark {differ[0][1] if differ else ''}.",
            "Compare your ordering and tie-breaker (ORDER BY total DESC, id) with the exercise.")  # fmt: skip

@@ -9,7 +9,6 @@ from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
 
 
-
 def get_spark(settings: Settings | None = None, register: bool = True, start: bool = True):
     """Connect to the profile's engine (starting the local services if needed), create the
     bronze/silver/gold schemas and re-register every table, so `spark.table("silver.pokemon")`
