@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["sync_check", "lint", "tests"]
@@ -69,3 +71,20 @@ def stack(session: nox.Session) -> None:
         session.run("lakehouse", "run", env={"LAKEHOUSE_PROFILE": "docker"})
     finally:
         session.run("docker", "compose", "down", external=True)
+
+
+JVM_ENV = ".nox/jvm_spark"  # the JVM baseline's own environment: the full pyspark wheel
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """`lakehouse bench` with the JVM Spark baseline (-- --scales 1,10,100 --json).
+
+    The full `pyspark` wheel and the kit's `pyspark-client` both install the `pyspark` package,
+    so the baseline's server runs from a second environment, made here (never at bench time)."""
+    install_kit(session)
+    python = f"{JVM_ENV}/bin/python"
+    session.run("python", "-m", "venv", JVM_ENV)
+    session.run(python, "-m", "pip", "install", "--quiet", "pyspark==4.2.0", external=True)
+    session.run("lakehouse", "bench", *session.posargs,
+                env={"LAKEHOUSE_JVM_PYTHON": str(Path(python).resolve())})

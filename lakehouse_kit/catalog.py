@@ -25,14 +25,19 @@ def split_name(table: str) -> tuple[str, str]:
 
 
 def table_uri(table: str, settings: Settings | None = None, scheme: str = "s3a") -> str:
-    """Where a table's files live. Spark uses s3a:// (the JVM needs it); DuckDB and deltalake s3://."""
+    """Where a table's files live. Spark uses s3a:// (the JVM needs it); DuckDB and deltalake s3://.
+
+    With a local warehouse: a file:// URI for Spark, a plain path for DuckDB and deltalake."""
     settings = settings or load_settings()
     layer, name = split_name(table)
+    if settings.local_warehouse:
+        path = settings.local_warehouse / layer / name
+        return path.as_uri() if scheme == "s3a" else str(path)
     return f"{scheme}://{settings.bucket}/{layer}/{name}"
 
 
 def discover_tables(settings: Settings | None = None) -> list[str]:
-    """Every table in the bucket, found by its Delta log (or Parquet files for the baseline)."""
+    """Every table in the warehouse, found by its Delta log (or Parquet files for the baseline)."""
     settings = settings or load_settings()
     marker = "/_delta_log/" if settings.table_format == "delta" else ".parquet"
     found = set()

@@ -235,11 +235,14 @@ def check_pokemon_rules(rules, typed, batch: int = 1) -> None:
 
 
 def check_silver(spark=None, batch: int = 1, suffix: str = "", silver_pokemon=None) -> None:
-    """Bronze rows = Silver rows + quarantined rows; one row per id; the names survived."""
+    """Bronze rows = Silver rows + quarantined rows; one row per id; no dangling move."""
+    from pyspark.sql import functions as F
+
     spark = _spark(spark)
     quarantine = _table(spark, "silver.quarantine", "Write the quarantine with save_table.")
-    for name in ("types", "moves", "pokemon"):
-        silver = silver_pokemon if (name == "pokemon" and silver_pokemon is not None) else _table(
+    # A DataFrame handed in (a test's wrong answer) is checked alone.
+    for name in ("pokemon",) if silver_pokemon is not None else ("types", "moves", "pokemon"):
+        silver = silver_pokemon if silver_pokemon is not None else _table(
             spark, f"silver.{name}{suffix}", "Run the cells that write Silver.")
         silver = silver.filter(f"_batch_id = {batch}")
         bronze = spark.table(f"bronze.{name}").filter(f"_batch_id = {batch}").count()
@@ -249,6 +252,11 @@ def check_silver(spark=None, batch: int = 1, suffix: str = "", silver_pokemon=No
                "De-duplicate on id before writing Silver (Exercise 1).")  # fmt: skip
         expect(rows + held == bronze, f"{name}: {bronze} Bronze rows, but {rows} in Silver + {held} in quarantine.",
                "Every Bronze row must land in Silver or in quarantine: union malformed, failed and duplicate rows.")  # fmt: skip
+    known = spark.table("silver.moves").select("name").unionByName(
+        spark.table(f"silver.moves{suffix}").select("name"))
+    dangling = silver.select(F.explode("moves").alias("name")).join(known, "name", "left_anti").count()
+    expect(dangling == 0, f"silver.pokemon{suffix} still lists {dangling} moves the moves table does not know.",
+           "Drop references to unknown moves (a left_semi join with the known move names).")  # fmt: skip
     if batch == 1 and not suffix:
         expected = manifest()["expected"]["batch_001"]["pokemon_ids"]
         expect(rows == expected, f"silver.pokemon has {rows} Pokémon; the clean data has {expected}.",

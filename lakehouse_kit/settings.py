@@ -60,6 +60,7 @@ _ENV_NAMES = {
     "sql_url": "LAKEHOUSE_SQL_URL",
     "table_format": "LAKEHOUSE_TABLE_FORMAT",
     "home": "LAKEHOUSE_HOME",
+    "warehouse": "LAKEHOUSE_WAREHOUSE",
 }
 
 
@@ -75,6 +76,18 @@ class Settings:
     spark_remote: str
     sql_url: str
     table_format: str
+    # Where the medallion tables and the landing files live: the bucket (default
+    # s3a://<bucket>), or a local folder / file:// URI (the JVM Spark baseline has no S3A jars).
+    warehouse: str = ""
+
+    @property
+    def local_warehouse(self) -> Path | None:
+        """The warehouse folder when the warehouse is local, else None (it is the bucket)."""
+        if self.warehouse.startswith("file://"):
+            return Path(self.warehouse.removeprefix("file://"))
+        if self.warehouse and "://" not in self.warehouse:
+            return Path(self.warehouse).resolve()
+        return None
 
     @property
     def data_dir(self) -> Path:
@@ -133,6 +146,7 @@ def load_settings(**overrides: str) -> Settings:
         if env_name in sources:
             values[field] = sources[env_name]
     values.update(overrides)
+    values.setdefault("warehouse", f"s3a://{values['bucket']}")
     settings = Settings(profile=profile, **{**values, "home": Path(values["home"])})
     _require_complete(settings)
     return settings
@@ -143,11 +157,10 @@ def with_overrides(settings: Settings, **changes) -> Settings:
 
 
 def _require_complete(settings: Settings) -> None:
-    missing = [
-        _ENV_NAMES[f]
-        for f in ("s3_endpoint", "spark_remote", "sql_url", "s3_access_key", "s3_secret_key")
-        if not getattr(settings, f)
-    ]
+    needed = ("spark_remote", "sql_url")
+    if settings.local_warehouse is None:  # a local warehouse needs no object store
+        needed += ("s3_endpoint", "s3_access_key", "s3_secret_key")
+    missing = [_ENV_NAMES[f] for f in needed if not getattr(settings, f)]
     if missing:
         raise KitError(
             f"The {settings.profile!r} profile needs settings that are not set: {', '.join(missing)}.",

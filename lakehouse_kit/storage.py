@@ -82,7 +82,7 @@ def upload_landing(batch: int, settings: Settings | None = None, source: Path | 
     keys = [f"{LANDING_PREFIX}/{folder.name}/{path.name}" for path in files]
     root = settings.local_warehouse
     client = None if root else s3_client(settings)
-    for path, key in zip(files, keys):
+    for path, key in zip(files, keys, strict=True):
         if root:
             (root / key).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, root / key)

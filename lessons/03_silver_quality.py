@@ -135,23 +135,28 @@ def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]
 checks.check_deduplicate(deduplicate)
 
 
-def cleanse(name: str, parse, rules) -> DataFrame:
-    """Parse, split by the rules, de-duplicate; write Silver; return this table's quarantine."""
+def cleanse(name: str, parse, rules, repair=lambda kept: kept) -> DataFrame:
+    """Parse, split by the rules, de-duplicate, repair; write Silver; return the quarantine."""
     bronze = bronze_rows(name)
     typed = parse(bronze.filter(~F.col("_is_malformed")))
     valid, failed = split_valid(typed, rules)
     kept, duplicates = deduplicate(valid)
-    save_table(kept.drop("raw"), target(name))
+    save_table(repair(kept).drop("raw"), target(name))
     return quarantine_rows(f"bronze.{name}", bronze.filter("_is_malformed"), failed, duplicates)
 
 
 quarantined = {"types": cleanse("types", parse_types, type_rules)}
 
 
+def reference(name: str) -> DataFrame:
+    """The valid names of a reference table: Silver plus this batch's staged changes."""
+    tables = sorted({f"silver.{name}", target(name)})
+    names = [spark.table(t).select("name") for t in tables]
+    return names[0].unionByName(names[-1]).distinct()
+
+
 def known(name: str) -> list[str]:
-    """Valid names of a reference table: Silver plus this batch's staged changes."""
-    tables = {f"silver.{name}", target(name)}
-    return sorted({row["name"] for t in tables for row in spark.table(t).select("name").collect()})
+    return sorted(row["name"] for row in reference(name).collect())
 
 
 move_rules = new_suite("moves", [
@@ -181,13 +186,13 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 # | `primary_type`, `secondary_type` | the type names in slot 1 and 2, tidied (`tidy`) |
 # | `hp`, `attack`, `defense`, `special_attack`, `special_defense`, `speed` | from `stats`, as integers |
 # | `total` | the sum of the six stats |
-# | `moves` | the move names, keeping only moves in `known_moves` (a move nobody knows is a broken reference) |
+# | `moves` | the move names as listed (unknown moves are dropped later, once per Pokémon) |
 # | `raw`, `_batch_id` | carried along for quarantine and lineage |
 #
 # Hints: start from `parsed(bronze, POKEMON_JSON)`; `F.get(F.array_sort("j.types"), 0)` is
 # the slot-1 type (structs sort by their first field, `slot`); `F.map_from_arrays(names, values)`
 # with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").try_cast("array<int>")` maps
-# each stat name to its value; `F.array_intersect` keeps the known moves.
+# each stat name to its value; `F.col("j.moves.move.name")` lists the move names.
 
 # %% tags=["solution"]
 def measure(column, unit: str, per_unit: float) -> "F.Column":
@@ -196,14 +201,13 @@ def measure(column, unit: str, per_unit: float) -> "F.Column":
     raise NotImplementedError("TODO: A value in `unit` when the text ends with it, else a count of 1/per_unit units")
 
 
-def parse_pokemon(bronze: DataFrame, known_moves: list[str]) -> DataFrame:
+def parse_pokemon(bronze: DataFrame) -> DataFrame:
     """Parse raw Pokémon lines into flat, typed, tidy rows (see the table above)."""
     raise NotImplementedError("TODO: Parse raw Pokémon lines into flat, typed, tidy rows (see the table above)")
 
 
 # %%
-known_moves = known("moves")
-typed_pokemon = parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed")), known_moves)
+typed_pokemon = parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed")))
 checks.check_parsed_pokemon(typed_pokemon, batch)
 typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
     "id", "name", "height_m", "weight_kg", "primary_type", "hp", "total").orderBy("id").show()
@@ -241,11 +245,38 @@ before = results_table(validate(typed_pokemon, rules))
 course.save_report(f"expectations_pokemon_batch_{batch}", before.to_dict("records"))
 before
 
+
 # %% [markdown]
-# ## Split, de-duplicate, write — and account for every row
+# ## Repair, not reject: references to unknown moves
+#
+# A Pokémon that lists a move the moves table does not know (`hyper-mega-beam`) is still a
+# good Pokémon; the *reference* is broken. Rejecting the whole row would lose a valid record,
+# so Silver drops the dangling reference instead — and says which ones it dropped. Bronze
+# still holds the original line. A join does this at any size (a list of thousands of names
+# pasted into every row's expression would not).
 
 # %%
-quarantined["pokemon"] = cleanse("pokemon", lambda b: parse_pokemon(b, known_moves), rules)
+def drop_unknown_moves(pokemon: DataFrame) -> DataFrame:
+    """Keep only the moves the moves table knows, sorted; a Pokémon may end with none."""
+    learned = (
+        pokemon.select("id", F.explode("moves").alias("name"))
+        .join(reference("moves"), "name", "left_semi")
+        .groupBy("id").agg(F.array_sort(F.collect_set("name")).alias("known_moves"))
+    )
+    return (pokemon.join(learned, "id", "left")
+            .withColumn("moves", F.coalesce("known_moves", F.array().cast("array<string>")))
+            .select(*pokemon.columns))  # fmt: skip
+
+
+dangling = (typed_pokemon.select("id", "name", F.explode("moves").alias("move"))
+            .join(reference("moves").withColumnRenamed("name", "move"), "move", "left_anti"))  # fmt: skip
+dangling.toPandas()
+
+# %% [markdown]
+# ## Split, de-duplicate, repair, write — and account for every row
+
+# %%
+quarantined["pokemon"] = cleanse("pokemon", parse_pokemon, rules, repair=drop_unknown_moves)
 quarantine = quarantined["types"].unionByName(quarantined["moves"]).unionByName(quarantined["pokemon"])
 save_table(quarantine, "silver.quarantine", partition_by=["_batch_id"], replaceWhere=f"_batch_id = {batch}")
 checks.check_silver(spark, batch=batch, suffix="" if batch == 1 else "_changes")

@@ -1,0 +1,530 @@
+"""`lakehouse bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
+
+Each run executes the lessons' own solutions (02 Bronze, 03 Silver with expectations, 04 Gold)
+through papermill, on `datagen.generate` data, in its own LAKEHOUSE_HOME under
+`<home>/bench/`, so the learner's tables are untouched:
+
+* ``sail``: the embedded default (Sail + SeaweedFS, Delta tables in the bucket);
+* ``jvm-spark``: pyspark's own Spark Connect server (JVM) from a separate environment
+  (``LAKEHOUSE_JVM_PYTHON``, made by ``nox -s bench``), Parquet in a local folder: the pyspark
+  wheel has neither the Delta nor the S3A jars, and nothing can be downloaded at run time.
+
+It also times the whole course and the first Spark result after `lakehouse up`, and samples
+the resident memory of every process involved (services, kernels, this process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+from lakehouse_kit.errors import KitError
+
+STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
+JVM_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+JVM_DRIVER_MEMORY = "2g"
+JVM_NOTE = ("JVM baseline: pyspark 4.2.0's local Spark Connect server writing Parquet to a local "
+            "folder (the wheel has no Delta or S3A jars, and Maven cannot be reached here).")  # fmt: skip
+TARGETS = {"speedup_at_scale_10": 3.0, "course_seconds": 60.0, "first_result_seconds": 2.0,
+           "services_peak_rss_mb": 1500.0}  # fmt: skip
+# Settings the bench sets per engine; whatever the learner's shell says is put aside meanwhile.
+_KIT_VARIABLES = ("LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_WAREHOUSE", "LAKEHOUSE_TABLE_FORMAT",
+                  "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_LANDING_DIR")  # fmt: skip
+
+
+# ---------------------------------------------------------------- environment and facts
+
+
+@contextmanager
+def kit_environment(**values: str):
+    """Set the kit's variables for this process and the kernels it starts; restore afterwards."""
+    saved = {name: os.environ.pop(name) for name in _KIT_VARIABLES if name in os.environ}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name in _KIT_VARIABLES:
+            os.environ.pop(name, None)
+        os.environ.update(saved)
+
+
+def machine_facts() -> dict:
+    """Cores, memory, Python and Java: the figures mean little without them."""
+    java = shutil.which("java")
+    return {
+        "cores": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "java": _java_version(java) if java else None,
+    }
+
+
+def _java_version(java: str) -> str:
+    result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    return (result.stderr or result.stdout).splitlines()[0] if result.returncode == 0 else "?"
+
+
+def bench_home() -> Path:
+    from lakehouse_kit.settings import load_settings
+
+    return load_settings().home / "bench"
+
+
+def progress(console, message: str) -> None:
+    """Progress goes to stderr, so that `--json` leaves stdout to the JSON alone."""
+    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
+
+
+# ---------------------------------------------------------------- memory
+
+
+class RssSampler:
+    """Sample the summed RSS of some process trees every `interval` s in a thread; keep peaks.
+
+    `roots()` returns (processes, service processes); each is counted with its descendants."""
+
+    def __init__(self, roots, interval: float = 0.2):
+        self.roots, self.interval = roots, interval
+        self.peak_mb = self.services_peak_mb = 0.0
+        self.by_service_mb: dict[str, float] = {}  # peak per service program (weed, sail, java)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        others, services = self.roots()
+        service_rss = _tree_rss(services)
+        total_rss = {**_tree_rss(others), **service_rss}  # each process once
+        self.peak_mb = max(self.peak_mb, _mb(total_rss.values()))
+        self.services_peak_mb = max(self.services_peak_mb, _mb(service_rss.values()))
+        for name in {name for name, _ in service_rss.values()}:
+            mb = _mb(v for v in service_rss.values() if v[0] == name)
+            self.by_service_mb[name] = max(self.by_service_mb.get(name, 0.0), mb)
+
+
+def _mb(values) -> float:
+    return round(sum(rss for _, rss in values) / 2**20, 1)
+
+
+def _tree_rss(roots: list[psutil.Process]) -> dict[int, tuple[str, int]]:
+    """(name, RSS in bytes) by pid of the roots and all their descendants."""
+    rss = {}
+    for root in roots:
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            tree = [root]
+        for proc in tree:
+            try:
+                rss.setdefault(proc.pid, (proc.name(), proc.memory_info().rss))
+            except psutil.Error:
+                pass
+    return rss
+
+
+def _service_processes() -> list[psutil.Process]:
+    """The kit's services (SeaweedFS, Sail) of the current LAKEHOUSE_HOME, if running."""
+    from lakehouse_kit import services
+    from lakehouse_kit.settings import load_settings
+
+    settings = load_settings()
+    found = [services._live_process(settings, name) for name in ("s3", "spark")]
+    return [proc for proc in found if proc]
+
+
+# ---------------------------------------------------------------- data
+
+
+def bench_data(scale: int, root: Path) -> Path:
+    """Generated landing data for a scale factor (made once, reused); returns the landing folder."""
+    from lakehouse_kit.datagen import generate
+
+    folder = root / f"scale_{scale}"
+    manifest = folder / "manifest.json"
+    if not manifest.exists() or json.loads(manifest.read_text()).get("scale") != scale:
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(scale, folder)
+    return folder / "landing"
+
+
+def landing_rows(landing: Path, batch: int = 1) -> int:
+    """Lines in one batch's landing files: the rows the pipeline ingests."""
+    manifest = json.loads((landing.parent / "manifest.json").read_text())
+    prefix = f"batch_{batch:03d}/"
+    return sum(f["lines"] for name, f in manifest["files"].items() if name.startswith(prefix))
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def pipeline_lessons() -> list[str]:
+    """The stages whose solutions exist (Gold may be missing while it is being written)."""
+    from lakehouse_kit.course import lesson_path
+
+    found = []
+    for lesson in STAGES:
+        try:
+            lesson_path(lesson)
+            found.append(lesson)
+        except KitError:
+            pass
+    return found
+
+
+def run_stages(landing: Path, output_dir: Path, services) -> tuple[dict, list[str], RssSampler]:
+    """Run the solutions of every stage in order on this process's kit settings.
+
+    Returns seconds per stage, errors, and the memory sampler's peaks."""
+    from lakehouse_kit.course import run_lesson
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    parameters = {"02": {"batch": 1, "landing_dir": str(landing)}, "03": {"batch": 1}}
+    me = psutil.Process()
+    stages, errors = {}, []
+    with RssSampler(lambda: ([me], services())) as sampler:
+        for lesson in pipeline_lessons():
+            run = run_lesson(lesson, parameters.get(lesson), output_dir=output_dir)
+            stages[STAGES[lesson]] = round(run.seconds, 2)
+            if not run.ok:
+                errors.append(f"{run.lesson} failed in {run.error} (see {run.output})")
+                break
+    return stages, errors, sampler
+
+
+def run_record(engine: str, fmt: str, scale: int, landing: Path, stages: dict, errors: list[str],
+               sampler: RssSampler) -> dict:  # fmt: skip
+    """One run as the JSON shapes it."""
+    return {
+        "engine": engine, "format": fmt, "scale": scale, "rows": landing_rows(landing),
+        "seconds": round(sum(stages.values()), 2), "stages": stages,
+        "peak_rss_mb": sampler.peak_mb, "services_peak_rss_mb": sampler.services_peak_mb,
+        "services_peak_rss_mb_by_program": sampler.by_service_mb, "ok": not errors, "errors": errors,
+    }  # fmt: skip
+
+
+def sail_run(scale: int, landing: Path, home: Path) -> dict:
+    """The embedded default in a fresh home: SeaweedFS + Sail, Delta tables in the bucket."""
+    from lakehouse_kit import services
+    from lakehouse_kit.settings import load_settings
+
+    with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home),
+                         LAKEHOUSE_LANDING_DIR=str(landing)):  # fmt: skip
+        services.stop_services(load_settings())
+        shutil.rmtree(home, ignore_errors=True)
+        services.start_services(load_settings())
+        try:
+            stages, errors, sampler = run_stages(landing, home / "runs", _service_processes)
+        finally:
+            services.stop_services(load_settings())
+    return run_record("sail", "delta", scale, landing, stages, errors, sampler)
+
+
+# ---------------------------------------------------------------- the JVM baseline
+
+
+def jvm_unavailable() -> str:
+    """Why the JVM baseline cannot run here ('' when it can)."""
+    if not os.environ.get("LAKEHOUSE_JVM_PYTHON"):
+        return ("JVM baseline skipped: run `nox -s bench` (it makes an environment with the full "
+                "pyspark wheel and sets LAKEHOUSE_JVM_PYTHON).")  # fmt: skip
+    if not Path(os.environ["LAKEHOUSE_JVM_PYTHON"]).exists():
+        return f"JVM baseline skipped: LAKEHOUSE_JVM_PYTHON={os.environ['LAKEHOUSE_JVM_PYTHON']} does not exist."
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "JVM baseline skipped: Java not found (install a JDK 17 or 21, or set JAVA_HOME)."
+    return ""
+
+
+def jvm_spark_home(python: str) -> Path:
+    """The pyspark package folder (a Spark distribution) of the JVM environment."""
+    code = "import os, pyspark; print(os.path.dirname(pyspark.__file__))"
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    home = Path(out.stdout.strip())
+    if out.returncode or not (home / "bin" / "spark-submit").exists():
+        raise KitError(f"No full pyspark in {python}: {out.stderr.strip()[-300:]}",
+                       fix="Run `nox -s bench`, which installs pyspark==4.2.0 there.")  # fmt: skip
+    return home
+
+
+def start_jvm_server(spark_home: Path, home: Path, timeout: float = 120) -> tuple[psutil.Process, int]:
+    """pyspark's Spark Connect server on 127.0.0.1 (every port), in its own process group."""
+    from lakehouse_kit.services import free_port, port_answers
+
+    port = free_port()
+    confs = {
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.sql.catalogImplementation": "in-memory",  # no Derby metastore_db
+        # Tables are registered on existing folders: find their partitions from the files.
+        "spark.sql.hive.manageFilesourcePartitions": "false",
+        "spark.sql.warehouse.dir": str(home / "spark-warehouse"),
+        "spark.sql.shuffle.partitions": str(max(2, (os.cpu_count() or 2) * 2)),
+    }
+    cmd = [str(spark_home / "bin" / "spark-submit"), "--class", JVM_SERVER_CLASS,
+           "--name", "lakehouse-bench", "--driver-memory", JVM_DRIVER_MEMORY,
+           *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")]]  # fmt: skip
+    python = Path(spark_home).parents[3] / "bin" / "python"  # <env>/lib/pythonX.Y/site-packages/pyspark
+    env = dict(os.environ, SPARK_HOME=str(spark_home), SPARK_LOCAL_IP="127.0.0.1",
+               PYSPARK_PYTHON=str(python) if python.exists() else sys.executable)  # fmt: skip
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "jvm-server.log", "ab") as log:
+        popen = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    proc = psutil.Process(popen.pid)
+    deadline = time.monotonic() + timeout
+    while not port_answers(port):
+        if popen.poll() is not None or time.monotonic() > deadline:
+            stop_process_group(proc)
+            tail = (home / "jvm-server.log").read_text(errors="replace").splitlines()[-8:]
+            raise KitError("The JVM Spark Connect server did not start:\n" + "\n".join(tail),
+                           fix=f"Read {home / 'jvm-server.log'}.")  # fmt: skip
+        time.sleep(0.2)
+    return proc, port
+
+
+def stop_process_group(proc: psutil.Process) -> None:
+    """Stop a server started in its own session: the whole process group."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=wait)
+            return
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            return
+        except psutil.TimeoutExpired:
+            continue
+
+
+def jvm_run(scale: int, landing: Path, home: Path, spark_home: Path) -> dict:
+    """The baseline in a fresh home: JVM Spark Connect server, Parquet in a local warehouse."""
+    shutil.rmtree(home, ignore_errors=True)
+    server, port = start_jvm_server(spark_home, home)
+    try:
+        with kit_environment(
+            LAKEHOUSE_PROFILE="remote", LAKEHOUSE_HOME=str(home),
+            LAKEHOUSE_SPARK_REMOTE=f"sc://127.0.0.1:{port}", LAKEHOUSE_SQL_URL="duckdb:///:memory:",
+            LAKEHOUSE_WAREHOUSE=str(home / "warehouse"), LAKEHOUSE_TABLE_FORMAT="parquet",
+            LAKEHOUSE_LANDING_DIR=str(landing),
+        ):  # fmt: skip
+            stages, errors, sampler = run_stages(landing, home / "runs", lambda: [server])
+    finally:
+        stop_process_group(server)
+    return run_record("jvm-spark", "parquet", scale, landing, stages, errors, sampler)
+
+
+# ---------------------------------------------------------------- course and first result
+
+
+def time_course(home: Path) -> dict:
+    """`lakehouse run` from cold: services stopped, a fresh home, every solution in order."""
+    from lakehouse_kit import services
+    from lakehouse_kit.course import run_lesson
+    from lakehouse_kit.notebooks import solution_files
+    from lakehouse_kit.settings import load_settings
+
+    me = psutil.Process()
+    lessons, errors = {}, []
+    with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home)):
+        services.stop_services(load_settings())
+        shutil.rmtree(home, ignore_errors=True)
+        (home / "runs").mkdir(parents=True)
+        try:
+            with RssSampler(lambda: ([me], _service_processes())) as sampler:
+                for path in solution_files():
+                    run = run_lesson(path.stem[:2], output_dir=home / "runs")
+                    lessons[run.lesson] = round(run.seconds, 2)
+                    if not run.ok:
+                        errors.append(f"{run.lesson} failed in {run.error} (see {run.output})")
+                        break
+        finally:
+            services.stop_services(load_settings())
+    return {"seconds": round(sum(lessons.values()), 2), "lessons": lessons, "ok": not errors,
+            "errors": errors, "peak_rss_mb": sampler.peak_mb,
+            "services_peak_rss_mb": sampler.services_peak_mb}  # fmt: skip
+
+
+def time_first_result(home: Path) -> dict:
+    """Services stopped -> `lakehouse up` -> the first `spark.range` result, in seconds."""
+    from lakehouse_kit import services
+    from lakehouse_kit.settings import load_settings
+    from lakehouse_kit.spark import get_spark
+
+    with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home)):
+        services.stop_services(load_settings())
+        start = time.perf_counter()
+        services.start_services(load_settings())
+        up = time.perf_counter() - start
+        spark = get_spark(load_settings())
+        spark.range(10).collect()
+        total = time.perf_counter() - start
+        spark.stop()
+        services.stop_services(load_settings())
+    return {"seconds": round(total, 2), "up_seconds": round(up, 2)}
+
+
+# ---------------------------------------------------------------- report
+
+
+def ratios(runs: list[dict]) -> list[dict]:
+    """JVM seconds / Sail seconds per scale, per stage and in total (> 1: Sail is faster)."""
+    by_key = {(r["engine"], r["scale"]): r for r in runs if r["ok"]}
+    out = []
+    for (engine, scale), sail in sorted(by_key.items()):
+        jvm = by_key.get(("jvm-spark", scale))
+        if engine != "sail" or not jvm:
+            continue
+        stages = {s: round(jvm["stages"][s] / sail["stages"][s], 2)
+                  for s in sail["stages"] if s in jvm["stages"] and sail["stages"][s]}  # fmt: skip
+        out.append({"scale": scale, "total": round(jvm["seconds"] / sail["seconds"], 2),
+                    "stages": stages,
+                    "peak_rss": round(jvm["peak_rss_mb"] / sail["peak_rss_mb"], 2)})  # fmt: skip
+    return out
+
+
+def shape_report(runs: list[dict], course: dict | None, first: dict | None, baseline: str,
+                 machine: dict) -> dict:  # fmt: skip
+    """The JSON document: runs, ratios against the baseline, course, first result, targets."""
+    report = {
+        "runs": runs,
+        "ratios_vs_jvm": ratios(runs),
+        "course": course,
+        "first_result": first,
+        "baseline": {"ran": not baseline, "note": baseline or JVM_NOTE},
+        "checks_note": ("Generated data is checked with the course data's defect list, repeated "
+                        "for every copy (same seed); counts, accounting and rules all apply."),  # fmt: skip
+        "machine": machine,
+        "targets": TARGETS,
+    }
+    report["targets_met"] = targets_met(report)
+    return report
+
+
+def targets_met(report: dict) -> dict:
+    """Each target: True, False, or None when not measured."""
+    at_10 = next((r["total"] for r in report["ratios_vs_jvm"] if r["scale"] == 10), None)
+    sail = [r["services_peak_rss_mb"] for r in report["runs"] if r["engine"] == "sail"]
+    course, first = report["course"], report["first_result"]
+    return {
+        "speedup_at_scale_10": None if at_10 is None else at_10 >= TARGETS["speedup_at_scale_10"],
+        "course_seconds": None if not course else course["ok"] and course["seconds"] < TARGETS["course_seconds"],
+        "first_result_seconds": None if not first else first["seconds"] < TARGETS["first_result_seconds"],
+        "services_peak_rss_mb": None if not sail else max(sail) < TARGETS["services_peak_rss_mb"],
+    }
+
+
+def print_report(report: dict, console) -> None:
+    """Rich tables for people: runs side by side with ratios, then course, first result, targets."""
+    from rich.table import Table
+
+    m = report["machine"]
+    console.print(f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+                  f"Java: {m['java'] or 'not found'}")  # fmt: skip
+    stages = list(dict.fromkeys(s for r in report["runs"] for s in r["stages"]))
+    table = Table("engine", "format", "scale", "rows", *[f"{s} s" for s in stages], "total s",
+                  "peak RSS MB", "services MB", "result", title="Pipeline runs")  # fmt: skip
+    for r in report["runs"]:
+        table.add_row(r["engine"], r["format"], str(r["scale"]), f"{r['rows']:,}",
+                      *[f"{r['stages'].get(s, float('nan')):.1f}" for s in stages],
+                      f"{r['seconds']:.1f}", f"{r['peak_rss_mb']:.0f}", f"{r['services_peak_rss_mb']:.0f}",
+                      "[green]ok[/]" if r["ok"] else "[red]failed[/]")  # fmt: skip
+    console.print(table)
+    for r in report["runs"]:
+        for error in r["errors"]:
+            console.print(f"[red]{r['engine']} scale {r['scale']}: {error}[/]")
+    if report["ratios_vs_jvm"]:
+        ratio_table = Table("scale", *stages, "total", "peak RSS", title="JVM Spark / Sail (x faster)")
+        for r in report["ratios_vs_jvm"]:
+            ratio_table.add_row(str(r["scale"]), *[f"{r['stages'].get(s, float('nan')):.1f}x" for s in stages],
+                                f"{r['total']:.1f}x", f"{r['peak_rss']:.1f}x")  # fmt: skip
+        console.print(ratio_table)
+    console.print(f"[yellow]{report['baseline']['note']}[/]")
+    _print_course_and_targets(report, console)
+
+
+def _print_course_and_targets(report: dict, console) -> None:
+    course, first = report["course"], report["first_result"]
+    if course:
+        lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
+        console.print(f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
+                      f"peak RSS {course['peak_rss_mb']:.0f} MB")  # fmt: skip
+        for error in course["errors"]:
+            console.print(f"[red]course: {error}[/]")
+    if first:
+        console.print(f"First result after `lakehouse up`: {first['seconds']:.2f} s "
+                      f"(services up in {first['up_seconds']:.2f} s)")  # fmt: skip
+    marks = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}
+    console.print("Targets: " + "; ".join(f"{k} {TARGETS[k]:g}: {marks[v]}"
+                                          for k, v in report["targets_met"].items()))  # fmt: skip
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def run_bench(scales: list[int], as_json: bool = False, baseline: bool = True, console=None,
+              course: bool = True) -> int:  # fmt: skip
+    """Benchmark every scale on Sail (and the JVM baseline), then the course and first result.
+
+    Prints a rich report (or JSON on stdout with `as_json`); returns 0 when every run passed."""
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    console = err if as_json else (console or Console())
+    home = bench_home()
+    skipped = jvm_unavailable() if baseline else "JVM baseline skipped (--no-baseline)."
+    if skipped:
+        progress(err, f"[yellow]{skipped}[/]")
+    spark_home = None if skipped else jvm_spark_home(os.environ["LAKEHOUSE_JVM_PYTHON"])
+    runs = []
+    for scale in scales:
+        progress(err, f"scale {scale}: generating data")
+        landing = bench_data(scale, home / "data")
+        progress(err, f"scale {scale}: sail (Delta)")
+        runs.append(sail_run(scale, landing, home / "sail"))
+        if spark_home:
+            progress(err, f"scale {scale}: jvm-spark (Parquet)")
+            runs.append(jvm_run(scale, landing, home / "jvm", spark_home))
+    course_run = first = None
+    if course:
+        progress(err, "the whole course, from cold")
+        course_run = time_course(home / "course")
+        progress(err, "first result after `lakehouse up`")
+        first = time_first_result(home / "first")
+    report = shape_report(runs, course_run, first, skipped, machine_facts())
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report, console)
+    ok = all(r["ok"] for r in runs) and (course_run is None or course_run["ok"])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    from lakehouse_kit.cli import main
+
+    sys.exit(main(["bench", *sys.argv[1:]]))
