@@ -71,7 +71,9 @@ def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path =
     from papermill.exceptions import PapermillExecutionError
 
     path = lesson_path(lesson, folder)
-    output = (output_dir or runs_dir()) / path.with_suffix(".ipynb").name
+    # A run with parameters (lesson 6 runs lesson 3 with batch=2) must not overwrite the plain one.
+    tag = "".join(f".{key}-{Path(str(value)).name}" for key, value in sorted((parameters or {}).items()))
+    output = (output_dir or runs_dir()) / f"{path.stem}{tag}.ipynb"
     start = time.perf_counter()
     error = ""
     try:

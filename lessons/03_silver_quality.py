@@ -301,7 +301,8 @@ reasons = (
 )
 ax = reasons.set_index(reasons["source_table"].str.removeprefix("bronze.") + ": " + reasons["reason"])[
     "count"].sort_values().plot.barh(title=f"Why rows were quarantined (batch {batch})", figsize=(8, 4))
-ax.set_xlabel("rows");
+ax.set_xlabel("rows")
+ax.xaxis.get_major_locator().set_params(integer=True)
 
 # %%
 spark.table("silver.quarantine").filter(F.col("_batch_id") == batch).select(
