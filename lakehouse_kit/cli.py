@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a short message; the traceback only when asked for
+        if os.environ.get("LAKEHOUSE_DEBUG"):
+            raise
+        first_line = (str(error).splitlines() or [""])[0][:300]
+        console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line}[/]")
+        console.print("[yellow]Fix: run `lakehouse doctor`; set LAKEHOUSE_DEBUG=1 to see the full traceback.[/]")
+        return 1
 
 
 if __name__ == "__main__":
