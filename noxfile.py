@@ -87,4 +87,4 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "venv", JVM_ENV)
     session.run(python, "-m", "pip", "install", "--quiet", "pyspark==4.2.0", external=True)
     session.run("lakehouse", "bench", *session.posargs,
-                env={"LAKEHOUSE_JVM_PYTHON": str(Path(python).resolve())})
+                env={"LAKEHOUSE_JVM_PYTHON": str(Path(python).absolute())})  # not resolve(): that leaves the venv
