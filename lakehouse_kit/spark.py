@@ -73,7 +73,8 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
         # Sail refuses replaceWhere on a table that does not exist yet; a plain overwrite of a
         # new table is the same thing.
         del options["replaceWhere"]
-    if settings.table_format == "delta" and mode == "overwrite":
+    if settings.table_format == "delta" and mode == "overwrite" and "replaceWhere" not in options:
+        # A full overwrite may change the schema; replacing one slice (replaceWhere) may not.
         options.setdefault("overwriteSchema", "true")
     if settings.table_format != "delta":
         options.pop("replaceWhere", None)  # the Parquet baseline rewrites the whole table
