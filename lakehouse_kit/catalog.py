@@ -36,6 +36,14 @@ def table_uri(table: str, settings: Settings | None = None, scheme: str = "s3a")
     return f"{scheme}://{settings.bucket}/{layer}/{name}"
 
 
+def checkpoint_uri(name: str, settings: Settings | None = None) -> str:
+    """A scratch place for intermediate results, outside the medallion layers."""
+    settings = settings or load_settings()
+    if settings.local_warehouse:
+        return (settings.local_warehouse / "_checkpoints" / name).as_uri()
+    return f"s3a://{settings.bucket}/_checkpoints/{name}"
+
+
 def discover_tables(settings: Settings | None = None) -> list[str]:
     """Every table in the warehouse, found by its Delta log (or Parquet files for the baseline)."""
     settings = settings or load_settings()

@@ -111,3 +111,15 @@ def s3_configuration(spark, settings: Settings | None = None):
                   for k in keys}  # fmt: skip
     masked = {k: ("****" if "SECRET" in k.upper() else v) for k, v in values.items()}
     return pd.DataFrame({"setting": list(masked), "value": list(masked.values())})
+
+
+def checkpoint(df, name: str, settings: Settings | None = None):
+    """Write a DataFrame once and read it back, so later actions start from stored rows.
+
+    A Spark Connect engine re-runs a DataFrame's whole plan on every action (and Sail repeats
+    an expression such as `from_json` for every column that uses it). Checkpoint a result that
+    many actions reuse: parsed rows that are validated, split and checked."""
+    settings = settings or load_settings()
+    uri = catalog.checkpoint_uri(name, settings)
+    df.write.format(settings.table_format).mode("overwrite").option("overwriteSchema", "true").save(uri)
+    return df.sparkSession.read.format(settings.table_format).load(uri)

@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_kit import checks, course
 from lakehouse_kit.quality import gxe, new_suite, quarantine_rows, results_table, split_valid, validate
-from lakehouse_kit.spark import get_spark, save_table
+from lakehouse_kit.spark import checkpoint, get_spark, save_table
 
 spark = get_spark()
 course.catch_up(lesson=3)  # builds Bronze from the solutions if it is missing
@@ -77,6 +77,10 @@ def parsed(bronze: DataFrame, schema: str) -> DataFrame:
 # The same four steps for every table: **parse** the well-formed lines, **split** them with
 # the expectation suite, **de-duplicate**, **write** Silver and quarantine. Types and moves
 # are small reference tables; read how it goes, then do it yourself for Pokémon.
+#
+# The parsed rows feed several actions (split, de-duplicate, quarantine, checks), and an engine
+# re-runs the whole plan — JSON parsing included — for each one. `checkpoint(df, name)` writes
+# them once to a scratch folder and reads them back: every later action starts from there.
 #
 # Reading a field through an array of structs gives an array of that field:
 # `F.col("j.damage_relations.double_damage_to.name")` is the list of type names. That is
@@ -138,7 +142,7 @@ checks.check_deduplicate(deduplicate)
 def cleanse(name: str, parse, rules, repair=lambda kept: kept) -> DataFrame:
     """Parse, split by the rules, de-duplicate, repair; write Silver; return the quarantine."""
     bronze = bronze_rows(name)
-    typed = parse(bronze.filter(~F.col("_is_malformed")))
+    typed = checkpoint(parse(bronze.filter(~F.col("_is_malformed"))), f"{name}_typed")
     valid, failed = split_valid(typed, rules)
     kept, duplicates = deduplicate(valid)
     save_table(repair(kept).drop("raw"), target(name))
@@ -207,7 +211,7 @@ def parse_pokemon(bronze: DataFrame) -> DataFrame:
 
 
 # %%
-typed_pokemon = parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed")))
+typed_pokemon = checkpoint(parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed"))), "pokemon_typed")
 checks.check_parsed_pokemon(typed_pokemon, batch)
 typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
     "id", "name", "height_m", "weight_kg", "primary_type", "hp", "total").orderBy("id").show()
