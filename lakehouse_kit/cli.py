@@ -16,7 +16,8 @@ from lakehouse_kit import services
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import PROJECT_ROOT, load_settings
 
-console = Console()
+# Piped output (CI logs, `| tee`) gets wide tables instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", 140)))
 
 
 def cmd_up(args) -> int:
