@@ -12,11 +12,12 @@ from __future__ import annotations
 import ast
 import sys
 from pathlib import Path
-
-import jupytext
-import nbformat
+from typing import TYPE_CHECKING
 
 from lakehouse_kit.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:  # nbformat and jupytext take a second to import: every lesson imports this
+    import nbformat
 
 SOLUTIONS = PROJECT_ROOT / "solutions"
 LESSONS = PROJECT_ROOT / "lessons"
@@ -51,6 +52,8 @@ def stub_source(source: str) -> str:
 
 
 def lesson_from_solution(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    import nbformat
+
     lesson = nbformat.from_dict(solution)
     cells = []
     for cell in solution.cells:
@@ -73,6 +76,8 @@ METADATA = {
 
 
 def _normalized(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     nb.metadata = nbformat.from_dict(METADATA)
     for index, cell in enumerate(nb.cells):
@@ -86,12 +91,16 @@ def _normalized(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def render(nb: nbformat.NotebookNode) -> dict[str, str]:
     """The .py and .ipynb texts of a notebook, exactly as committed."""
+    import jupytext
+
     nb = _normalized(nb)
     return {".py": jupytext.writes(nb, fmt=PY_FORMAT), ".ipynb": jupytext.writes(nb, fmt="ipynb")}
 
 
 def expected_files() -> dict[Path, str]:
     """Every notebook file that solutions/*.py implies, with its exact content."""
+    import jupytext
+
     files = {}
     for py in solution_files():
         solution = jupytext.read(py)
