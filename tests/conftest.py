@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import warnings
 
 import pytest
 
 from lakehouse_kit import services
 from lakehouse_kit.settings import load_settings
+
+
+def pytest_unconfigure(config):
+    # At interpreter exit pyspark releases sessions whose servers the fault tests killed on
+    # purpose; its "RETRIES_EXCEEDED" warning would otherwise follow pytest's summary line.
+    # Registered last, this runs first among the exit handlers, before pyspark's own.
+    atexit.register(warnings.filterwarnings, "ignore", message=".*RETRIES_EXCEEDED.*")
 
 
 @pytest.fixture(scope="session")
