@@ -114,7 +114,7 @@ def cmd_reset(args) -> int:
 def cmd_run(args) -> int:
     from lakehouse_kit.course import run_course
 
-    return 0 if run_course(only=args.lesson, console=console) else 1
+    return 0 if run_course(only=args.lesson, console=console).ok else 1
 
 
 def cmd_progress(args) -> int:

@@ -157,7 +157,7 @@ def run_course(only: int | None = None, console=None) -> CourseRun:
         task = progress.add_task("course", total=len(files))
         for path in files:
             progress.update(task, description=f"running {path.stem}")
-            run = run_lesson(path.stem[:2])
+            run = run_lesson(path.stem, folder=path.parent)
             course.lessons.append(run)
             progress.advance(task)
             if not run.ok:

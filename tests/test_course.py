@@ -85,3 +85,17 @@ def test_nbmake_executes_the_solution_notebooks(course):
         env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"},
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_failing_lesson_is_named_with_its_cell_and_run_exits_non_zero(lakehouse, tmp_path, monkeypatch, capsys):
+    from lakehouse_kit import cli, course
+
+    broken = tmp_path / "01_broken.py"
+    broken.write_text(
+        '# %% [markdown]\n# # Broken\n\n# %% tags=["parameters"]\nx = 1\n\n'
+        '# %%\nraise ValueError("the data is not there")\n', encoding="utf-8")
+    monkeypatch.setattr(course, "solution_files", lambda: [broken])
+    exit_code = cli.main(["run"])
+    out = capsys.readouterr().out
+    assert exit_code == 1
+    assert "01_broken failed in cell" in out and "ValueError: the data is not there" in out
