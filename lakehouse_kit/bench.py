@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from pathlib import Path
 import psutil
 
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.services import free_port, port_answers, stop_process_group
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
 JVM_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -271,7 +271,6 @@ def jvm_spark_home(python: str) -> Path:
 
 def start_jvm_server(spark_home: Path, home: Path, timeout: float = 120) -> tuple[psutil.Process, int]:
     """pyspark's Spark Connect server on 127.0.0.1 (every port), in its own process group."""
-    from lakehouse_kit.services import free_port, port_answers
 
     port = free_port()
     confs = {
@@ -306,19 +305,6 @@ def start_jvm_server(spark_home: Path, home: Path, timeout: float = 120) -> tupl
                            fix=f"Read {home / 'jvm-server.log'}.")  # fmt: skip
         time.sleep(0.2)
     return proc, port
-
-
-def stop_process_group(proc: psutil.Process) -> None:
-    """Stop a server started in its own session: the whole process group."""
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-            return
-        except (ProcessLookupError, psutil.NoSuchProcess):
-            return
-        except psutil.TimeoutExpired:
-            continue
 
 
 def jvm_run(scale: int, landing: Path, home: Path, spark_home: Path) -> dict:

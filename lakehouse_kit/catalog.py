@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
-from lakehouse_kit.storage import list_objects
+from lakehouse_kit.storage import list_objects, object_uri
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -25,30 +25,25 @@ def split_name(table: str) -> tuple[str, str]:
 
 
 def table_uri(table: str, settings: Settings | None = None, scheme: str = "s3a") -> str:
-    """Where a table's files live. Spark uses s3a:// (the JVM needs it); DuckDB and deltalake s3://.
-
-    With a local warehouse: a file:// URI for Spark, a plain path for DuckDB and deltalake."""
-    settings = settings or load_settings()
+    """Where a table's files live (see `storage.object_uri` for the schemes)."""
     layer, name = split_name(table)
-    if settings.local_warehouse:
-        path = settings.local_warehouse / layer / name
-        return path.as_uri() if scheme == "s3a" else str(path)
-    return f"{scheme}://{settings.bucket}/{layer}/{name}"
+    return object_uri(f"{layer}/{name}", settings, scheme)
 
 
 def checkpoint_uri(name: str, settings: Settings | None = None) -> str:
     """A scratch place for intermediate results, outside the medallion layers."""
-    settings = settings or load_settings()
-    if settings.local_warehouse:
-        return (settings.local_warehouse / "_checkpoints" / name).as_uri()
-    return f"s3a://{settings.bucket}/_checkpoints/{name}"
+    return object_uri(f"_checkpoints/{name}", settings)
+
+
+def _table_marker(settings: Settings) -> str:
+    """A key part only a table's files have: its Delta log (or Parquet files for the baseline)."""
+    return "/_delta_log/" if settings.table_format == "delta" else ".parquet"
 
 
 def discover_tables(settings: Settings | None = None) -> list[str]:
-    """Every table in the warehouse, found by its Delta log (or Parquet files for the baseline)."""
+    """Every table in the warehouse, found by its files."""
     settings = settings or load_settings()
-    marker = "/_delta_log/" if settings.table_format == "delta" else ".parquet"
-    found = set()
+    marker, found = _table_marker(settings), set()
     for layer in LAYERS:
         for key in list_objects(f"{layer}/", settings)["key"]:
             parts = key.split("/")
@@ -59,18 +54,23 @@ def discover_tables(settings: Settings | None = None) -> list[str]:
 
 def table_exists(table: str, settings: Settings | None = None) -> bool:
     """Whether the table's files are in the bucket (whatever the session's catalog says)."""
-    split_name(table)
-    return table in discover_tables(settings)
-
-
-def register_table(spark, table: str, settings: Settings | None = None) -> None:
     settings = settings or load_settings()
-    layer, _ = split_name(table)
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    layer, name = split_name(table)
+    marker = _table_marker(settings)
+    return any(marker in key for key in list_objects(f"{layer}/{name}/", settings)["key"])
+
+
+def _create_table(spark, table: str, settings: Settings) -> None:
     spark.sql(
         f"CREATE TABLE IF NOT EXISTS {table} USING {settings.table_format} "
         f"LOCATION '{table_uri(table, settings)}'"
     )
+
+
+def register_table(spark, table: str, settings: Settings | None = None) -> None:
+    settings = settings or load_settings()
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {split_name(table)[0]}")
+    _create_table(spark, table, settings)
 
 
 def register_all(spark, settings: Settings | None = None) -> list[str]:
@@ -80,5 +80,5 @@ def register_all(spark, settings: Settings | None = None) -> list[str]:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     tables = discover_tables(settings)
     for table in tables:
-        register_table(spark, table, settings)
+        _create_table(spark, table, settings)
     return tables

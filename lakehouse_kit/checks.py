@@ -199,7 +199,7 @@ def check_parsed_pokemon(typed, batch: int = 1) -> None:
     spaced = typed.filter("name != trim(name)").count()
     expect(spaced == 0, f"{spaced} names keep leading or trailing spaces.", "Trim names: F.trim(...).")
     if batch == 1:
-        names = {r["id"]: r["name"] for r in typed.filter(F_in("id", REAL_NAMES)).collect()}
+        names = {r["id"]: r["name"] for r in typed.filter(_sql_in("id", REAL_NAMES)).collect()}
         expect(names == REAL_NAMES, f"Real names changed: {names}.",
                "Only change names written in capitals; keep Mr. Mime, Flabébé, Nidoran♀, Type: Null as they are.")  # fmt: skip
     file = f"batch_{batch:03d}/pokemon.jsonl"
@@ -209,7 +209,7 @@ def check_parsed_pokemon(typed, batch: int = 1) -> None:
     passed(f"{typed.count()} Pokémon rows parsed, typed and tidied")
 
 
-def F_in(column: str, values) -> str:
+def _sql_in(column: str, values) -> str:
     return f"{column} IN ({', '.join(str(v) for v in values)})"
 
 
@@ -538,7 +538,7 @@ def check_merge(spark=None, tables: dict | None = None, expected: dict | None = 
                "Insert the new ids too: WHEN NOT MATCHED THEN INSERT *.")  # fmt: skip
     if "pokemon" in tables:
         updates = manifest()["batch_002"]["updates"] if updates is None else updates
-        rows = {r["id"]: r for r in tables["pokemon"].filter(F_in("id", [u["id"] for u in updates])).collect()}
+        rows = {r["id"]: r for r in tables["pokemon"].filter(_sql_in("id", [u["id"] for u in updates])).collect()}
         stale = []
         for update in updates:
             column, _, new = silver_change(update)

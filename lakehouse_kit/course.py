@@ -120,19 +120,14 @@ def _register_in_this_session() -> None:
     register_all(get_spark(register=False))
 
 
-def missing_tables(tables: list[str], settings: Settings | None = None) -> list[str]:
-    from lakehouse_kit.catalog import discover_tables
-
-    present = set(discover_tables(settings or load_settings()))
-    return [t for t in tables if t not in present]
-
-
 def catch_up(lesson: int) -> list[str]:
     """Build the layers that lessons before `lesson` make, from the solutions, if any is missing.
     Returns the lessons it ran (none when the learner's own tables are all there)."""
-    ran = []
+    from lakehouse_kit.catalog import discover_tables
+
+    ran, present = [], set(discover_tables())
     for earlier, tables in PRODUCES.items():
-        if int(earlier) < lesson and missing_tables(tables):
+        if int(earlier) < lesson and not present.issuperset(tables):
             print(f"Building {', '.join(tables)} from solution {earlier} ...")
             ran.append(require(earlier).lesson)
     return ran

@@ -139,9 +139,6 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
     return valid, labelled.filter(failed)
 
 
-def all_passed(results: pd.DataFrame) -> bool:
-    return bool(results["success"].all())
-
 
 
 QUARANTINE_COLUMNS = ["source_table", "id", "raw", "failed_expectations", "_batch_id", "_quarantined_at"]

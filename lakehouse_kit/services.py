@@ -206,7 +206,7 @@ def _tail(path: Path, lines: int = 8) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_services(settings: Settings | None = None, quiet: bool = False) -> list[str]:
+def start_services(settings: Settings | None = None) -> list[str]:
     """Start whichever local service is not running; wait until both answer. Returns notes."""
     settings = settings or load_settings()
     if not settings.is_local:
@@ -224,7 +224,7 @@ def start_services(settings: Settings | None = None, quiet: bool = False) -> lis
     spark = _live_process(settings, "spark")
     if spark is not None and ports.get("spark_s3") != ports["s3"]:
         # Sail read the S3 endpoint from its environment at start: it must follow the S3 server.
-        _terminate(spark)
+        stop_process_group(spark)
         spark = None
     if spark is None:
         ports["spark"] = _choose_port(ports.get("spark", LOCAL_SPARK_PORT), "Spark", notes)
@@ -242,22 +242,23 @@ def stop_services(settings: Settings | None = None) -> list[str]:
     for name in ("spark", "s3"):
         proc = _live_process(settings, name)
         if proc is not None:
-            _terminate(proc)
+            stop_process_group(proc)
             stopped.append(name)
         _pid_file(settings, name).unlink(missing_ok=True)
     return stopped
 
 
-def _terminate(proc: psutil.Process) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except psutil.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+def stop_process_group(proc: psutil.Process) -> None:
+    """Stop a server started in its own session: the whole process group, forcibly if need be."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=wait)
+            return
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            return
+        except psutil.TimeoutExpired:
+            continue
 
 
 def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
@@ -280,16 +281,3 @@ def ensure_services(settings: Settings | None = None) -> Settings:
         settings = load_settings(profile=settings.profile)
     return settings
 
-
-def services_rss_mb(settings: Settings | None = None) -> float:
-    """Resident memory of the running services now, in MB (children included)."""
-    total = 0
-    for name in ("s3", "spark"):
-        proc = _live_process(settings or load_settings(), name)
-        if proc:
-            for p in [proc, *proc.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:
-                    pass
-    return total / 1e6

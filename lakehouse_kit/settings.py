@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -150,10 +150,6 @@ def load_settings(**overrides: str) -> Settings:
     settings = Settings(profile=profile, **{**values, "home": Path(values["home"])})
     _require_complete(settings)
     return settings
-
-
-def with_overrides(settings: Settings, **changes) -> Settings:
-    return replace(settings, **changes)
 
 
 def _require_complete(settings: Settings) -> None:

@@ -91,13 +91,20 @@ def upload_landing(batch: int, settings: Settings | None = None, source: Path | 
     return keys
 
 
-def landing_uri(batch: int, name: str, settings: Settings | None = None) -> str:
-    """Where Spark reads a landing file (S3A scheme: the JVM engine needs it, Sail accepts it)."""
+def object_uri(key: str, settings: Settings | None = None, scheme: str = "s3a") -> str:
+    """The URI of a key in the warehouse. Spark uses s3a:// (the JVM needs it, Sail accepts it);
+    DuckDB and deltalake use s3://. A local warehouse gives a file:// URI for Spark and a plain
+    path for the others."""
     settings = settings or load_settings()
-    key = f"{LANDING_PREFIX}/batch_{batch:03d}/{name}.jsonl"
     if settings.local_warehouse:
-        return (settings.local_warehouse / key).as_uri()
-    return f"s3a://{settings.bucket}/{key}"
+        path = settings.local_warehouse / key
+        return path.as_uri() if scheme == "s3a" else str(path)
+    return f"{scheme}://{settings.bucket}/{key}"
+
+
+def landing_uri(batch: int, name: str, settings: Settings | None = None) -> str:
+    """Where Spark reads a landing file."""
+    return object_uri(f"{LANDING_PREFIX}/batch_{batch:03d}/{name}.jsonl", settings)
 
 
 def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataFrame:

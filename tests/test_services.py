@@ -256,7 +256,7 @@ def test_spark_follows_the_s3_server_to_a_new_port(home):
     services.start_services(settings)
     spark_before = {s.name: s.pid for s in services.service_status(settings)}["spark"]
     s3 = next(s for s in services.service_status(settings) if s.name == "s3")
-    services._terminate(psutil.Process(s3.pid))
+    services.stop_process_group(psutil.Process(s3.pid))
     with socket.socket() as blocker:  # the old S3 port is now taken by someone else
         blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         blocker.bind(("127.0.0.1", s3.port))
