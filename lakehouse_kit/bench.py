@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.services import free_port, port_answers, stop_process_group
+from lakehouse_kit.services import free_port, port_answers, stop_tree
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
 JVM_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -151,9 +151,7 @@ def _service_processes() -> list[psutil.Process]:
     from lakehouse_kit import services
     from lakehouse_kit.settings import load_settings
 
-    settings = load_settings()
-    found = [services._live_process(settings, name) for name in ("s3", "spark")]
-    return [proc for proc in found if proc]
+    return services.service_processes(load_settings())
 
 
 # ---------------------------------------------------------------- data
@@ -202,7 +200,7 @@ def run_stages(landing: Path, output_dir: Path, services) -> tuple[dict, list[st
     from lakehouse_kit.course import run_lesson
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    parameters = {"02": {"batch": 1, "landing_dir": str(landing)}, "03": {"batch": 1}}
+    parameters = {"02": {"batch": 1}, "03": {"batch": 1}}  # landing: LAKEHOUSE_LANDING_DIR
     me = psutil.Process()
     stages, errors = {}, []
     with RssSampler(lambda: ([me], services())) as sampler:
@@ -299,7 +297,7 @@ def start_jvm_server(spark_home: Path, home: Path, timeout: float = 120) -> tupl
     deadline = time.monotonic() + timeout
     while not port_answers(port):
         if popen.poll() is not None or time.monotonic() > deadline:
-            stop_process_group(proc)
+            stop_tree(proc)
             tail = (home / "jvm-server.log").read_text(errors="replace").splitlines()[-8:]
             raise KitError("The JVM Spark Connect server did not start:\n" + "\n".join(tail),
                            fix=f"Read {home / 'jvm-server.log'}.")  # fmt: skip
@@ -320,7 +318,7 @@ def jvm_run(scale: int, landing: Path, home: Path, spark_home: Path) -> dict:
         ):  # fmt: skip
             stages, errors, sampler = run_stages(landing, home / "runs", lambda: [server])
     finally:
-        stop_process_group(server)
+        stop_tree(server)
     return run_record("jvm-spark", "parquet", scale, landing, stages, errors, sampler)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -50,20 +49,9 @@ def _columns_present(df, columns: list[str], where: str) -> None:
            f"{where} needs exactly these columns: {columns}.")  # fmt: skip
 
 
-_landing: Path | None = None
-
-
-def use_landing(folder: str | Path | None) -> None:
-    """Check against another landing folder (batch_NNN/ subfolders, manifest.json beside it),
-    such as benchmark data from `datagen.generate`; empty means the course data in data/.
-    A new kernel reads LAKEHOUSE_LANDING_DIR instead (the benchmark sets it)."""
-    global _landing
-    _landing = Path(folder) if folder else None
-
-
 def _landing_dir() -> Path:
-    folder = _landing or os.environ.get("LAKEHOUSE_LANDING_DIR")
-    return Path(folder) if folder else load_settings().data_dir / "landing"
+    """The landing folder the checks compare with: the `landing_dir` setting."""
+    return load_settings().landing
 
 
 def _read_json(path: Path) -> dict:
@@ -88,7 +76,7 @@ def manifest() -> dict:
 
 
 def landing_lines(name: str, batch: int) -> list[str]:
-    """The non-blank lines of a landing file (as committed under data/, or use_landing's)."""
+    """The non-blank lines of a landing file (of the landing folder in the settings)."""
     path = _landing_dir() / f"batch_{batch:03d}" / f"{name}.jsonl"
     # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
     # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.

@@ -46,7 +46,7 @@ def _compose(*words: str) -> int:
 
 def status_report() -> dict:
     settings = load_settings()
-    statuses = services.service_status(settings) if settings.is_local else []
+    statuses = services.service_status(settings)
     return {
         "profile": settings.profile,
         "spark": {"remote": settings.spark_remote},
@@ -95,8 +95,8 @@ def cmd_doctor(args) -> int:
 
 def cmd_reset(args) -> int:
     settings = load_settings()
-    if not settings.is_local:
-        raise KitError("reset only wipes the embedded lakehouse.",
+    if not settings.kit_managed:
+        raise KitError("reset only wipes a lakehouse the kit runs on this machine.",
                        fix="On the docker stack: docker compose down -v")  # fmt: skip
     if not args.yes:
         if not sys.stdin.isatty():
@@ -106,8 +106,9 @@ def cmd_reset(args) -> int:
             console.print("Nothing deleted.")
             return 1
     services.stop_services(settings)
-    shutil.rmtree(settings.home / "s3", ignore_errors=True)
-    console.print(f"Wiped the lakehouse data under {settings.home}. `lakehouse up` starts afresh.")
+    for folder in services.data_folders(settings):
+        shutil.rmtree(folder, ignore_errors=True)
+    console.print(f"Wiped the lakehouse data under {settings.state_dir}. `lakehouse up` starts afresh.")
     return 0
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lakehouse_kit import services
-from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, Settings
+from lakehouse_kit.settings import LOCAL_PORTS, Settings
 
 
 @dataclass
@@ -27,7 +27,7 @@ def _python(settings: Settings) -> Check:
 
 def _ports(settings: Settings) -> Check:
     ours = {s.port for s in services.service_status(settings) if s.running}
-    taken = [p for p in (LOCAL_S3_PORT, LOCAL_SPARK_PORT)
+    taken = [p for p in LOCAL_PORTS[settings.profile].values()
              if p not in ours and not services.port_is_free(p)]  # fmt: skip
     detail = f"ports {taken} are used by other programs" if taken else "default ports available"
     # Not fatal: the kit moves to a free port and says which.
@@ -86,7 +86,7 @@ def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -
 
 def run_checks(settings: Settings) -> Iterator[Check]:
     yield _python(settings)
-    if settings.is_local:
+    if settings.kit_managed:
         yield _ports(settings)
         yield from _services(settings)
     yield _guarded("S3 round trip", _s3_round_trip, settings)

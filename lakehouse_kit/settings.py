@@ -6,9 +6,9 @@ Lesson code never holds an endpoint or a credential: it asks `load_settings()`.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -16,22 +16,39 @@ from dotenv import dotenv_values
 from lakehouse_kit.errors import KitError
 
 PROJECT_ROOT = Path(os.environ.get("LAKEHOUSE_PROJECT", Path(__file__).resolve().parent.parent))
-PROFILES = ("local", "docker", "remote")
+PROFILES = ("local", "stack", "docker", "remote")
 
 # Local defaults only work on 127.0.0.1: the kit binds its servers there and nowhere else.
 LOCAL_ACCESS_KEY = "lakehouse"
 LOCAL_SECRET_KEY = "lakehouse-local-only"
-LOCAL_S3_PORT = 19000
-LOCAL_SPARK_PORT = 15102
+# Preferred ports of the kit-managed services (a taken one is replaced by a free one). The two
+# profiles differ, so `local` and `stack` can run side by side.
+LOCAL_PORTS = {
+    "local": {"s3": 19000, "spark": 15102},
+    "stack": {"s3": 19200, "postgres": 15432, "metastore": 19083, "spark": 15202, "trino": 18080},
+}
+LOCAL_S3_PORT = LOCAL_PORTS["local"]["s3"]
+LOCAL_SPARK_PORT = LOCAL_PORTS["local"]["spark"]
 
-_DEFAULTS = {
-    "local": {
-        "s3_endpoint": f"http://127.0.0.1:{LOCAL_S3_PORT}",
-        "spark_remote": f"sc://127.0.0.1:{LOCAL_SPARK_PORT}",
+
+def _kit_managed(profile: str) -> dict[str, str]:
+    ports = LOCAL_PORTS[profile]
+    sql_url = ("duckdb:///:memory:" if profile == "local"
+               else f"trino://lakehouse@127.0.0.1:{ports['trino']}/delta")  # fmt: skip
+    return {
+        "s3_endpoint": f"http://127.0.0.1:{ports['s3']}",
+        "spark_remote": f"sc://127.0.0.1:{ports['spark']}",
         "s3_access_key": LOCAL_ACCESS_KEY,
         "s3_secret_key": LOCAL_SECRET_KEY,
-        "sql_url": "duckdb:///:memory:",
-    },
+        "sql_url": sql_url,
+    }
+
+
+_DEFAULTS = {
+    "local": _kit_managed("local"),
+    # The seed's JVM stack as local processes: SeaweedFS, PostgreSQL, Hive Metastore, JVM
+    # Spark Connect (S3A, Delta) and Trino (see stack.py).
+    "stack": _kit_managed("stack"),
     # The docker stack publishes its ports on 127.0.0.1 (docker-compose.yml); inside the
     # stack, the jupyter service overrides these with service names.
     "docker": {
@@ -61,6 +78,8 @@ _ENV_NAMES = {
     "table_format": "LAKEHOUSE_TABLE_FORMAT",
     "home": "LAKEHOUSE_HOME",
     "warehouse": "LAKEHOUSE_WAREHOUSE",
+    "landing_dir": "LAKEHOUSE_LANDING_DIR",
+    "cache_dir": "LAKEHOUSE_CACHE",
 }
 
 
@@ -79,6 +98,10 @@ class Settings:
     # Where the medallion tables and the landing files live: the bucket (default
     # s3a://<bucket>), or a local folder / file:// URI (the JVM Spark baseline has no S3A jars).
     warehouse: str = ""
+    # The raw files the course lands: batch_NNN/ folders, manifest.json beside them.
+    landing_dir: str = ""
+    # What `stack` installs once (Spark distribution, jars, Trino), shared by every home.
+    cache_dir: str = ""
 
     @property
     def local_warehouse(self) -> Path | None:
@@ -94,12 +117,27 @@ class Settings:
         return PROJECT_ROOT / "data"
 
     @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir) if self.landing_dir else self.data_dir / "landing"
+
+    @property
+    def state_dir(self) -> Path:
+        """Where this profile's services keep data, pids and logs."""
+        return state_dir(self.home, self.profile)
+
+    @property
     def run_dir(self) -> Path:
-        return self.home / "run"
+        return self.state_dir / "run"
 
     @property
     def is_local(self) -> bool:
+        """The embedded engine (Sail): no JVM, no metastore."""
         return self.profile == "local"
+
+    @property
+    def kit_managed(self) -> bool:
+        """The kit runs this profile's services on this machine (`lakehouse up`)."""
+        return self.profile in LOCAL_PORTS
 
     def public(self) -> dict:
         """The settings as JSON-ready values (for `lakehouse status --json`)."""
@@ -108,28 +146,47 @@ class Settings:
         return values
 
 
+def state_dir(home: Path, profile: str) -> Path:
+    """`stack` keeps its services apart from `local`'s, so both can share one home."""
+    return home / "stack" if profile == "stack" else home
+
+
 def _read_env_file(root: Path) -> dict[str, str]:
     path = root / ".env"
     return {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
 
 
-def _live_local_endpoints(home: Path) -> dict[str, str]:
-    """Endpoints of the running local services: a taken port moves them (see services.py)."""
-    ports_file = home / "run" / "ports.json"
-    if not ports_file.exists():
-        return {}
-    ports = json.loads(ports_file.read_text())
-    live = {}
-    if "s3" in ports:
-        live["s3_endpoint"] = f"http://127.0.0.1:{ports['s3']}"
-    if "spark" in ports:
-        live["spark_remote"] = f"sc://127.0.0.1:{ports['spark']}"
-    return live
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def load_settings(**overrides: str) -> Settings:
-    """Read the active profile's settings (environment > .env > defaults)."""
-    sources = {**_read_env_file(PROJECT_ROOT), **os.environ}
+    """The active profile's settings (environment > live service ports > .env > defaults).
+
+    Cached: read again only when the kit's environment variables, the .env file or the live
+    ports of the services change (`refresh_settings()` forgets everything)."""
+    kit_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LAKEHOUSE_")))
+    home = os.environ.get("LAKEHOUSE_HOME", "")
+    home = Path(home or PROJECT_ROOT / ".lakehouse")
+    live_files = [state_dir(home, profile) / "run" / "endpoints.json" for profile in LOCAL_PORTS]
+    stamps = (_mtime(PROJECT_ROOT / ".env"), *map(_mtime, live_files))
+    return _load(PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
+
+
+def refresh_settings() -> None:
+    """Forget cached settings (after the services moved)."""
+    _load.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settings:
+    from lakehouse_kit.supervisor import live_endpoints
+
+    overrides = dict(overrides)
+    sources = {**_read_env_file(root), **dict(kit_env)}
     profile = overrides.pop("profile", None) or sources.get("LAKEHOUSE_PROFILE", "local")
     if profile not in PROFILES:
         raise KitError(
@@ -138,10 +195,11 @@ def load_settings(**overrides: str) -> Settings:
         )
     values = {"s3_region": "us-east-1", "bucket": "lakehouse", "table_format": "delta"}
     values.update(_DEFAULTS[profile])
-    values["home"] = str(PROJECT_ROOT / ".lakehouse")
+    values["home"] = str(root / ".lakehouse")
+    values["cache_dir"] = str(Path.home() / ".cache" / "lakehouse-kit")
     home = Path(sources.get("LAKEHOUSE_HOME", values["home"]))
-    if profile == "local":
-        values.update(_live_local_endpoints(home))
+    if profile in LOCAL_PORTS:
+        values.update(live_endpoints(state_dir(home, profile) / "run"))
     for field, env_name in _ENV_NAMES.items():
         if env_name in sources:
             values[field] = sources[env_name]

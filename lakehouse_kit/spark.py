@@ -54,7 +54,7 @@ def _require_reachable(settings: Settings) -> None:
     host_port = settings.spark_remote.removeprefix("sc://").split("/")[0].split(";")[0]
     host, _, port = host_port.partition(":")
     if host in {"127.0.0.1", "localhost"} and not port_answers(int(port or 15002), timeout=2):
-        fix = "Run `lakehouse up`." if settings.is_local else "Start the stack: docker compose up -d"
+        fix = "Run `lakehouse up`." if settings.kit_managed else "Start the stack: docker compose up -d"
         raise ServiceError(f"No Spark Connect server answers at {settings.spark_remote}.", fix=fix)
 
 

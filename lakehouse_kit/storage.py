@@ -71,10 +71,11 @@ def ensure_bucket(settings: Settings | None = None) -> str:
     return settings.bucket
 
 
-def upload_landing(batch: int, settings: Settings | None = None, source: Path | None = None) -> list[str]:
-    """Copy one batch of raw files from data/landing to s3://<bucket>/landing/batch_NNN/."""
+def upload_landing(batch: int, settings: Settings | None = None) -> list[str]:
+    """Copy one batch of raw files from the landing folder (data/landing unless the
+    `landing_dir` setting says otherwise) to s3://<bucket>/landing/batch_NNN/."""
     settings = settings or load_settings()
-    folder = (source or settings.data_dir / "landing") / f"batch_{batch:03d}"
+    folder = settings.landing / f"batch_{batch:03d}"
     files = sorted(folder.glob("*.jsonl"))
     if not files:
         raise ServiceError(f"No landing files in {folder}.", fix="Check the batch number (1 or 2).")

@@ -20,11 +20,8 @@
 
 # %% tags=["parameters"]
 batch = 1  # which landing batch to ingest (lesson 6 ingests batch 2 with this same notebook)
-landing_dir = ""  # a folder of batch_NNN/ subfolders; empty means the course data in data/landing
 
 # %%
-from pathlib import Path
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -41,8 +38,7 @@ spark = get_spark()
 # kit uploads the committed files of one batch from `data/landing/`.
 
 # %%
-checks.use_landing(landing_dir)  # the checks compare Bronze with the files you land
-upload_landing(batch, source=Path(landing_dir) if landing_dir else None)
+upload_landing(batch)
 
 
 # %% [markdown]

@@ -5,8 +5,8 @@ nested fields and a record whose every field has the wrong type; batch 3 is thre
 The lessons must not crash, and every line must be accounted for: each non-blank line is in
 Bronze, each Bronze row is in Silver or in quarantine.
 
-The lessons' own checks read the landing folder named by LAKEHOUSE_LANDING_DIR (lesson 02 also
-calls `checks.use_landing(landing_dir)`) and the manifest.json beside it: the test writes one
+The lessons and their checks read the landing folder of the `landing_dir` setting
+(LAKEHOUSE_LANDING_DIR) and the manifest.json beside it: the test writes one
 that lists the hostile lines as defects, so those checks judge the hostile data too; the
 assertions below do the accounting independently.
 """
@@ -97,13 +97,11 @@ def hostile(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LAKEHOUSE_HOME", str(root / "lh"))
         mp.setenv("LAKEHOUSE_PROFILE", "local")
-        mp.setenv("LAKEHOUSE_LANDING_DIR", str(landing))  # read by the checks in the kernels
+        mp.setenv("LAKEHOUSE_LANDING_DIR", str(landing))  # the kernels inherit the setting
         services.start_services(load_settings())
         try:
             runs = {
-                "02": course.run_lesson(
-                    "02", {"batch": 1, "landing_dir": str(landing)}, output_dir=root
-                ),  # fmt: skip
+                "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
                 "03": course.run_lesson("03", {"batch": 1}, output_dir=root),
             }
             from lakehouse_kit.spark import get_spark
@@ -190,9 +188,7 @@ def test_a_batch_of_empty_files_ingests_nothing_and_leaves_batch_1_alone(hostile
     before = {name: raw_lines(spark, f"bronze.{name}", 1) for name in TABLES}
     output = hostile["root"] / "batch3"
     output.mkdir()
-    run = course.run_lesson(
-        "02", {"batch": 3, "landing_dir": str(hostile["landing"])}, output_dir=output
-    )
+    run = course.run_lesson("02", {"batch": 3}, output_dir=output)
     assert run.ok, f"lesson 02 on empty files failed in {run.error} (see {run.output})"
     for name in TABLES:
         table = spark.table(f"bronze.{name}")

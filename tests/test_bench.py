@@ -76,18 +76,14 @@ def test_local_tables_are_found_by_their_parquet_files(local_warehouse, tmp_path
 def test_checks_read_generated_landing_data(tmp_path, monkeypatch):
     generate(2, tmp_path)
     course = checks.manifest()
-    try:
-        checks.use_landing(tmp_path / "landing")
-        assert len(checks.landing_lines("pokemon", 1)) == 2 * course["files"]["batch_001/pokemon.jsonl"]["lines"]
-        assert checks._expected_malformed("pokemon", 1) == 2 * sum(
-            1 for d in course["defects"]
-            if d["file"] == "batch_001/pokemon.jsonl" and d["kind"] == "malformed_json")  # fmt: skip
-        expected = checks.manifest()["expected"]["batch_001"]["pokemon_ids"]
-        assert expected == 2 * course["expected"]["batch_001"]["pokemon_ids"]
-    finally:
-        checks.use_landing(None)
-    monkeypatch.setenv("LAKEHOUSE_LANDING_DIR", str(tmp_path / "landing"))
-    assert checks.manifest()["scale"] == 2  # a new kernel finds it through the environment
+    monkeypatch.setenv("LAKEHOUSE_LANDING_DIR", str(tmp_path / "landing"))  # the setting
+    assert checks.manifest()["scale"] == 2
+    assert len(checks.landing_lines("pokemon", 1)) == 2 * course["files"]["batch_001/pokemon.jsonl"]["lines"]
+    assert checks._expected_malformed("pokemon", 1) == 2 * sum(
+        1 for d in course["defects"]
+        if d["file"] == "batch_001/pokemon.jsonl" and d["kind"] == "malformed_json")  # fmt: skip
+    expected = checks.manifest()["expected"]["batch_001"]["pokemon_ids"]
+    assert expected == 2 * course["expected"]["batch_001"]["pokemon_ids"]
 
 
 def _run(engine: str, scale: int, seconds: float, rss: float = 500.0) -> dict:

@@ -115,7 +115,8 @@ def test_docker_profile_defaults_ignore_local_ports(project, monkeypatch):
 def test_live_ports_override_local_defaults(project, monkeypatch):
     home = project / "home"
     (home / "run").mkdir(parents=True)
-    (home / "run" / "ports.json").write_text(json.dumps({"s3": 23456, "spark": 34567}))
+    (home / "run" / "endpoints.json").write_text(json.dumps(
+        {"s3_endpoint": "http://127.0.0.1:23456", "spark_remote": "sc://127.0.0.1:34567"}))
     write_env(project, LAKEHOUSE_HOME=str(home))  # the home may come from .env as well
     s = load_settings()
     assert s.home == home and s.run_dir == home / "run"
