@@ -1,4 +1,4 @@
-"""The `lakehouse` command: up, down, status, doctor, reset, run, progress, bench."""
+"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress, bench."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rich.table import Table
 
 from lakehouse_kit import services
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.settings import PROJECT_ROOT, load_settings
+from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
 # Piped output (CI logs, `| tee`) gets wide tables instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", 140)))
@@ -24,6 +24,8 @@ def cmd_up(args) -> int:
     if args.docker:
         return _compose("up", "-d", "--build", "--wait")
     settings = load_settings()
+    if settings.profile == "stack":
+        _install(settings)
     for note in services.start_services(settings):
         console.print(f"[yellow]{note}[/]")
     return cmd_status(argparse.Namespace(json=False))
@@ -34,6 +36,38 @@ def cmd_down(args) -> int:
         return _compose("down")
     stopped = services.stop_services(load_settings())
     console.print(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
+    return 0
+
+
+def _install(settings) -> list[str]:
+    """Fetch what the stack needs (once), with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lakehouse_kit import install
+
+    if not install.missing_steps(settings):
+        return []
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("installing the stack", total=len(install.missing_steps(settings)))
+
+        def on_step(index: int, total: int, name: str) -> None:
+            progress.update(task, completed=index, total=total, description=f"installing: {name}")
+
+        done = install.install(settings, on_step)
+    console.print(f"Installed into {settings.cache_dir}: " + "; ".join(done))
+    return done
+
+
+def cmd_install(args) -> int:
+    settings = load_settings()
+    if settings.profile != "stack":
+        console.print(f"The {settings.profile!r} profile needs nothing beyond `pip install`: "
+                      "use `lakehouse install --profile stack` for the JVM stack.")  # fmt: skip
+        return 0
+    if not _install(settings):
+        console.print(f"Everything the stack needs is installed in {settings.cache_dir}.")
     return 0
 
 
@@ -58,7 +92,7 @@ def status_report() -> dict:
             "bucket": settings.bucket,
         },
         "sql": {"url": settings.sql_url},
-        "home": str(settings.home),
+        "home": str(settings.state_dir),
         "services": [s.as_dict() for s in statuses],
     }
 
@@ -69,11 +103,13 @@ def cmd_status(args) -> int:
         print(json.dumps(report, indent=2))
         return 0
     console.print(f"Profile: [bold]{report['profile']}[/]   data: {report['home']}")
-    table = Table("service", "pid", "state", "endpoint", "log")
-    endpoints = {"s3": report["s3"]["endpoint"], "spark": report["spark"]["remote"]}
+    table = Table("service", "pid", "state", "endpoint", "memory", "log")
+    endpoints = {"s3": report["s3"]["endpoint"], "spark": report["spark"]["remote"],
+                 "trino": report["sql"]["url"]}  # fmt: skip
     for svc in report["services"]:
         state = "[green]running[/]" if svc["running"] else "[red]stopped[/]"
-        table.add_row(svc["name"], str(svc["pid"] or "-"), state, endpoints[svc["name"]], svc["log"])
+        endpoint = endpoints.get(svc["name"]) or f"127.0.0.1:{svc['port']}"
+        table.add_row(svc["name"], str(svc["pid"] or "-"), state, endpoint, svc["memory"], svc["log"])
     console.print(table)
     console.print(f"SQL: {report['sql']['url']}   bucket: {report['s3']['bucket']}")
     return 0
@@ -133,8 +169,11 @@ def cmd_bench(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
+    parser.add_argument("--profile", choices=PROFILES,
+                        help="the profile for this command and the notebooks it runs (else LAKEHOUSE_PROFILE)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the local S3 and Spark servers (idempotent)")
+    sub.add_parser("install", help="fetch what the profile needs, once (the stack: Spark, jars, Trino)")
+    up = sub.add_parser("up", help="start the profile's services (idempotent; installs the stack first)")
     up.add_argument("--docker", action="store_true", help="start the docker stack instead")
     down = sub.add_parser("down", help="stop the servers the kit started")
     down.add_argument("--docker", action="store_true", help="stop the docker stack instead")
@@ -150,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
-    for name, func in [("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
+    for name, func in [("install", cmd_install), ("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
                        ("doctor", cmd_doctor), ("reset", cmd_reset), ("run", cmd_run),
                        ("progress", cmd_progress), ("bench", cmd_bench)]:  # fmt: skip
         sub.choices[name].set_defaults(func=func)
@@ -159,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.profile:  # settings read the environment; the notebooks this command runs inherit it
+        os.environ["LAKEHOUSE_PROFILE"] = args.profile
     try:
         return args.func(args)
     except KitError as error:

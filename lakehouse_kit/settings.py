@@ -80,6 +80,8 @@ _ENV_NAMES = {
     "warehouse": "LAKEHOUSE_WAREHOUSE",
     "landing_dir": "LAKEHOUSE_LANDING_DIR",
     "cache_dir": "LAKEHOUSE_CACHE",
+    "java_home": "LAKEHOUSE_JAVA_HOME",
+    "trino_java_home": "LAKEHOUSE_TRINO_JAVA_HOME",
 }
 
 
@@ -102,6 +104,10 @@ class Settings:
     landing_dir: str = ""
     # What `stack` installs once (Spark distribution, jars, Trino), shared by every home.
     cache_dir: str = ""
+    # JDKs for `stack` (empty: found in JAVA_HOME, /usr/lib/jvm or on PATH): Spark and the
+    # metastore run on Java 17-21, Trino 476 needs 24 or newer.
+    java_home: str = ""
+    trino_java_home: str = ""
 
     @property
     def local_warehouse(self) -> Path | None:

@@ -1,4 +1,5 @@
-"""The one version matrix of the Docker stack (docker-compose.yml, docker/**).
+"""The one version matrix of the JVM stack: the native `stack` profile (lakehouse_kit/stack.py,
+installed by lakehouse_kit/install.py) and the docker stack (docker-compose.yml, docker/**).
 
 Every pin of the stack lives here once; ``tests/test_docker_stack.py`` checks that the
 compose image tags, the Dockerfile ``FROM`` lines and ``ARG`` defaults, and the kit's own
@@ -14,9 +15,9 @@ STACK: dict[str, str] = {
     "pyspark_client": "4.2.0",
     # JVM Spark that runs the Spark Connect server (full pyspark wheel, jars included).
     "spark": "4.2.0",
-    # Delta 4.4.x is the first line that supports Spark 4.2; delta-spark 4.4.1 allows
-    # pyspark >=4.0.1,<=4.2.0. Delta 4.x artifacts are Scala 2.13 only.
-    "delta": "4.4.1",
+    # Delta 4.4.x is the first line that supports Spark 4.2. Delta 4.x artifacts are Scala 2.13
+    # only. 4.4.1 is on PyPI but Maven Central serves delta-spark_4.2_2.13 only up to 4.4.0.
+    "delta": "4.4.0",
     "scala": "2.13",
     # hadoop-aws must equal the Hadoop inside Spark: Spark 4.2 ships hadoop-client-api 3.5.0.
     "hadoop_aws": "3.5.0",
@@ -54,10 +55,11 @@ STACK: dict[str, str] = {
     "mc": "RELEASE.2025-08-13T08-35-41Z",
     "mc_image": "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
     # --- SQL engine ---------------------------------------------------------------------
-    # Trino 481 (2026-05-11): legacy hive.s3.* support removed, native S3 enabled with
-    # fs.s3.enabled (renamed from fs.native-s3.enabled, which stays a deprecated alias).
-    "trino": "481",
-    "trino_image": "trinodb/trino:481",
+    # Trino 476 is the newest release on Maven Central (477+ are published elsewhere), so the
+    # native stack and the image run the same one. It needs Java 24+. Native S3 is enabled
+    # with fs.native-s3.enabled (481 renamed it fs.s3.enabled).
+    "trino": "476",
+    "trino_image": "trinodb/trino:476",
 }
 
 

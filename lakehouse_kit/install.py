@@ -1,0 +1,267 @@
+"""What the `stack` profile needs on this machine, fetched once into the cache folder.
+
+`lakehouse install` (or the first `lakehouse up` on `stack`) resolves everything from the
+package registries: the Spark distribution (the full `pyspark` wheel, with delta-spark, pandas
+and pyarrow for Python workers) into its own environment, because it conflicts with the
+kernel's `pyspark-client`; the jars Spark needs for S3A and Delta, the Hive Metastore's
+classpath and its schema scripts, and Trino, from Maven Central. After that the stack runs
+offline. Java and PostgreSQL come from the system: `find_java` and `postgres_bin` find them
+or name the fix.
+
+The Maven coordinates live in `docker/spark/pom.xml` and `docker/hive/pom.xml`, which the
+docker images build from too; versions in `versions.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import PROJECT_ROOT, Settings
+from lakehouse_kit.versions import STACK
+
+DOCKER_DIR = PROJECT_ROOT / "docker"
+# Trino plugins the stack uses; the other 60-odd only slow its start.
+TRINO_PLUGINS = ("delta-lake", "hive", "tpch")
+
+
+@dataclass(frozen=True)
+class StackParts:
+    """Where each installed part lives inside the cache folder."""
+
+    root: Path
+
+    @property
+    def spark_env(self) -> Path:
+        return self.root / f"spark-{STACK['spark']}-env"
+
+    @property
+    def spark_python(self) -> Path:
+        return self.spark_env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+
+    @property
+    def spark_home(self) -> Path:
+        found = sorted(self.spark_env.glob("lib/python3*/site-packages/pyspark"))
+        return found[0] if found else self.spark_env / "pyspark-not-installed"
+
+    @property
+    def spark_jars(self) -> Path:
+        return self.root / f"spark-jars-{STACK['spark']}-delta-{STACK['delta']}"
+
+    @property
+    def metastore_jars(self) -> Path:
+        return self.root / f"metastore-{STACK['hive']}-jars"
+
+    @property
+    def metastore_home(self) -> Path:
+        """The metastore's binary distribution: its schema scripts for schematool."""
+        return self.root / f"apache-hive-metastore-{STACK['hive']}-bin"
+
+    @property
+    def trino_home(self) -> Path:
+        return self.root / f"trino-server-{STACK['trino']}"
+
+
+def stack_parts(settings: Settings) -> StackParts:
+    return StackParts(Path(settings.cache_dir))
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    done: Callable[[], bool]
+    run: Callable[[Path], None]  # gets a log file for the tools' output
+
+
+def install_steps(parts: StackParts) -> list[Step]:
+    return [
+        Step("Spark distribution (pyspark, delta-spark) in its own environment",
+             lambda: (parts.spark_home / "bin" / "spark-submit").exists(),
+             lambda log: _spark_env(parts, log)),
+        Step("Spark's S3A and Delta jars (Maven Central)",
+             lambda: _marked(parts.spark_jars), lambda log: _spark_jars(parts, log)),
+        Step("Hive Metastore jars and schema scripts (Maven Central)",
+             lambda: _marked(parts.metastore_jars) and parts.metastore_home.exists(),
+             lambda log: _metastore(parts, log)),
+        Step("Trino server (Maven Central)",
+             lambda: _marked(parts.trino_home), lambda log: _trino(parts, log)),
+    ]  # fmt: skip
+
+
+def missing_steps(settings: Settings) -> list[Step]:
+    return [step for step in install_steps(stack_parts(settings)) if not step.done()]
+
+
+def install(settings: Settings, on_step: Callable[[int, int, str], None] = lambda i, n, s: None) -> list[str]:
+    """Install every missing part; `on_step(index, total, name)` reports progress.
+    Returns the names of the steps it ran."""
+    parts = stack_parts(settings)
+    parts.root.mkdir(parents=True, exist_ok=True)
+    todo = missing_steps(settings)
+    for index, step in enumerate(todo):
+        on_step(index, len(todo), step.name)
+        step.run(parts.root / "install.log")
+    on_step(len(todo), len(todo), "done")
+    return [step.name for step in todo]
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _marked(folder: Path) -> bool:
+    return (folder / ".complete").exists()
+
+
+def _mark(folder: Path, **facts) -> None:
+    (folder / ".complete").write_text(json.dumps(facts))
+
+
+def _run(command: list[str], log: Path, what: str, fix: str, cwd: Path | None = None) -> None:
+    with open(log, "a") as out:
+        out.write(f"\n$ {' '.join(command)}\n")
+        out.flush()
+        code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+    if code:
+        lines = log.read_text(errors="replace").splitlines()[-12:]
+        raise KitError(f"Could not install {what} (exit {code}):\n" + "\n".join(lines),
+                       fix=f"{fix} The whole output is in {log}.")  # fmt: skip
+
+
+def _spark_env(parts: StackParts, log: Path) -> None:
+    _run([sys.executable, "-m", "venv", "--clear", str(parts.spark_env)], log, "the Spark environment",
+         "Check that Python's venv module is installed (apt-get install python3-venv).")  # fmt: skip
+    packages = [f"pyspark=={STACK['spark']}", f"delta-spark=={STACK['delta']}", "pandas>=2.2,<3", "pyarrow>=18"]
+    _run([str(parts.spark_python), "-m", "pip", "install", "--quiet", *packages], log,
+         "the Spark distribution", "Check that PyPI can be reached, then run `lakehouse install` again.")  # fmt: skip
+
+
+def _maven(args: list[str], log: Path, what: str) -> None:
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise KitError(f"Maven is needed once, to fetch {what}.",
+                       fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).")  # fmt: skip
+    _run([mvn, "-B", "-q", *args], log, what,
+         "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.")  # fmt: skip
+
+
+def _copy_dependencies(pom: Path, out: Path, log: Path, what: str) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    _maven(["-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
+            f"-DoutputDirectory={out}"], log, what)  # fmt: skip
+
+
+def _fetch_archive(artifact: str, into: Path, log: Path, what: str) -> Path:
+    """Download a tar.gz from Maven Central and unpack it into `into`; returns the top folder."""
+    download = into / "_download"
+    _maven(["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"], log, what)
+    archive = next(download.glob("*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        shutil.rmtree(into / top, ignore_errors=True)
+        tar.extractall(into, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(into)
+    shutil.rmtree(download)
+    return into / top
+
+
+def provided_artifacts(jars: Path) -> set[str]:
+    """Artifact names (without versions) of the jars in a folder."""
+    return {artifact_of(jar.name) for jar in jars.glob("*.jar")}
+
+
+_VERSIONED = re.compile(r"^(?P<artifact>.+?)-(?P<version>\d[^-]*(?:-[A-Za-z0-9.]+)*)\.jar$")
+
+
+def artifact_of(filename: str) -> str:
+    match = _VERSIONED.match(filename)
+    return match.group("artifact") if match else filename.removesuffix(".jar")
+
+
+def _spark_jars(parts: StackParts, log: Path) -> None:
+    out = parts.spark_jars
+    _copy_dependencies(DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars")
+    # Keep one version of every class: Spark's own jars win (Delta pulls older Hadoop, Jackson,
+    # Parquet and Scala jars that must not shadow them).
+    provided = provided_artifacts(parts.spark_home / "jars")
+    for jar in out.glob("*.jar"):
+        if artifact_of(jar.name) in provided:
+            jar.unlink()
+    _mark(out, spark=STACK["spark"], delta=STACK["delta"])
+
+
+def _metastore(parts: StackParts, log: Path) -> None:
+    _copy_dependencies(DOCKER_DIR / "hive" / "pom.xml", parts.metastore_jars, log, "the Hive Metastore's jars")
+    _fetch_archive(f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
+                   parts.root, log, "the Hive Metastore's schema scripts")  # fmt: skip
+    _mark(parts.metastore_jars, hive=STACK["hive"])
+
+
+def _trino(parts: StackParts, log: Path) -> None:
+    home = _fetch_archive(f"io.trino:trino-server:{STACK['trino']}:tar.gz", parts.root, log, "Trino")
+    for plugin in (home / "plugin").iterdir():
+        if plugin.name not in TRINO_PLUGINS:
+            shutil.rmtree(plugin)
+    _mark(home, trino=STACK["trino"])
+
+
+# ---------------------------------------------------------------- system parts
+
+
+def java_version(home: Path) -> int:
+    """The major version of a JDK folder (0 when it is none)."""
+    release = home / "release"
+    if not release.exists():
+        return 0
+    match = re.search(r'JAVA_VERSION="(\d+)', release.read_text(errors="replace"))
+    return int(match.group(1)) if match else 0
+
+
+def _jdk_candidates() -> list[Path]:
+    import os
+
+    found = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
+    for pattern in ("/usr/lib/jvm/*", "/Library/Java/JavaVirtualMachines/*/Contents/Home",
+                    "C:/Program Files/*/jdk-*"):  # fmt: skip
+        found += sorted(Path(p) for p in __import__("glob").glob(pattern))
+    java = shutil.which("java")
+    if java:
+        found.append(Path(java).resolve().parent.parent)
+    return found
+
+
+def find_java(minimum: int, maximum: int = 99, configured: str = "", purpose: str = "") -> Path:
+    """A JDK whose major version is within [minimum, maximum]: the configured one, else the
+    first found (JAVA_HOME, /usr/lib/jvm, the java on PATH)."""
+    if configured:
+        candidates = [Path(configured)]
+    else:
+        candidates = _jdk_candidates()
+    for home in candidates:
+        if minimum <= java_version(home) <= maximum and (home / "bin" / "java").exists():
+            return home
+    wanted = f"{minimum}" + (f" to {maximum}" if maximum < 99 else " or newer")
+    raise KitError(f"{purpose} needs Java {wanted}; none was found.",
+                   fix=f"Install a JDK {wanted} (e.g. Temurin), or set its folder in the setting that names it.")  # fmt: skip
+
+
+def postgres_bin() -> Path:
+    """The folder of PostgreSQL's server programs (initdb, postgres)."""
+    candidates = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(Path(out.stdout.strip()))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).resolve().parent)
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "postgres").exists():
+            return folder
+    raise KitError("The stack's catalog needs a PostgreSQL server; none is installed.",
+                   fix="Install it: apt-get install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS).")  # fmt: skip

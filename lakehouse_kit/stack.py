@@ -1,0 +1,264 @@
+"""The `stack` profile: the original workshop's JVM stack as local processes.
+
+PostgreSQL holds the Hive Metastore's database; the Hive Metastore 4.0.0 is the catalog that
+Spark and Trino share; a JVM Spark 4.2 Spark Connect server reads and writes the bucket through
+S3A and writes Delta tables; Trino 476 queries them (catalogs `delta` and `hive`). The object
+store is the same SeaweedFS server as on `local` (`services.s3_service`).
+
+Each is a `Service` definition for the supervisor. Their configuration files are the docker
+stack's (docker/spark, docker/hive/conf, docker/trino): values that differ between the two,
+such as ports and endpoints, reach them as environment variables, never as edited copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import urllib.request
+from pathlib import Path
+
+from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
+from lakehouse_kit.settings import LOCAL_PORTS, Settings
+from lakehouse_kit.supervisor import Ports, Service
+
+PORTS = LOCAL_PORTS["stack"]
+DB_USER = "lakehouse"
+DB_NAME = "metastore"
+# Explicit heaps keep the stack inside a laptop's memory (figures: docs/stack.md).
+METASTORE_HEAP = "512m"
+SPARK_DRIVER_MEMORY = "1g"
+SPARK_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+# Hive 4.0 was built for Java 8; Java 17 needs these modules opened to it.
+_HIVE_OPENS = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
+    "java.lang", "java.lang.reflect", "java.util", "java.util.concurrent", "java.net", "java.nio",
+    "sun.nio.ch", "java.io")]  # fmt: skip
+
+
+def stack_services(settings: Settings) -> list[Service]:
+    """PostgreSQL, the metastore, Spark and Trino, in start order (after the S3 server)."""
+    return [postgres_service(), metastore_service(), spark_service(), trino_service()]
+
+
+def s3_environment(settings: Settings, ports: Ports) -> dict[str, str]:
+    """The variables the shared config files read (${env.X} in Hadoop, ${ENV:X} in Trino)."""
+    return {
+        "S3_ENDPOINT": f"http://127.0.0.1:{ports['s3']}",
+        "AWS_REGION": settings.s3_region,
+        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
+        "LAKEHOUSE_BUCKET": settings.bucket,
+        "HIVE_METASTORE_URI": f"thrift://127.0.0.1:{ports.get('metastore', PORTS['metastore'])}",
+    }
+
+
+def _folder(settings: Settings, name: str) -> Path:
+    path = settings.state_dir / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def postgres_data(settings: Settings) -> Path:
+    """PostgreSQL's data folder. It refuses to run as root, so as root it runs as the `postgres`
+    user, with its data where that user can reach it (the home may sit in a private folder)."""
+    if not _as_root():
+        return settings.state_dir / "postgres"
+    key = hashlib.sha1(str(settings.state_dir.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/lib/lakehouse-kit/postgres") / key
+
+
+def _postgres_user() -> str | None:
+    return "postgres" if _as_root() else None
+
+
+def _init_postgres(settings: Settings, ports: Ports) -> None:
+    data = postgres_data(settings)
+    if (data / "PG_VERSION").exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    user = _postgres_user()
+    if user:
+        shutil.chown(data, user, user)
+    binaries = postgres_bin()
+    run = {"user": user, "capture_output": True, "text": True, "check": True}
+    subprocess.run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", DB_USER,
+                    "-E", "UTF8", "--no-sync"], **run)  # fmt: skip
+    # Single-user mode creates the database without starting a server.
+    subprocess.run([str(binaries / "postgres"), "--single", "-D", str(data), "postgres"],
+                   input=f"CREATE DATABASE {DB_NAME};\n", **run)  # fmt: skip
+
+
+def postgres_service() -> Service:
+    def command(settings: Settings, ports: Ports) -> list[str]:
+        data = postgres_data(settings)
+        return [str(postgres_bin() / "postgres"), "-D", str(data), "-p", str(ports["postgres"]),
+                "-k", str(data), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                "-c", "shared_buffers=32MB", "-c", "max_connections=40"]  # fmt: skip
+
+    return Service(name="postgres", label="PostgreSQL", port=PORTS["postgres"], command=command,
+                   prepare=_init_postgres, user=_postgres_user(), timeout=60,
+                   memory="about 65 MB")  # fmt: skip
+
+
+# ---------------------------------------------------------------- Hive Metastore
+
+
+def _metastore_env(settings: Settings, ports: Ports) -> dict[str, str]:
+    return {
+        **s3_environment(settings, ports),
+        "METASTORE_PORT": str(ports["metastore"]),
+        "METASTORE_BIND_HOST": "127.0.0.1",
+        "METASTORE_DB_URL": f"jdbc:postgresql://127.0.0.1:{ports['postgres']}/{DB_NAME}",
+        "METASTORE_DB_USER": DB_USER,
+        "METASTORE_DB_PASSWORD": "",  # trust authentication on 127.0.0.1
+        "METASTORE_DB_POOL_SIZE": "3",
+        "JAVA_HOME": str(_java17(settings)),
+        "METASTORE_HOME": str(stack_parts(settings).metastore_home),
+    }
+
+
+def _java17(settings: Settings) -> Path:
+    return find_java(17, 21, settings.java_home, "Spark and the Hive Metastore")
+
+
+def _metastore_java(settings: Settings, main: str, *args: str) -> list[str]:
+    parts, conf = stack_parts(settings), DOCKER_DIR / "hive" / "conf"
+    return [str(_java17(settings) / "bin" / "java"), f"-Xmx{METASTORE_HEAP}", "-XX:+UseSerialGC",
+            *_HIVE_OPENS, "-Djava.net.preferIPv4Stack=true",
+            f"-Dlog4j2.configurationFile={conf / 'log4j2.properties'}",
+            "-cp", os.pathsep.join([str(conf), str(parts.metastore_jars / "*")]), main, *args]  # fmt: skip
+
+
+def _schema_present(settings: Settings, ports: Ports) -> bool:
+    query = "SELECT 1 FROM information_schema.tables WHERE table_name = 'VERSION'"
+    out = subprocess.run([str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", str(ports["postgres"]),
+                          "-U", DB_USER, "-d", DB_NAME, "-tAc", query],
+                         capture_output=True, text=True)  # fmt: skip
+    return out.stdout.strip() == "1"
+
+
+def _init_schema(settings: Settings, ports: Ports) -> None:
+    """Create the metastore's tables with its own schematool, once."""
+    if _schema_present(settings, ports):
+        return
+    env = {**os.environ, **_metastore_env(settings, ports)}
+    command = _metastore_java(settings, "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
+                              "-dbType", "postgres", "-initSchema")  # fmt: skip
+    log = settings.run_dir / "metastore-schema.log"
+    with open(log, "ab") as out:
+        code = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if code:
+        from lakehouse_kit.errors import ServiceError
+
+        raise ServiceError(f"The metastore's schema could not be created (exit {code}).",
+                           fix=f"Read {log}; `lakehouse reset --yes` starts the catalog afresh.")  # fmt: skip
+
+
+def metastore_service() -> Service:
+    return Service(
+        name="metastore", label="the Hive Metastore", port=PORTS["metastore"],
+        needs=("s3", "postgres"),
+        command=lambda s, p: _metastore_java(s, "org.apache.hadoop.hive.metastore.HiveMetaStore",
+                                             "-p", str(p["metastore"])),
+        env=_metastore_env, prepare=_init_schema, timeout=180,
+        memory=f"heap {METASTORE_HEAP}; about 350 MB",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def _spark_command(settings: Settings, ports: Ports) -> list[str]:
+    parts = stack_parts(settings)
+    confs = {
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(ports["spark"]),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.local.dir": str(_folder(settings, "spark") / "tmp"),
+        "spark.sql.warehouse.dir": f"s3a://{settings.bucket}/warehouse",
+        "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{ports['metastore']}",
+        "spark.hadoop.fs.s3a.endpoint": f"http://127.0.0.1:{ports['s3']}",
+        "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
+        "spark.hadoop.fs.s3a.access.key": settings.s3_access_key,
+        "spark.hadoop.fs.s3a.secret.key": settings.s3_secret_key,
+    }
+    return [str(parts.spark_home / "bin" / "spark-submit"), "--class", SPARK_SERVER_CLASS,
+            "--name", "lakehouse-kit", "--properties-file", str(DOCKER_DIR / "spark" / "spark-defaults.conf"),
+            "--driver-memory", SPARK_DRIVER_MEMORY,
+            # The classpath, not --jars: --jars copies every jar (the AWS SDK is 690 MB) per start.
+            "--driver-class-path", str(parts.spark_jars / "*"),
+            *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")]]  # fmt: skip
+
+
+def _spark_env(settings: Settings, ports: Ports) -> dict[str, str]:
+    parts: StackParts = stack_parts(settings)
+    return {
+        "JAVA_HOME": str(_java17(settings)),
+        "SPARK_HOME": str(parts.spark_home),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        # Python UDF workers run in the server's environment (pandas and pyarrow included).
+        "PYSPARK_PYTHON": str(parts.spark_python),
+    }
+
+
+def spark_service() -> Service:
+    return Service(
+        name="spark", label="Spark (JVM)", port=PORTS["spark"], needs=("s3", "metastore"),
+        command=_spark_command, env=_spark_env, cwd=lambda s: _folder(s, "spark"),
+        endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"}, timeout=240,
+        memory=f"driver heap {SPARK_DRIVER_MEMORY}; 0.8-1.2 GB",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- Trino
+
+
+def _trino_etc(settings: Settings, ports: Ports) -> None:
+    """Trino reads etc/ below its working folder: the shared catalogs and settings."""
+    etc = _folder(settings, "trino") / "etc"
+    shutil.rmtree(etc, ignore_errors=True)
+    shutil.copytree(DOCKER_DIR / "trino", etc, ignore=shutil.ignore_patterns("*.md", "Dockerfile"))
+
+
+def _trino_command(settings: Settings, ports: Ports) -> list[str]:
+    parts, etc = stack_parts(settings), _folder(settings, "trino") / "etc"
+    java = find_java(24, 99, settings.trino_java_home, f"Trino {parts.trino_home.name}")
+    jvm = [line.strip() for line in (etc / "jvm.config").read_text().splitlines()
+           if line.strip() and not line.startswith("#")]  # fmt: skip
+    node = {"node.environment": "lakehouse", "node.id": "lakehouse-kit",
+            "node.data-dir": str(_folder(settings, "trino") / "data"),
+            "node.bind-ip": "127.0.0.1", "node.internal-address": "127.0.0.1",
+            "log.levels-file": str(etc / "log.properties"), "config": str(etc / "config.properties"),
+            "plugin.dir": str(parts.trino_home / "plugin")}  # fmt: skip
+    return [str(java / "bin" / "java"), "-cp", str(parts.trino_home / "lib" / "*"), *jvm,
+            *[f"-D{key}={value}" for key, value in node.items()], "io.trino.server.TrinoServer"]  # fmt: skip
+
+
+def _trino_ready(settings: Settings, ports: Ports) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['trino']}/v1/info", timeout=2) as answer:
+            return json.load(answer).get("starting") is False
+    except (OSError, ValueError):
+        return False
+
+
+def trino_service() -> Service:
+    return Service(
+        name="trino", label="Trino", port=PORTS["trino"], needs=("s3", "metastore"),
+        command=_trino_command, prepare=_trino_etc,
+        env=lambda s, p: {**s3_environment(s, p), "TRINO_PORT": str(p["trino"])},
+        cwd=lambda s: _folder(s, "trino"), ready=_trino_ready, timeout=300,
+        endpoints=lambda port: {"sql_url": f"trino://lakehouse@127.0.0.1:{port}/delta"},
+        memory="heap 1.5 GB; about 1.2 GB",
+    )  # fmt: skip
