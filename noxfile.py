@@ -6,13 +6,12 @@
     nox -s build_lessons    regenerate lessons/ and the .ipynb files from solutions/*.py
     nox -s sync_check       fail if any notebook drifted from its source
     nox -s lint             ruff
-    nox -s stack            the docker profile: compose up, run the course, compose down
-    nox -s bench            benchmark against a JVM Spark baseline (own environment)
+    nox -s stack            the JVM stack natively: install, up, run the course, down
+    nox -s docker           the docker profile: compose up, run the course, compose down
+    nox -s bench            benchmark: Sail against the stack's JVM Spark (-- --scales 1,10,100)
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import nox
 
@@ -64,6 +63,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def stack(session: nox.Session) -> None:
+    """The seed's stack as local processes (PostgreSQL, Hive Metastore, JVM Spark, Trino)."""
+    install_kit(session)
+    stack_env = {"LAKEHOUSE_PROFILE": "stack"}
+    session.run("lakehouse", "install", env=stack_env)
+    session.run("lakehouse", "up", env=stack_env)
+    try:
+        session.run("lakehouse", "run", env=stack_env)
+    finally:
+        session.run("lakehouse", "down", env=stack_env)
+
+
+@nox.session(python=PYTHON)
+def docker(session: nox.Session) -> None:
     """Needs Docker: bring the stack up, run every solution on the docker profile, bring it down."""
     install_kit(session)
     session.run("docker", "compose", "up", "-d", "--build", "--wait", external=True)
@@ -73,18 +85,9 @@ def stack(session: nox.Session) -> None:
         session.run("docker", "compose", "down", external=True)
 
 
-JVM_ENV = ".nox/jvm_spark"  # the JVM baseline's own environment: the full pyspark wheel
-
-
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """`lakehouse bench` with the JVM Spark baseline (-- --scales 1,10,100 --json).
-
-    The full `pyspark` wheel and the kit's `pyspark-client` both install the `pyspark` package,
-    so the baseline's server runs from a second environment, made here (never at bench time)."""
+    """`lakehouse bench`: Sail against the stack's JVM Spark (-- --scales 1,10,100 --json)."""
     install_kit(session)
-    python = f"{JVM_ENV}/bin/python"
-    session.run("python", "-m", "venv", JVM_ENV)
-    session.run(python, "-m", "pip", "install", "--quiet", "pyspark==4.2.0", external=True)
-    session.run("lakehouse", "bench", *session.posargs,
-                env={"LAKEHOUSE_JVM_PYTHON": str(Path(python).absolute())})  # not resolve(): that leaves the venv
+    session.run("lakehouse", "install", "--profile", "stack")
+    session.run("lakehouse", "bench", *session.posargs)

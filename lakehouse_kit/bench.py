@@ -4,10 +4,10 @@ Each run executes the lessons' own solutions (02 Bronze, 03 Silver with expectat
 through papermill, on `datagen.generate` data, in its own LAKEHOUSE_HOME under
 `<home>/bench/`, so the learner's tables are untouched:
 
-* ``sail``: the embedded default (Sail + SeaweedFS, Delta tables in the bucket);
-* ``jvm-spark``: pyspark's own Spark Connect server (JVM) from a separate environment
-  (``LAKEHOUSE_JVM_PYTHON``, made by ``nox -s bench``), Parquet in a local folder: the pyspark
-  wheel has neither the Delta nor the S3A jars, and nothing can be downloaded at run time.
+* ``sail``: the embedded default (`local`: Sail + SeaweedFS, Delta tables in the bucket);
+* ``jvm-spark``: the `stack` profile's JVM Spark 4.2 Spark Connect server, Delta tables in the
+  same kind of SeaweedFS bucket through S3A, catalog in the Hive Metastore (apples to apples:
+  same notebooks, same data, same table format, same object store).
 
 It also times the whole course and the first Spark result after `lakehouse up`, and samples
 the resident memory of every process involved (services, kernels, this process).
@@ -29,18 +29,18 @@ from pathlib import Path
 import psutil
 
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.services import free_port, port_answers, stop_tree
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
-JVM_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-JVM_DRIVER_MEMORY = "2g"
-JVM_NOTE = ("JVM baseline: pyspark 4.2.0's local Spark Connect server writing Parquet to a local "
-            "folder (the wheel has no Delta or S3A jars, and Maven cannot be reached here).")  # fmt: skip
+ENGINES = {"sail": "local", "jvm-spark": "stack"}  # engine name -> the profile that runs it
+JVM_NOTE = ("JVM baseline: the stack profile's Spark 4.2 Spark Connect server (driver heap 1 GB), "
+            "Delta through S3A on SeaweedFS, Hive Metastore catalog; memory counts the S3 server "
+            "and the Spark server of each run.")  # fmt: skip
 TARGETS = {"speedup_at_scale_10": 3.0, "course_seconds": 60.0, "first_result_seconds": 2.0,
            "services_peak_rss_mb": 1500.0}  # fmt: skip
 # Settings the bench sets per engine; whatever the learner's shell says is put aside meanwhile.
 _KIT_VARIABLES = ("LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_WAREHOUSE", "LAKEHOUSE_TABLE_FORMAT",
-                  "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_LANDING_DIR")  # fmt: skip
+                  "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_S3_ENDPOINT",
+                  "LAKEHOUSE_LANDING_DIR")  # fmt: skip
 
 
 # ---------------------------------------------------------------- environment and facts
@@ -146,12 +146,14 @@ def _tree_rss(roots: list[psutil.Process]) -> dict[int, tuple[str, int]]:
     return rss
 
 
-def _service_processes() -> list[psutil.Process]:
-    """The kit's services (SeaweedFS, Sail) of the current LAKEHOUSE_HOME, if running."""
-    from lakehouse_kit import services
+def _engine_processes() -> list[psutil.Process]:
+    """The engine and the object store of the current profile (not the metastore or Trino)."""
+    from lakehouse_kit import supervisor
     from lakehouse_kit.settings import load_settings
 
-    return services.service_processes(load_settings())
+    settings = load_settings()
+    found = [supervisor.live_process(settings.run_dir, name) for name in ("s3", "spark")]
+    return [proc for proc in found if proc]
 
 
 # ---------------------------------------------------------------- data
@@ -224,102 +226,30 @@ def run_record(engine: str, fmt: str, scale: int, landing: Path, stages: dict, e
     }  # fmt: skip
 
 
-def sail_run(scale: int, landing: Path, home: Path) -> dict:
-    """The embedded default in a fresh home: SeaweedFS + Sail, Delta tables in the bucket."""
+def engine_run(engine: str, scale: int, landing: Path, home: Path) -> dict:
+    """The pipeline on one engine's profile, in a fresh home, with its services started anew."""
     from lakehouse_kit import services
     from lakehouse_kit.settings import load_settings
 
-    with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home),
+    with kit_environment(LAKEHOUSE_PROFILE=ENGINES[engine], LAKEHOUSE_HOME=str(home),
                          LAKEHOUSE_LANDING_DIR=str(landing)):  # fmt: skip
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
         services.start_services(load_settings())
         try:
-            stages, errors, sampler = run_stages(landing, home / "runs", _service_processes)
+            stages, errors, sampler = run_stages(landing, home / "runs", _engine_processes)
         finally:
             services.stop_services(load_settings())
-    return run_record("sail", "delta", scale, landing, stages, errors, sampler)
-
-
-# ---------------------------------------------------------------- the JVM baseline
+    return run_record(engine, "delta", scale, landing, stages, errors, sampler)
 
 
 def jvm_unavailable() -> str:
     """Why the JVM baseline cannot run here ('' when it can)."""
-    if not os.environ.get("LAKEHOUSE_JVM_PYTHON"):
-        return ("JVM baseline skipped: run `nox -s bench` (it makes an environment with the full "
-                "pyspark wheel and sets LAKEHOUSE_JVM_PYTHON).")  # fmt: skip
-    if not Path(os.environ["LAKEHOUSE_JVM_PYTHON"]).exists():
-        return f"JVM baseline skipped: LAKEHOUSE_JVM_PYTHON={os.environ['LAKEHOUSE_JVM_PYTHON']} does not exist."
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        return "JVM baseline skipped: Java not found (install a JDK 17 or 21, or set JAVA_HOME)."
-    return ""
+    from lakehouse_kit.install import stack_unavailable
+    from lakehouse_kit.settings import load_settings
 
-
-def jvm_spark_home(python: str) -> Path:
-    """The pyspark package folder (a Spark distribution) of the JVM environment."""
-    code = "import os, pyspark; print(os.path.dirname(pyspark.__file__))"
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
-    home = Path(out.stdout.strip())
-    if out.returncode or not (home / "bin" / "spark-submit").exists():
-        raise KitError(f"No full pyspark in {python}: {out.stderr.strip()[-300:]}",
-                       fix="Run `nox -s bench`, which installs pyspark==4.2.0 there.")  # fmt: skip
-    return home
-
-
-def start_jvm_server(spark_home: Path, home: Path, timeout: float = 120) -> tuple[psutil.Process, int]:
-    """pyspark's Spark Connect server on 127.0.0.1 (every port), in its own process group."""
-
-    port = free_port()
-    confs = {
-        "spark.connect.grpc.binding.address": "127.0.0.1",
-        "spark.connect.grpc.binding.port": str(port),
-        "spark.driver.bindAddress": "127.0.0.1",
-        "spark.driver.host": "127.0.0.1",
-        "spark.ui.enabled": "false",
-        "spark.sql.catalogImplementation": "in-memory",  # no Derby metastore_db
-        # Tables are registered on existing folders: find their partitions from the files.
-        "spark.sql.hive.manageFilesourcePartitions": "false",
-        "spark.sql.warehouse.dir": str(home / "spark-warehouse"),
-        "spark.sql.shuffle.partitions": str(max(2, (os.cpu_count() or 2) * 2)),
-    }
-    cmd = [str(spark_home / "bin" / "spark-submit"), "--class", JVM_SERVER_CLASS,
-           "--name", "lakehouse-bench", "--driver-memory", JVM_DRIVER_MEMORY,
-           *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")]]  # fmt: skip
-    python = Path(spark_home).parents[3] / "bin" / "python"  # <env>/lib/pythonX.Y/site-packages/pyspark
-    env = dict(os.environ, SPARK_HOME=str(spark_home), SPARK_LOCAL_IP="127.0.0.1",
-               PYSPARK_PYTHON=str(python) if python.exists() else sys.executable)  # fmt: skip
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / "jvm-server.log", "ab") as log:
-        popen = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    proc = psutil.Process(popen.pid)
-    deadline = time.monotonic() + timeout
-    while not port_answers(port):
-        if popen.poll() is not None or time.monotonic() > deadline:
-            stop_tree(proc)
-            tail = (home / "jvm-server.log").read_text(errors="replace").splitlines()[-8:]
-            raise KitError("The JVM Spark Connect server did not start:\n" + "\n".join(tail),
-                           fix=f"Read {home / 'jvm-server.log'}.")  # fmt: skip
-        time.sleep(0.2)
-    return proc, port
-
-
-def jvm_run(scale: int, landing: Path, home: Path, spark_home: Path) -> dict:
-    """The baseline in a fresh home: JVM Spark Connect server, Parquet in a local warehouse."""
-    shutil.rmtree(home, ignore_errors=True)
-    server, port = start_jvm_server(spark_home, home)
-    try:
-        with kit_environment(
-            LAKEHOUSE_PROFILE="remote", LAKEHOUSE_HOME=str(home),
-            LAKEHOUSE_SPARK_REMOTE=f"sc://127.0.0.1:{port}", LAKEHOUSE_SQL_URL="duckdb:///:memory:",
-            LAKEHOUSE_WAREHOUSE=str(home / "warehouse"), LAKEHOUSE_TABLE_FORMAT="parquet",
-            LAKEHOUSE_LANDING_DIR=str(landing),
-        ):  # fmt: skip
-            stages, errors, sampler = run_stages(landing, home / "runs", lambda: [server])
-    finally:
-        stop_tree(server)
-    return run_record("jvm-spark", "parquet", scale, landing, stages, errors, sampler)
+    reason = stack_unavailable(load_settings(profile="stack"))
+    return f"JVM baseline skipped: {reason}" if reason else ""
 
 
 # ---------------------------------------------------------------- course and first result
@@ -339,7 +269,7 @@ def time_course(home: Path) -> dict:
         shutil.rmtree(home, ignore_errors=True)
         (home / "runs").mkdir(parents=True)
         try:
-            with RssSampler(lambda: ([me], _service_processes())) as sampler:
+            with RssSampler(lambda: ([me], _engine_processes())) as sampler:
                 for path in solution_files():
                     run = run_lesson(path.stem[:2], output_dir=home / "runs")
                     lessons[run.lesson] = round(run.seconds, 2)
@@ -483,16 +413,14 @@ def run_bench(scales: list[int], as_json: bool = False, baseline: bool = True, c
     skipped = jvm_unavailable() if baseline else "JVM baseline skipped (--no-baseline)."
     if skipped:
         progress(err, f"[yellow]{skipped}[/]")
-    spark_home = None if skipped else jvm_spark_home(os.environ["LAKEHOUSE_JVM_PYTHON"])
+    engines = ["sail"] if skipped else ["sail", "jvm-spark"]
     runs = []
     for scale in scales:
         progress(err, f"scale {scale}: generating data")
         landing = bench_data(scale, home / "data")
-        progress(err, f"scale {scale}: sail (Delta)")
-        runs.append(sail_run(scale, landing, home / "sail"))
-        if spark_home:
-            progress(err, f"scale {scale}: jvm-spark (Parquet)")
-            runs.append(jvm_run(scale, landing, home / "jvm", spark_home))
+        for engine in engines:
+            progress(err, f"scale {scale}: {engine} (Delta)")
+            runs.append(engine_run(engine, scale, landing, home / engine))
     course_run = first = None
     if course:
         progress(err, "the whole course, from cold")

@@ -75,6 +75,40 @@ def _sql_round_trip(settings: Settings) -> Check:
                  "Check LAKEHOUSE_SQL_URL.")  # fmt: skip
 
 
+def _s3a_round_trip(settings: Settings) -> Check:
+    """The JVM engine writes and reads the bucket through S3A, the way the lessons do."""
+    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.storage import delete_prefix
+
+    spark = get_spark(settings, register=False, start=False)
+    uri = f"s3a://{settings.bucket}/_doctor/{uuid.uuid4().hex}"
+    spark.range(3).write.mode("overwrite").parquet(uri)
+    count = spark.read.parquet(uri).count()
+    delete_prefix(uri.split("/", 3)[3] + "/", settings)
+    return Check("S3A round trip", count == 3, f"Spark wrote and read {uri.rsplit('/', 1)[0]}/…",
+                 "Check the spark.hadoop.fs.s3a.* settings of the Spark server (see its log).")  # fmt: skip
+
+
+def _metastore(settings: Settings) -> Check:
+    from lakehouse_kit.spark import get_spark
+
+    spark = get_spark(settings, register=False, start=False)
+    schemas = sorted(row[0] for row in spark.sql("SHOW DATABASES").collect())
+    return Check("metastore", "default" in schemas, f"Spark lists {len(schemas)} schemas: {', '.join(schemas)}",
+                 "Start the metastore (`lakehouse up`); its log is in the run folder.")  # fmt: skip
+
+
+def _trino_query(settings: Settings) -> Check:
+    import pandas as pd
+
+    from lakehouse_kit.sql import sql_engine
+
+    catalogs = set(pd.read_sql("SHOW CATALOGS", sql_engine(settings))["Catalog"])
+    ok = {"delta", "hive"} <= catalogs
+    return Check("Trino query", ok, f"{settings.sql_url} has catalogs {', '.join(sorted(catalogs))}",
+                 "Trino needs the delta and hive catalogs: check docker/trino/catalog/.")  # fmt: skip
+
+
 def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -> Check:
     try:
         return func(settings)
@@ -91,4 +125,13 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         yield from _services(settings)
     yield _guarded("S3 round trip", _s3_round_trip, settings)
     yield _guarded("Spark round trip", _spark_round_trip, settings)
-    yield _guarded("SQL round trip", _sql_round_trip, settings)
+    if settings.is_local:
+        yield _guarded("SQL round trip", _sql_round_trip, settings)
+        return
+    # A JVM engine with a metastore and Trino: the stack, docker or a remote cluster.
+    yield _guarded("S3A round trip", _s3a_round_trip, settings)
+    yield _guarded("metastore", _metastore, settings)
+    if settings.sql_url.startswith("trino"):
+        yield _guarded("Trino query", _trino_query, settings)
+    else:
+        yield _guarded("SQL round trip", _sql_round_trip, settings)

@@ -265,3 +265,19 @@ def postgres_bin() -> Path:
             return folder
     raise KitError("The stack's catalog needs a PostgreSQL server; none is installed.",
                    fix="Install it: apt-get install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS).")  # fmt: skip
+
+
+def stack_unavailable(settings: Settings) -> str:
+    """Why the stack cannot run on this machine ('' when it can): a missing JDK, PostgreSQL
+    or installed part, with the fix."""
+    try:
+        find_java(17, 21, settings.java_home, "Spark and the Hive Metastore")
+        find_java(24, 99, settings.trino_java_home, f"Trino {STACK['trino']}")
+        postgres_bin()
+    except KitError as error:
+        return f"{error.message} {error.fix}"
+    missing = missing_steps(settings)
+    if missing:
+        names = "; ".join(step.name for step in missing)
+        return f"Not installed yet: {names}. Run `lakehouse install --profile stack`."
+    return ""

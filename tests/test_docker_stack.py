@@ -47,7 +47,7 @@ PULLED_IMAGES = {
     STACK["alpine_image"],
 }
 
-# Property names of the Trino 481 docs: Delta Lake connector, Hive connector, metastore,
+# Property names of the Trino 476 docs: Delta Lake connector, Hive connector, metastore,
 # and "S3 file system support" (docs/src/main/sphinx/object-storage/file-system-s3.md).
 TRINO_COMMON_PROPERTIES = {
     "connector.name",
@@ -57,7 +57,7 @@ TRINO_COMMON_PROPERTIES = {
     "hive.metastore.thrift.client.connect-timeout",
     "hive.metastore.thrift.client.read-timeout",
     "hive.metastore-cache-ttl",
-    "fs.s3.enabled",
+    "fs.native-s3.enabled",
     "fs.hadoop.enabled",
     "fs.cache.enabled",
     "s3.endpoint",
@@ -127,7 +127,7 @@ TRINO_REQUIRED = {
         "hive.metastore.uri",
         "delta.register-table-procedure.enabled",
         "delta.enable-non-concurrent-writes",
-        "fs.s3.enabled",
+        "fs.native-s3.enabled",
         "s3.endpoint",
         "s3.region",
         "s3.path-style-access",
@@ -136,7 +136,7 @@ TRINO_REQUIRED = {
     },
     "hive": {
         "hive.metastore.uri",
-        "fs.s3.enabled",
+        "fs.native-s3.enabled",
         "s3.endpoint",
         "s3.region",
         "s3.path-style-access",
@@ -411,10 +411,14 @@ def test_metastore_environment():
     env = _env(_service("hive-metastore"))
     assert env["SERVICE_NAME"] == "metastore"
     assert env["DB_DRIVER"] == "postgres"
-    opts = env["SERVICE_OPTS"]
-    for key in ("DriverName", "URL", "UserName", "Password"):
-        assert f"-Djavax.jdo.option.Connection{key}=" in opts
-    assert "jdbc:postgresql://postgres:5432/metastore" in opts
+    assert env["METASTORE_DB_URL"] == "jdbc:postgresql://postgres:5432/metastore"
+    assert "METASTORE_DB_PASSWORD" in env
+    # No password on a command line (it would show in `ps`): metastore-site.xml reads the env.
+    assert "Password" not in env["SERVICE_OPTS"]
+    site = (DOCKER_DIR / "hive" / "conf" / "metastore-site.xml").read_text()
+    for key, var in (("URL", "METASTORE_DB_URL"), ("UserName", "METASTORE_DB_USER"),
+                     ("Password", "METASTORE_DB_PASSWORD")):  # fmt: skip
+        assert re.search(rf"javax.jdo.option.Connection{key}</name>\s*<value>\$\{{env.{var}\}}", site), key
     assert "9083" in str(_service("hive-metastore")["healthcheck"]["test"])
 
 
@@ -486,13 +490,15 @@ def test_trino_catalog_properties(filename):
     assert props.get("connector.name") == connector
     legacy = [k for k in props if k.startswith("hive.s3.")]
     assert not legacy, f"{filename}: legacy hive.s3.* properties were removed: {legacy}"
-    assert "fs.native-s3.enabled" not in props, "Trino 481 renamed it to fs.s3.enabled"
+    assert "fs.s3.enabled" not in props, "Trino 476 knows only fs.native-s3.enabled (481 renamed it)"
     unknown = set(props) - TRINO_ALLOWED[connector]
     assert not unknown, f"{filename}: not a Trino {STACK['trino']} property: {sorted(unknown)}"
     missing = TRINO_REQUIRED[connector] - set(props)
     assert not missing, f"{filename}: missing {sorted(missing)}"
-    assert props["hive.metastore.uri"] == "thrift://hive-metastore:9083"
-    assert props["fs.s3.enabled"] == "true" and props["s3.path-style-access"] == "true"
+    # The same file serves the native stack: the metastore's address comes from the environment.
+    assert props["hive.metastore.uri"] == "${ENV:HIVE_METASTORE_URI}"
+    assert _env(_service("trino"))["HIVE_METASTORE_URI"] == "thrift://hive-metastore:9083"
+    assert props["fs.native-s3.enabled"] == "true" and props["s3.path-style-access"] == "true"
     for key in ("s3.aws-access-key", "s3.aws-secret-key"):
         assert props[key].startswith("${ENV:"), f"{filename}: {key} must come from the env"
 

@@ -1,0 +1,145 @@
+"""The `stack` profile for real: SeaweedFS, PostgreSQL, the Hive Metastore, JVM Spark with S3A
+and Delta, and Trino, started by the kit's supervisor in a home of this module's own.
+
+On a machine without Java, Maven or PostgreSQL these tests are skipped with the reason; in CI
+(CI=true) `.ci/run` installs everything, and a missing part fails the run instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import psutil
+import pytest
+
+from lakehouse_kit import install, services
+from lakehouse_kit.settings import load_settings
+
+pytestmark = pytest.mark.stack
+STACK_SERVICES = ["s3", "postgres", "metastore", "spark", "trino"]
+GOLD = ["gold.type_matchups", "gold.strongest_by_type_generation", "gold.move_usage", "gold.type_summary"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, course):
+    """The whole stack running; yields its live settings. Stopped at the end. The embedded
+    course (`course`) runs first, so its tables are there to compare with."""
+    reason = install.stack_unavailable(load_settings(profile="stack"))
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the stack tests: {reason}")
+        pytest.skip(reason)
+    home = tmp_path_factory.mktemp("stack-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAKEHOUSE_HOME", str(home))
+        mp.setenv("LAKEHOUSE_PROFILE", "stack")
+        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
+            mp.delenv(name, raising=False)
+        services.start_services(load_settings())
+        try:
+            yield load_settings()
+        finally:
+            services.stop_services(load_settings())
+
+
+def trino(query: str, settings) -> pd.DataFrame:
+    from lakehouse_kit.sql import sql_engine
+
+    return pd.read_sql(query, sql_engine(settings))
+
+
+def test_every_service_runs_on_loopback(stack):
+    statuses = services.service_status(stack)
+    assert [s.name for s in statuses] == STACK_SERVICES
+    assert all(s.running for s in statuses), statuses
+    for status in statuses:
+        proc = psutil.Process(status.pid)
+        listeners = {c.laddr.ip for p in [proc, *proc.children(recursive=True)]
+                     for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}  # fmt: skip
+        assert listeners == {"127.0.0.1"}, (status.name, listeners)
+
+
+def test_spark_writes_through_s3a_the_metastore_lists_trino_reads(stack):
+    from lakehouse_kit.spark import get_spark, save_table
+    from lakehouse_kit.storage import list_objects
+
+    spark = get_spark(stack)
+    rows = [(1, "Bulbasaur", 45), (4, "Charmander", 39), (7, "Squirtle", 44)]
+    save_table(spark.createDataFrame(rows, "id int, name string, hp int"), "silver.stack_probe", settings=stack)
+
+    # The files are in the bucket, written by the JVM through S3A ...
+    keys = list_objects("silver/stack_probe/", stack)["key"]
+    assert any("_delta_log/" in k for k in keys) and any(k.endswith(".parquet") for k in keys)
+    assert "s3a://" in spark.conf.get("spark.sql.warehouse.dir")
+    # ... the metastore knows the table by name, and Trino reads the same rows through it.
+    assert "stack_probe" in set(trino("SHOW TABLES FROM delta.silver", stack)["Table"])
+    got = trino("SELECT id, name, hp FROM silver.stack_probe ORDER BY id", stack)
+    assert [tuple(r) for r in got.itertuples(index=False)] == rows
+    # Delta history written by Spark, read by Trino.
+    history = trino('SELECT version, operation FROM delta.silver."stack_probe$history"', stack)
+    assert list(history["version"]) == [0]
+
+
+def test_status_json_names_every_service_and_the_sql_url(stack, capsys):
+    from lakehouse_kit.cli import main
+
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "stack"
+    assert [s["name"] for s in report["services"]] == STACK_SERVICES
+    assert report["sql"]["url"].startswith("trino://") and report["sql"]["url"] == stack.sql_url
+
+
+def test_doctor_checks_every_component(stack):
+    from lakehouse_kit.doctor import run_checks
+
+    checks = {c.name: c for c in run_checks(stack)}
+    failed = {name: c.detail for name, c in checks.items() if not c.ok}
+    assert not failed, failed
+    for name in ("S3A round trip", "metastore", "Trino query", *[f"service {s}" for s in STACK_SERVICES]):
+        assert name in checks, sorted(checks)
+
+
+def test_course_on_stack_matches_local(stack, lakehouse_home):
+    """Every solution on the JVM stack; the Gold tables equal those of the embedded run."""
+    from lakehouse_kit.course import run_course
+    from lakehouse_kit.sql import sql_engine
+
+    run = run_course()
+    failed = [f"{r.lesson}: {r.error}" for r in run.lessons if not r.ok]
+    assert not failed, failed
+    with pytest.MonkeyPatch.context() as mp:  # the session's embedded lakehouse
+        mp.setenv("LAKEHOUSE_PROFILE", "local")
+        mp.setenv("LAKEHOUSE_HOME", str(lakehouse_home))
+        duckdb = sql_engine(load_settings())
+        local = {table: pd.read_sql(f"SELECT * FROM {table}", duckdb) for table in GOLD}
+    for table in GOLD:
+        on_stack = trino(f"SELECT * FROM {table}", stack)
+        assert len(on_stack) > 0, table
+        pd.testing.assert_frame_equal(_normalized(on_stack), _normalized(local[table]), check_dtype=False)
+
+
+def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
+    """Same columns in the same order, numbers as floats, rows sorted: engines differ in types."""
+    frame = frame[sorted(frame.columns)].copy()
+    for column in frame.columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        frame[column] = numbers.round(6) if numbers.notna().sum() == frame[column].notna().sum() else frame[column].astype(str)
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def test_restart_keeps_data_and_catalog_and_down_leaves_nothing(stack):
+    before = {s.name: s for s in services.service_status(stack)}
+    assert sorted(services.stop_services(stack)) == sorted(STACK_SERVICES)
+    for status in before.values():
+        assert not psutil.pid_exists(status.pid) or psutil.Process(status.pid).status() == psutil.STATUS_ZOMBIE
+        assert not services.port_answers(status.port, timeout=0.2), status.name
+    services.start_services(stack)
+    live = load_settings()
+    got = trino("SELECT count(*) AS n FROM silver.stack_probe", live)
+    assert got["n"][0] == 3
+    from lakehouse_kit.spark import get_spark
+
+    assert get_spark(live).table("silver.stack_probe").count() == 3
