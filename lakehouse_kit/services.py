@@ -50,7 +50,7 @@ def s3_service(settings: Settings) -> Service:
     """SeaweedFS's S3 server, the object store of `local` and `stack`."""
 
     def command(settings: Settings, ports: Ports) -> list[str]:
-        data = settings.home / "s3"
+        data = settings.state_dir / "s3"
         data.mkdir(parents=True, exist_ok=True)
         flags = [f"-{flag}={free_port()}" for flag in _WEED_PORT_FLAGS]
         return [executable("weed"), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",

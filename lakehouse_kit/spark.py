@@ -88,29 +88,58 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
     return table
 
 
-def s3_configuration(spark, settings: Settings | None = None):
-    """How the engine reaches object storage, as a table (secrets masked).
+S3A_PREFIX = "fs.s3a."
+# A session that brings its own S3A settings needs a FileSystem of its own (Hadoop caches one per
+# bucket, made with whichever settings came first), and should fail fast when they are wrong.
+_S3A_SESSION = {"fs.s3a.impl.disable.cache": "true", "fs.s3a.attempts.maximum": "1",
+                "fs.s3a.retry.limit": "1", "fs.s3a.retry.interval": "200ms"}  # fmt: skip
 
-    On a JVM Spark server these are the S3A (`spark.hadoop.fs.s3a.*`) settings; Sail reads the
-    equivalent AWS_* variables from its own environment, which the kit sets when it starts it."""
-    import pandas as pd
+
+def hadoop_keys(options: dict[str, str]) -> dict[str, str]:
+    """S3A settings by their Hadoop names: `spark.hadoop.fs.s3a.x` (server config) -> `fs.s3a.x`
+    (what a session sets)."""
+    return {key.removeprefix("spark.hadoop."): str(value) for key, value in options.items()}
+
+
+def s3a_round_trip(options: dict[str, str], settings: Settings | None = None) -> str:
+    """Write and read a probe through S3A in a Spark session of its own that uses only these
+    settings. Returns '' when it worked, else the engine's error (first line).
+
+    Only a JVM Spark engine (stack, docker) reads S3A settings; Sail ignores them."""
+    from pyspark.sql import SparkSession
 
     settings = settings or load_settings()
-    if settings.is_local:
-        values = {
-            "AWS_ENDPOINT": settings.s3_endpoint,
-            "AWS_REGION": settings.s3_region,
-            "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
-            "AWS_ALLOW_HTTP": "true",
-        }
-    else:
-        keys = ["endpoint", "path.style.access", "access.key", "secret.key", "impl",
-                "connection.ssl.enabled"]  # fmt: skip
-        values = {f"spark.hadoop.fs.s3a.{k}": spark.conf.get(f"spark.hadoop.fs.s3a.{k}", "(unset)")
-                  for k in keys}  # fmt: skip
-    masked = {k: ("****" if "SECRET" in k.upper() else v) for k, v in values.items()}
-    return pd.DataFrame({"setting": list(masked), "value": list(masked.values())})
+    session = SparkSession.builder.remote(settings.spark_remote).create()
+    try:
+        for key, value in {**hadoop_keys(options), **_S3A_SESSION}.items():
+            session.conf.set(key, value)
+        uri = f"s3a://{settings.bucket}/playground/s3a-check"
+        session.range(3).write.mode("overwrite").parquet(uri)
+        rows = session.read.parquet(uri).count()
+        return "" if rows == 3 else f"read back {rows} rows instead of 3"
+    except Exception as error:  # the engine's own words are the lesson here
+        return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+    finally:
+        session.stop()
+
+
+def sail_equivalent(options: dict[str, str]) -> dict[str, str]:
+    """The environment variables that give Sail (the embedded engine) the same S3 settings."""
+    names = {"endpoint": "AWS_ENDPOINT", "endpoint.region": "AWS_REGION",
+             "access.key": "AWS_ACCESS_KEY_ID", "secret.key": "AWS_SECRET_ACCESS_KEY"}  # fmt: skip
+    options = hadoop_keys(options)
+    equivalent = {env: options[S3A_PREFIX + key] for key, env in names.items() if S3A_PREFIX + key in options}
+    if options.get(S3A_PREFIX + "endpoint", "").startswith("http://"):
+        equivalent["AWS_ALLOW_HTTP"] = "true"  # Sail refuses plain HTTP unless told
+    return equivalent
+
+
+def masked(options: dict[str, str]):
+    """Settings as a two-column table with secrets hidden, for display."""
+    import pandas as pd
+
+    shown = {k: ("****" if "secret" in k.lower() else v) for k, v in options.items()}
+    return pd.DataFrame({"setting": list(shown), "value": list(shown.values())})
 
 
 def checkpoint(df, name: str, settings: Settings | None = None):

@@ -18,8 +18,9 @@
 # answer before building anything.
 #
 # This notebook is a **Spark Connect** client: the engine runs in another process (embedded
-# Sail on your laptop, a JVM Spark server in Docker, or a cluster), and the same code works on
-# all three. The kit picks the engine from your *profile*, never from lesson code.
+# Sail on your laptop, a JVM Spark server on the `stack` profile or in Docker, or a cluster),
+# and the same code works on all of them. The kit picks the engine from your *profile*, never
+# from lesson code.
 
 # %% tags=["parameters"]
 playground = "playground/starters"  # where the first exercise writes, inside the bucket
@@ -27,7 +28,7 @@ playground = "playground/starters"  # where the first exercise writes, inside th
 # %%
 from lakehouse_kit import checks
 from lakehouse_kit.settings import load_settings
-from lakehouse_kit.spark import get_spark, s3_configuration
+from lakehouse_kit.spark import get_spark
 from lakehouse_kit.storage import list_objects, s3_client, summarize_bucket
 
 settings = load_settings()
@@ -35,21 +36,59 @@ spark = get_spark()  # starts the local services if they are down
 print(f"profile {settings.profile!r}: Spark at {settings.spark_remote}, S3 at {settings.s3_endpoint}")
 spark.range(5).selectExpr("sum(id) AS answer").collect()
 
+
 # %% [markdown]
-# ## How the engine reaches the bucket
+# ## Exercise 1 — tell Spark how to reach the bucket (S3A)
 #
-# Spark on the JVM talks to S3 through the **S3A** connector, configured with
-# `spark.hadoop.fs.s3a.*` settings (endpoint, path-style access, credentials). On the docker
-# stack those are baked into the server's `spark-defaults.conf`. The embedded engine, Sail,
-# reads the equivalent `AWS_*` variables from its own environment; the kit sets them when it
-# starts the server. Either way the notebook never holds a credential.
+# Spark on the JVM reads and writes object storage through **S3A**, Hadoop's S3 connector. It
+# knows nothing about your bucket until it is told, in settings named `fs.s3a.*` (in a
+# server's `spark-defaults.conf` the same names carry the prefix `spark.hadoop.`):
+#
+# | setting | why |
+# |---|---|
+# | `fs.s3a.endpoint` | which server: AWS by default, here the lake's own S3 server |
+# | `fs.s3a.path.style.access` | `"true"`: address a bucket as `http://host/bucket`; local stores and MinIO have no per-bucket host names |
+# | `fs.s3a.aws.credentials.provider` | where the keys come from: `org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider` reads the two settings below |
+# | `fs.s3a.access.key`, `fs.s3a.secret.key` | the credentials |
+#
+# Write `s3a_options(settings)` returning these five as a dict of strings. Take every value
+# that depends on where you run from `settings` (`settings.s3_endpoint`,
+# `settings.s3_access_key`, `settings.s3_secret_key`), never as a typed-in literal: the same
+# notebook must work on every profile, and a secret must not live in a notebook.
+
+# %% tags=["solution"]
+def s3a_options(settings) -> dict[str, str]:
+    """The S3A settings (fs.s3a.*) that let Spark on the JVM reach the lake's bucket."""
+    return {
+        "fs.s3a.endpoint": settings.s3_endpoint,
+        "fs.s3a.path.style.access": "true",
+        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "fs.s3a.access.key": settings.s3_access_key,
+        "fs.s3a.secret.key": settings.s3_secret_key,
+    }
+
 
 # %%
-s3_configuration(spark)
+options = checks.check_s3a_options(s3a_options)
+
+# %% [markdown]
+# ## Does the engine really use them?
+#
+# On the JVM stack (`stack` and `docker` profiles) the check opens a Spark session of its
+# own, gives it *only* your settings, and writes and reads a probe in the bucket; then it
+# tries again with a wrong secret key, which the store must refuse. (A session's S3A settings
+# need `fs.s3a.impl.disable.cache=true` beside them: Hadoop keeps one connection per bucket,
+# made with whichever settings came first. The kit's own sessions use the server's settings.)
+#
+# The embedded engine, Sail, has no S3A: the kit starts it with the same facts as environment
+# variables (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, ...), and the check shows that mapping.
+
+# %%
+checks.check_s3a_engine(options)
 
 
 # %% [markdown]
-# ## Exercise 1 — write and read a first object through Spark
+# ## Exercise 2 — write and read a first object through Spark
 #
 # Create a DataFrame with the three Kanto starters — (1, Bulbasaur, grass), (4, Charmander,
 # fire), (7, Squirtle, water) — with columns `id`, `name`, `primary_type`. Write it as JSON to
@@ -93,6 +132,8 @@ response = s3_client().list_objects_v2(Bucket=settings.bucket, Prefix=playground
 # ## Recap
 #
 # - The notebook holds no endpoint and no secret: `load_settings()` and `get_spark()` do.
+# - A JVM Spark engine reaches S3 through S3A, configured with `fs.s3a.*` settings; Sail takes
+#   the same facts from its environment.
 # - Spark writes folders of part files; an S3 client sees plain objects.
 # - Next lesson: raw Pokémon data lands in the bucket and becomes the **Bronze** layer.
 #

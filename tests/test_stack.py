@@ -143,3 +143,20 @@ def test_restart_keeps_data_and_catalog_and_down_leaves_nothing(stack):
     from lakehouse_kit.spark import get_spark
 
     assert get_spark(live).table("silver.stack_probe").count() == 3
+
+
+def test_the_jvm_engine_uses_the_learners_s3a_settings(stack, capsys):
+    from lakehouse_kit import checks
+
+    from test_checks_s3a import solution
+
+    options = checks.check_s3a_options(solution, stack)
+    checks.check_s3a_engine(options, stack)
+    out = capsys.readouterr().out
+    assert "with your settings" in out and "wrong secret key is refused" in out
+    with pytest.raises(checks.CheckFailed) as failure:  # a wrong endpoint really fails, with a hint
+        checks.check_s3a_engine({**options, "fs.s3a.endpoint": "http://127.0.0.1:1"}, stack)
+    assert "fs.s3a.endpoint" in failure.value.fix
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check_s3a_engine({**options, "fs.s3a.access.key": "nobody"}, stack)
+    assert "access.key" in failure.value.fix
