@@ -146,9 +146,9 @@ def test_restart_keeps_data_and_catalog_and_down_leaves_nothing(stack):
 
 
 def test_the_jvm_engine_uses_the_learners_s3a_settings(stack, capsys):
-    from lakehouse_kit import checks
-
     from test_checks_s3a import solution
+
+    from lakehouse_kit import checks
 
     options = checks.check_s3a_options(solution, stack)
     checks.check_s3a_engine(options, stack)
