@@ -66,6 +66,11 @@ class StackParts:
         return self.root / f"apache-hive-metastore-{STACK['hive']}-bin"
 
     @property
+    def maven_repo(self) -> Path:
+        """Maven's download folder during an install (removed afterwards)."""
+        return self.root / "m2"
+
+    @property
     def trino_home(self) -> Path:
         return self.root / f"trino-server-{STACK['trino']}"
 
@@ -106,9 +111,14 @@ def install(settings: Settings, on_step: Callable[[int, int, str], None] = lambd
     parts = stack_parts(settings)
     parts.root.mkdir(parents=True, exist_ok=True)
     todo = missing_steps(settings)
-    for index, step in enumerate(todo):
-        on_step(index, len(todo), step.name)
-        step.run(parts.root / "install.log")
+    try:
+        for index, step in enumerate(todo):
+            on_step(index, len(todo), step.name)
+            step.run(parts.root / "install.log")
+    finally:
+        # Maven's own copies of the downloads (1.5 GB: Trino's archive, the AWS SDK) are not
+        # needed once the parts are unpacked.
+        shutil.rmtree(parts.maven_repo, ignore_errors=True)
     on_step(len(todo), len(todo), "done")
     return [step.name for step in todo]
 
@@ -143,25 +153,27 @@ def _spark_env(parts: StackParts, log: Path) -> None:
          "the Spark distribution", "Check that PyPI can be reached, then run `lakehouse install` again.")  # fmt: skip
 
 
-def _maven(args: list[str], log: Path, what: str) -> None:
+def _maven(parts: StackParts, args: list[str], log: Path, what: str) -> None:
+    """Run Maven with its download folder inside the cache (removed after the install)."""
     mvn = shutil.which("mvn")
     if not mvn:
         raise KitError(f"Maven is needed once, to fetch {what}.",
                        fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).")  # fmt: skip
-    _run([mvn, "-B", "-q", *args], log, what,
+    _run([mvn, "-B", "-q", f"-Dmaven.repo.local={parts.maven_repo}", *args], log, what,
          "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.")  # fmt: skip
 
 
-def _copy_dependencies(pom: Path, out: Path, log: Path, what: str) -> None:
+def _copy_dependencies(parts: StackParts, pom: Path, out: Path, log: Path, what: str) -> None:
     shutil.rmtree(out, ignore_errors=True)
-    _maven(["-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
+    _maven(parts, ["-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
             f"-DoutputDirectory={out}"], log, what)  # fmt: skip
 
 
-def _fetch_archive(artifact: str, into: Path, log: Path, what: str) -> Path:
-    """Download a tar.gz from Maven Central and unpack it into `into`; returns the top folder."""
+def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str) -> Path:
+    """Download a tar.gz from Maven Central and unpack it into the cache; returns its folder."""
+    into = parts.root
     download = into / "_download"
-    _maven(["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"], log, what)
+    _maven(parts, ["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"], log, what)
     archive = next(download.glob("*.tar.gz"))
     with tarfile.open(archive) as tar:
         top = tar.getnames()[0].split("/")[0]
@@ -186,7 +198,7 @@ def artifact_of(filename: str) -> str:
 
 def _spark_jars(parts: StackParts, log: Path) -> None:
     out = parts.spark_jars
-    _copy_dependencies(DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars")
+    _copy_dependencies(parts, DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars")
     # Keep one version of every class: Spark's own jars win (Delta pulls older Hadoop, Jackson,
     # Parquet and Scala jars that must not shadow them).
     provided = provided_artifacts(parts.spark_home / "jars")
@@ -197,14 +209,15 @@ def _spark_jars(parts: StackParts, log: Path) -> None:
 
 
 def _metastore(parts: StackParts, log: Path) -> None:
-    _copy_dependencies(DOCKER_DIR / "hive" / "pom.xml", parts.metastore_jars, log, "the Hive Metastore's jars")
-    _fetch_archive(f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
-                   parts.root, log, "the Hive Metastore's schema scripts")  # fmt: skip
+    _copy_dependencies(parts, DOCKER_DIR / "hive" / "pom.xml", parts.metastore_jars, log,
+                       "the Hive Metastore's jars")  # fmt: skip
+    _fetch_archive(parts, f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
+                   log, "the Hive Metastore's schema scripts")  # fmt: skip
     _mark(parts.metastore_jars, hive=STACK["hive"])
 
 
 def _trino(parts: StackParts, log: Path) -> None:
-    home = _fetch_archive(f"io.trino:trino-server:{STACK['trino']}:tar.gz", parts.root, log, "Trino")
+    home = _fetch_archive(parts, f"io.trino:trino-server:{STACK['trino']}:tar.gz", log, "Trino")
     for plugin in (home / "plugin").iterdir():
         if plugin.name not in TRINO_PLUGINS:
             shutil.rmtree(plugin)

@@ -80,3 +80,14 @@ def sql_dialect(settings: Settings | None = None) -> str:
     """'duckdb' or 'trino': which engine answers `sql_engine()` on this profile."""
     settings = settings or load_settings()
     return settings.sql_url.split(":", 1)[0]
+
+
+def on_trino(engine: sa.Engine, shows: str = "") -> bool:
+    """Whether `engine` is Trino. When it is not, say plainly what the cell would show there,
+    so a lesson cell that needs a SQL server explains itself on the embedded profile."""
+    if engine.dialect.name == "trino":
+        return True
+    if shows:
+        print(f"Needs Trino (profile `stack` or `docker`): {shows}. "
+              f"This profile's SQL engine is {engine.dialect.name}.")  # fmt: skip
+    return False

@@ -25,10 +25,11 @@ type_of_interest = "dragon"  # the type the parameterized query looks at
 import matplotlib.pyplot as plt
 import pandas as pd
 import sqlalchemy as sa
+from IPython.display import display
 
 from lakehouse_kit import checks, course
 from lakehouse_kit.spark import get_spark
-from lakehouse_kit.sql import sql_dialect, sql_engine
+from lakehouse_kit.sql import on_trino, sql_dialect, sql_engine
 
 spark = get_spark()
 course.catch_up(lesson=5)  # builds Bronze, Silver and Gold from the solutions if they are missing
@@ -43,7 +44,7 @@ sql_dialect()
 # - **Embedded (`duckdb`)**: DuckDB runs *inside this Python process*. The kit creates one
 #   view per table (`silver.pokemon` reads the Delta table's files in the bucket with
 #   `delta_scan`). Nothing to run, nothing to administer — and nobody else can see it.
-# - **Docker stack (`trino`)**: Trino is a *server* — a distributed SQL engine many users and
+# - **The JVM stack (`trino`, profiles `stack` and `docker`)**: Trino is a *server* — a distributed SQL engine many users and
 #   tools (Superset, dbt, a JDBC client) connect to at once. Its `delta` **catalog** reads the
 #   same Delta tables; it finds them in the **Hive Metastore**, the shared table catalog the
 #   Spark server registers every table in. One lake, one catalog, many engines: Spark writes,
@@ -109,6 +110,43 @@ pd.read_sql(strongest_per_type_sql(), engine).head(6)
 checks.check_sql_row_counts(engine=engine, spark=spark)
 
 # %% [markdown]
+# ## What a SQL server adds: catalogs over one metastore
+#
+# On the stack, Trino does not know your tables by itself. It asks the **Hive Metastore** —
+# the same catalog Spark registered every table in — where `silver.pokemon` lives and in which
+# format. A Trino **catalog** is one connection to a data source: here `delta` (the Delta Lake
+# connector) and `hive` (plain files: CSV, Parquet, ...) read the *same* metastore and the same
+# bucket; `system` describes Trino itself and `tpch` generates benchmark data. A production
+# Trino adds catalogs for Postgres, Kafka or another lake, and one query can join them.
+
+# %%
+if on_trino(engine, "the catalogs of the SQL server and the schemas in the metastore"):
+    display(pd.read_sql("SHOW CATALOGS", engine))
+    display(pd.read_sql("SHOW SCHEMAS FROM delta", engine))
+
+# %% [markdown]
+# The `hive` catalog sees every table of the metastore too. When a query reaches a Delta table
+# through it, Trino hands the query to the `delta` catalog (`hive.delta-lake-catalog-name`
+# in `docker/trino/catalog/hive.properties`), so both names give the same rows:
+
+# %%
+if on_trino(engine, "one table under two catalogs"):
+    display(pd.read_sql("""SELECT (SELECT count(*) FROM delta.silver.pokemon) AS via_delta,
+       (SELECT count(*) FROM hive.silver.pokemon) AS via_hive""", engine))
+
+# %% [markdown]
+# ## A table's history, in SQL
+#
+# Every Delta write adds a version to the table's log. Trino exposes the log as a hidden
+# `$history` table, and reads any older version with `FOR VERSION AS OF` — the same time
+# travel lesson 6 does with Spark, now for an analyst with only SQL.
+
+# %%
+if on_trino(engine, "the table's versions ($history) and time travel (FOR VERSION AS OF)"):
+    display(pd.read_sql('SELECT version, timestamp, operation FROM silver."pokemon$history" ORDER BY version', engine))
+    display(pd.read_sql("SELECT count(*) AS rows_in_version_0 FROM silver.pokemon FOR VERSION AS OF 0", engine))
+
+# %% [markdown]
 # ## A chart straight from SQL
 #
 # Gold tables are small and already aggregated, so a query plus one plot call is a dashboard
@@ -133,6 +171,8 @@ plt.show()
 #
 # - `sql_engine()` + `pandas.read_sql` give SQL over the lake on every profile; embedded
 #   DuckDB in-process, Trino as a shared server reading the Hive Metastore's catalog.
+# - A Trino catalog is one data source; `delta` and `hive` share one metastore, and a Delta
+#   table's history and older versions are a query away.
 # - Portable, standard SQL runs on both; values travel as bound parameters.
 # - Two engines, one set of Delta files: their answers must match, and a check proves it.
 # - Next lesson: new data arrives — incremental loads with MERGE, and time travel.
