@@ -93,12 +93,13 @@ def progress(console, message: str) -> None:
 class RssSampler:
     """Sample the summed RSS of some process trees every `interval` s in a thread; keep peaks.
 
-    `roots()` returns (processes, service processes); each is counted with its descendants."""
+    `roots()` returns (processes, {service name: process}); each is counted with its
+    descendants, and the services' peaks are also kept per service."""
 
     def __init__(self, roots, interval: float = 0.2):
         self.roots, self.interval = roots, interval
         self.peak_mb = self.services_peak_mb = 0.0
-        self.by_service_mb: dict[str, float] = {}  # peak per service program (weed, sail, java)
+        self.by_service_mb: dict[str, float] = {}  # peak per service (s3, spark, ...)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -117,7 +118,8 @@ class RssSampler:
 
     def sample(self) -> None:
         others, services = self.roots()
-        service_rss = _tree_rss(services)
+        service_rss = {pid: (name, rss) for name, proc in services.items()
+                       for pid, (_, rss) in _tree_rss([proc]).items()}  # fmt: skip
         total_rss = {**_tree_rss(others), **service_rss}  # each process once
         self.peak_mb = max(self.peak_mb, _mb(total_rss.values()))
         self.services_peak_mb = max(self.services_peak_mb, _mb(service_rss.values()))
@@ -146,14 +148,13 @@ def _tree_rss(roots: list[psutil.Process]) -> dict[int, tuple[str, int]]:
     return rss
 
 
-def _engine_processes() -> list[psutil.Process]:
+def _engine_processes() -> dict[str, psutil.Process]:
     """The engine and the object store of the current profile (not the metastore or Trino)."""
-    from lakehouse_kit import supervisor
+    from lakehouse_kit import services
     from lakehouse_kit.settings import load_settings
 
-    settings = load_settings()
-    found = [supervisor.live_process(settings.run_dir, name) for name in ("s3", "spark")]
-    return [proc for proc in found if proc]
+    running = services.service_processes(load_settings())
+    return {name: proc for name, proc in running.items() if name in ("s3", "spark")}
 
 
 # ---------------------------------------------------------------- data
@@ -222,7 +223,7 @@ def run_record(engine: str, fmt: str, scale: int, landing: Path, stages: dict, e
         "engine": engine, "format": fmt, "scale": scale, "rows": landing_rows(landing),
         "seconds": round(sum(stages.values()), 2), "stages": stages,
         "peak_rss_mb": sampler.peak_mb, "services_peak_rss_mb": sampler.services_peak_mb,
-        "services_peak_rss_mb_by_program": sampler.by_service_mb, "ok": not errors, "errors": errors,
+        "services_peak_rss_mb_by_service": sampler.by_service_mb, "ok": not errors, "errors": errors,
     }  # fmt: skip
 
 

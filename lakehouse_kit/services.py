@@ -136,13 +136,17 @@ def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
 
 def data_folders(settings: Settings) -> list[Path]:
     """What `lakehouse reset` wipes: the stored tables and, on `stack`, the catalog."""
-    return [settings.state_dir / name for name in ("s3", "postgres")]
+    if settings.profile == "stack":
+        from lakehouse_kit.stack import postgres_data
+
+        return [settings.state_dir / "s3", postgres_data(settings)]
+    return [settings.state_dir / "s3"]
 
 
-def service_processes(settings: Settings) -> list:
-    """The running processes of the profile's services (for memory sampling)."""
-    found = [supervisor.live_process(settings.run_dir, s.name) for s in definitions(settings)]
-    return [proc for proc in found if proc]
+def service_processes(settings: Settings) -> dict:
+    """The running process of each of the profile's services, by name (for memory sampling)."""
+    found = {s.name: supervisor.live_process(settings.run_dir, s.name) for s in definitions(settings)}
+    return {name: proc for name, proc in found.items() if proc}
 
 
 def ensure_services(settings: Settings | None = None) -> Settings:

@@ -134,11 +134,11 @@ def test_kit_environment_restores_the_shell(monkeypatch):
 
 def test_rss_sampler_counts_each_process_once():
     me = psutil.Process()
-    with bench.RssSampler(lambda: ([me], [me]), interval=0.05) as sampler:
+    with bench.RssSampler(lambda: ([me], {"me": me}), interval=0.05) as sampler:
         pass
     mine = me.memory_info().rss / 2**20
     assert 0.5 * mine < sampler.peak_mb < 2 * mine
-    assert sampler.services_peak_mb == sampler.peak_mb
+    assert sampler.services_peak_mb == sampler.peak_mb == sampler.by_service_mb["me"]
 
 
 @pytest.mark.bench

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pandas as pd
 import psutil
@@ -42,6 +43,8 @@ def stack(tmp_path_factory, course):
             yield load_settings()
         finally:
             services.stop_services(load_settings())
+            for folder in services.data_folders(load_settings()):  # also the catalog outside tmp
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def trino(query: str, settings) -> pd.DataFrame:
