@@ -169,16 +169,19 @@ def _copy_dependencies(parts: StackParts, pom: Path, out: Path, log: Path, what:
             f"-DoutputDirectory={out}"], log, what)  # fmt: skip
 
 
-def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str) -> Path:
-    """Download a tar.gz from Maven Central and unpack it into the cache; returns its folder."""
+def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str, only: str = "") -> Path:
+    """Download a tar.gz from Maven Central and unpack it (only the members under `only`, a
+    path inside its top folder, when given) into the cache; returns the unpacked folder."""
     into = parts.root
     download = into / "_download"
     _maven(parts, ["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"], log, what)
     archive = next(download.glob("*.tar.gz"))
     with tarfile.open(archive) as tar:
         top = tar.getnames()[0].split("/")[0]
+        members = [m for m in tar.getmembers() if m.name.startswith(f"{top}/{only}")]
         shutil.rmtree(into / top, ignore_errors=True)
-        tar.extractall(into, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(into)
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tar.extractall(into, members=members, **safe)
     shutil.rmtree(download)
     return into / top
 
@@ -212,7 +215,7 @@ def _metastore(parts: StackParts, log: Path) -> None:
     _copy_dependencies(parts, DOCKER_DIR / "hive" / "pom.xml", parts.metastore_jars, log,
                        "the Hive Metastore's jars")  # fmt: skip
     _fetch_archive(parts, f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
-                   log, "the Hive Metastore's schema scripts")  # fmt: skip
+                   log, "the Hive Metastore's schema scripts", only="scripts/metastore/upgrade/postgres")  # fmt: skip
     _mark(parts.metastore_jars, hive=STACK["hive"])
 
 
