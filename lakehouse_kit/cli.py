@@ -26,7 +26,14 @@ def cmd_up(args) -> int:
     settings = load_settings()
     if settings.profile == "stack":
         _install(settings)
-    for note in services.start_services(settings):
+    with console.status(f"starting the {settings.profile!r} services ...") as status:
+
+        def on_ready(name: str, seconds: float) -> None:
+            console.print(f"[green]✓[/] {name} answers ({seconds:.1f} s)")
+            status.update(f"starting the {settings.profile!r} services ... ({name} is up)")
+
+        notes = services.start_services(settings, on_ready)
+    for note in notes:
         console.print(f"[yellow]{note}[/]")
     return cmd_status(argparse.Namespace(json=False))
 
@@ -171,7 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
     parser.add_argument("--profile", choices=PROFILES,
                         help="the profile for this command and the notebooks it runs (else LAKEHOUSE_PROFILE)")  # fmt: skip
+    # `lakehouse up --profile stack` works as well as `lakehouse --profile stack up`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", choices=PROFILES, default=argparse.SUPPRESS, help="the profile")
     sub = parser.add_subparsers(dest="command", required=True)
+    add_parser = sub.add_parser
+    sub.add_parser = lambda name, **kw: add_parser(name, parents=[common], **kw)  # type: ignore[method-assign]
     sub.add_parser("install", help="fetch what the profile needs, once (the stack: Spark, jars, Trino)")
     up = sub.add_parser("up", help="start the profile's services (idempotent; installs the stack first)")
     up.add_argument("--docker", action="store_true", help="start the docker stack instead")
@@ -180,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="profile, services and endpoints")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("doctor", help="check every part of the stack and print fixes")
-    reset = sub.add_parser("reset", help="wipe the embedded lakehouse data")
+    reset = sub.add_parser("reset", help="wipe the lakehouse data of a profile the kit runs here")
     reset.add_argument("--yes", action="store_true", help="do not ask")
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")

@@ -110,11 +110,11 @@ def manages_services(settings: Settings) -> bool:
     return settings.profile in ("local", "stack")
 
 
-def start_services(settings: Settings | None = None) -> list[str]:
-    """Start whichever service of the profile is not running; wait until all answer.
-    Returns notes for the user (ports that moved)."""
+def start_services(settings: Settings | None = None, on_ready=lambda name, seconds: None) -> list[str]:
+    """Start whichever service of the profile is not running; wait until all answer
+    (`on_ready(name, seconds)` hears of each). Returns notes for the user (ports that moved)."""
     settings = settings or load_settings()
-    plan = supervisor.start(definitions(settings), settings)
+    plan = supervisor.start(definitions(settings), settings, on_ready)
     refresh_settings()
     return plan.notes
 

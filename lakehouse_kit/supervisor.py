@@ -249,20 +249,28 @@ class StartPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def start(services: list[Service], settings: Settings) -> StartPlan:
+def start(services: list[Service], settings: Settings,
+          on_ready: Callable[[str, float], None] = lambda name, seconds: None) -> StartPlan:  # fmt: skip
     """Start every service that is not running, in order; wait until all answer.
 
     A service waits for the services it needs before it starts, so independent ones start
-    side by side. One whose needed services moved to other ports is restarted."""
+    side by side. One whose needed services moved to other ports is restarted. `on_ready`
+    hears of each service that came up, with the seconds since `start` began."""
     run_dir = settings.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     plan = StartPlan(ports=read_ports(run_dir))
     pending: dict[str, psutil.Process] = {}
     by_name = {s.name: s for s in services}
+    began = time.monotonic()
+
+    def wait(name: str) -> None:
+        wait_until_ready(by_name[name], settings, plan.ports, pending.pop(name))
+        on_ready(name, time.monotonic() - began)
+
     for service in services:
         for needed in service.needs:
             if needed in pending:
-                wait_until_ready(by_name[needed], settings, plan.ports, pending.pop(needed))
+                wait(needed)
         proc = live_process(run_dir, service.name)
         moved = {n: plan.ports.get(n) for n in service.needs} != _started_with(run_dir, service.name)
         if proc is not None and moved:
@@ -276,8 +284,8 @@ def start(services: list[Service], settings: Settings) -> StartPlan:
             pending[service.name] = _spawn(service, settings, plan.ports)
             plan.started.append(service.name)
     try:
-        for name, proc in pending.items():
-            wait_until_ready(by_name[name], settings, plan.ports, proc)
+        for name in list(pending):
+            wait(name)
     finally:
         _write_state(run_dir, services, plan.ports)
     return plan
