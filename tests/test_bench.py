@@ -143,6 +143,8 @@ def test_rss_sampler_counts_each_process_once():
 
 
 @pytest.mark.bench
+@pytest.mark.services
+@pytest.mark.course
 def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
     assert bench.run_bench([1], as_json=True, baseline=False, course=False) == 0
