@@ -39,6 +39,11 @@ def columns_present(df, columns: list[str], where: str) -> None:
            f"{where} needs exactly these columns: {columns}.")  # fmt: skip
 
 
+def rows_and_ids(df) -> tuple[int, int]:
+    """How many rows a table has, and how many distinct ids: equal when ids are unique."""
+    return df.count(), df.select("id").distinct().count()
+
+
 def sql_in(column: str, values) -> str:
     """A SQL filter: the column is one of the values."""
     return f"{column} IN ({', '.join(str(v) for v in values)})"

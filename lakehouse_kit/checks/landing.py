@@ -47,6 +47,11 @@ def manifest(landing: Path | None = None) -> dict:
     return found
 
 
+def batch2_updates() -> list[dict]:
+    """The corrections batch 2 makes to batch-1 Pokémon (field, old and new value per id)."""
+    return manifest()["batch_002"]["updates"]
+
+
 def landing_file(name: str, batch: int) -> str:
     """A landing file's name as the manifest lists it: 'batch_001/pokemon.jsonl'."""
     return f"batch_{batch:03d}/{name}.jsonl"

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import columns_present, expect, passed, read_table, session, sql_in
+from lakehouse_kit.checks.core import (
+    columns_present,
+    expect,
+    passed,
+    read_table,
+    rows_and_ids,
+    session,
+    sql_in,
+)
 from lakehouse_kit.checks.landing import defects, expected_malformed, landing_lines, manifest
 from lakehouse_kit.contracts import columns
 
@@ -94,7 +102,7 @@ def check_silver(spark=None, batch: int = 1, suffix: str = "", silver_pokemon=No
         silver = silver.filter(f"_batch_id = {batch}")
         bronze = spark.table(f"bronze.{name}").filter(f"_batch_id = {batch}").count()
         held = quarantine.filter(f"_batch_id = {batch} AND source_table = 'bronze.{name}'").count()
-        rows, ids = silver.count(), silver.select("id").distinct().count()
+        rows, ids = rows_and_ids(silver)
         expect(rows == ids, f"silver.{name}{suffix} has {rows} rows for {ids} ids: duplicates got through.",
                "De-duplicate on id before writing Silver (Exercise 1).")  # fmt: skip
         expect(rows + held == bronze, f"{name}: {bronze} Bronze rows, but {rows} in Silver + {held} in quarantine.",
@@ -117,7 +125,7 @@ def check_silver_now(spark=None) -> None:
     pokemon = read_table(spark, "silver.pokemon", "Run lesson 3.")
     if pokemon.filter("_batch_id > 1").limit(1).count() == 0:
         return check_silver(spark)
-    rows, ids = pokemon.count(), pokemon.select("id").distinct().count()
+    rows, ids = rows_and_ids(pokemon)
     expected = manifest()["expected"]["after_batch_002"]["pokemon_ids"]
     expect(rows == ids == expected, f"silver.pokemon has {rows} rows, {ids} ids; expected {expected} after the MERGE.",
            "Re-run lesson 3, then lesson 6.")  # fmt: skip

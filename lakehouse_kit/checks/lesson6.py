@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import columns_present, expect, passed, read_table, session, sql_in
-from lakehouse_kit.checks.landing import manifest
+from lakehouse_kit.checks.core import (
+    columns_present,
+    expect,
+    passed,
+    read_table,
+    rows_and_ids,
+    session,
+    sql_in,
+)
+from lakehouse_kit.checks.landing import batch2_updates, manifest
 
 LESSON = "06"
 
@@ -31,14 +39,14 @@ def check_merge(spark=None, tables: dict | None = None, expected: dict | None = 
         counts = manifest()["expected"]["after_batch_002"]
         expected = {name: counts[key] for name, key in SILVER_COUNT_KEYS.items()}
     for name, df in tables.items():
-        rows, ids = df.count(), df.select("id").distinct().count()
+        rows, ids = rows_and_ids(df)
         expect(rows == ids, f"silver.{name} has {rows} rows for {ids} ids: the batch was appended, not merged.",
                "Match on the key: MERGE INTO target t USING source s ON t.id = s.id WHEN MATCHED THEN UPDATE "
                "SET * ... (re-run lesson 3 with batch=1 to reset Silver).")  # fmt: skip
         expect(ids == expected[name], f"silver.{name} has {ids} ids; after batch 2 it should have {expected[name]}.",
                "Insert the new ids too: WHEN NOT MATCHED THEN INSERT *.")  # fmt: skip
     if "pokemon" in tables:
-        updates = manifest()["batch_002"]["updates"] if updates is None else updates
+        updates = batch2_updates() if updates is None else updates
         rows = {r["id"]: r for r in tables["pokemon"].filter(sql_in("id", [u["id"] for u in updates])).collect()}
         stale = []
         for update in updates:
@@ -55,7 +63,7 @@ def check_merge(spark=None, tables: dict | None = None, expected: dict | None = 
 def check_version_diff(diff, updates: list[dict] | None = None) -> None:
     """The before/after table of the corrected Pokémon shows exactly the batch-2 corrections."""
     columns_present(diff, ["id", "field", "before", "after"], "The diff")
-    updates = manifest()["batch_002"]["updates"] if updates is None else updates
+    updates = batch2_updates() if updates is None else updates
     want = {(u["id"], *(round(float(v), 3) if i else v for i, v in enumerate(silver_change(u)))) for u in updates}
     expect(len(diff) > 0, "The diff is empty: the 'before' table is the same as the current one.",
            "as_of must read the old version: SELECT * FROM table VERSION AS OF version.")  # fmt: skip
