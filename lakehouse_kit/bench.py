@@ -28,6 +28,7 @@ from pathlib import Path
 
 import psutil
 
+from lakehouse_kit.checks.landing import landing_rows, manifest_path, read_manifest
 from lakehouse_kit.errors import KitError
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
@@ -164,19 +165,11 @@ def bench_data(scale: int, root: Path) -> Path:
     """Generated landing data for a scale factor (made once, reused); returns the landing folder."""
     from lakehouse_kit.datagen import generate
 
-    folder = root / f"scale_{scale}"
-    manifest = folder / "manifest.json"
-    if not manifest.exists() or json.loads(manifest.read_text()).get("scale") != scale:
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(scale, folder)
-    return folder / "landing"
-
-
-def landing_rows(landing: Path, batch: int = 1) -> int:
-    """Lines in one batch's landing files: the rows the pipeline ingests."""
-    manifest = json.loads((landing.parent / "manifest.json").read_text())
-    prefix = f"batch_{batch:03d}/"
-    return sum(f["lines"] for name, f in manifest["files"].items() if name.startswith(prefix))
+    landing = root / f"scale_{scale}" / "landing"
+    if not manifest_path(landing).exists() or read_manifest(landing).get("scale") != scale:
+        shutil.rmtree(landing.parent, ignore_errors=True)
+        generate(scale, landing.parent)
+    return landing
 
 
 # ---------------------------------------------------------------- the pipeline

@@ -11,17 +11,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.notebooks import SOLUTIONS, solution_files
 from lakehouse_kit.settings import Settings, load_settings
-
-# The medallion tables each lesson builds; later lessons need them.
-PRODUCES = {
-    "02": ["bronze.pokemon", "bronze.moves", "bronze.types"],
-    "03": ["silver.pokemon", "silver.moves", "silver.types", "silver.quarantine"],
-    "04": ["gold.type_matchups", "gold.strongest_by_type_generation", "gold.move_usage",
-           "gold.type_summary"],
-}  # fmt: skip
 
 # The kernel papermill starts must be this environment's Python, never a stale user kernel.
 os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")

@@ -552,19 +552,30 @@ def committed_batches(data_dir: Path | None = None) -> tuple[dict[str, list[str]
     return lines, json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
+def copies(file: str, scale: int) -> int:
+    """How many copies of a landing file ('batch_001/pokemon.jsonl') a scaled copy holds: types
+    are a fixed 18-row dimension, everything else is repeated `scale` times."""
+    return 1 if file.endswith("types.jsonl") else scale
+
+
+def scale_defects(defects: list[dict], scale: int, stride: int = COPY_ID_STRIDE) -> list[dict]:
+    """The defects of a scaled copy: each course defect once per copy of its file, with the
+    copy's id (copy k shifts ids by k * stride, as `_copy_line` does)."""
+    return [{**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
+            for d in defects for k in range(copies(d["file"], scale))]  # fmt: skip
+
+
 def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
-    """Write a ``scale``-times larger copy of both batches (types stay 18); return line counts."""
+    """Write a ``scale``-times larger copy of both batches (types stay 18); return line counts.
+    Its manifest has counts only; `checks.landing.manifest` derives the defects from data/."""
     out_dir = Path(out_dir)
     lines, manifest = committed_batches() if seed == SEED else build_batches(seed)
     counts = {}
     for name, file_lines in lines.items():
         entity = name.split("/")[1].removesuffix(".jsonl")
-        copies = 1 if entity == "types" else scale  # types are a fixed 18-row dimension
-        gen = (_copy_line(line, k, entity) for k in range(copies) for line in file_lines)
+        gen = (_copy_line(line, k, entity) for k in range(copies(name, scale)) for line in file_lines)
         counts[name] = _write_lines(out_dir / "landing" / name, gen)
-    kinds = Counter()
-    for d in manifest["defects"]:
-        kinds[d["kind"]] += 1 if d["file"].endswith("types.jsonl") else scale
+    kinds = Counter(d["kind"] for d in scale_defects(manifest["defects"], scale))
     _write_json(out_dir / "manifest.json", {
         "generator": f"python -m lakehouse_kit.datagen scale {scale} OUT_DIR",
         "seed": seed, "scale": scale, "id_stride": COPY_ID_STRIDE,

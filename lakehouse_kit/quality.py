@@ -20,6 +20,7 @@ import great_expectations.expectations as gxe  # noqa: E402, F401  (lessons impo
 from pyspark.sql import Column, DataFrame, Window  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
+from lakehouse_kit.contracts import columns  # noqa: E402
 from lakehouse_kit.errors import KitError  # noqa: E402
 
 _context = None
@@ -141,7 +142,7 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
 
 
 
-QUARANTINE_COLUMNS = ["source_table", "id", "raw", "failed_expectations", "_batch_id", "_quarantined_at"]
+QUARANTINE_COLUMNS = columns("silver.quarantine")
 
 
 def quarantine_rows(source_table: str, malformed: DataFrame, failed: DataFrame,

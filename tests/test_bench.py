@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from lakehouse_kit import bench, catalog, checks, storage
+from lakehouse_kit.checks import landing
 from lakehouse_kit.datagen import generate
 from lakehouse_kit.settings import load_settings
 
@@ -79,7 +80,7 @@ def test_checks_read_generated_landing_data(tmp_path, monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_LANDING_DIR", str(tmp_path / "landing"))  # the setting
     assert checks.manifest()["scale"] == 2
     assert len(checks.landing_lines("pokemon", 1)) == 2 * course["files"]["batch_001/pokemon.jsonl"]["lines"]
-    assert checks._expected_malformed("pokemon", 1) == 2 * sum(
+    assert landing.expected_malformed("pokemon", 1) == 2 * sum(
         1 for d in course["defects"]
         if d["file"] == "batch_001/pokemon.jsonl" and d["kind"] == "malformed_json")  # fmt: skip
     expected = checks.manifest()["expected"]["batch_001"]["pokemon_ids"]
@@ -142,6 +143,8 @@ def test_rss_sampler_counts_each_process_once():
 
 
 @pytest.mark.bench
+@pytest.mark.services
+@pytest.mark.course
 def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
     assert bench.run_bench([1], as_json=True, baseline=False, course=False) == 0

@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 from lakehouse_kit import services
 from lakehouse_kit.settings import load_settings
 
+pytestmark = pytest.mark.services  # `lakehouse up` starts the servers
+
 STATUS_KEYS = {"profile", "spark", "s3", "services"}
 S3_KEYS = {"endpoint", "region", "access_key", "secret_key", "bucket"}
 

@@ -87,6 +87,7 @@ def test_nbmake_executes_the_solution_notebooks(course):
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+@pytest.mark.course  # `lakehouse run` executes a notebook
 def test_a_failing_lesson_is_named_with_its_cell_and_run_exits_non_zero(lakehouse, tmp_path, monkeypatch, capsys):
     from lakehouse_kit import cli, course
 

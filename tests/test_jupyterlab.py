@@ -14,6 +14,8 @@ from lakehouse_kit.notebooks import LESSONS
 from lakehouse_kit.services import free_port
 from lakehouse_kit.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.services  # a real JupyterLab server
+
 TOKEN = "test-token"
 
 

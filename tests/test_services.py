@@ -22,6 +22,8 @@ from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import LOCAL_S3_PORT, load_settings
 from lakehouse_kit.storage import ensure_bucket, s3_client
 
+pytestmark = pytest.mark.services
+
 ENDPOINT_ENV = ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_S3_ACCESS_KEY",
                 "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET", "LAKEHOUSE_SQL_URL")  # fmt: skip
 

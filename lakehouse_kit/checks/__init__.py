@@ -1,0 +1,58 @@
+"""Exercise checks: each passes with a short ✓ or fails with what is wrong and a hint.
+
+They test real table contents (counts that add up, schemas, unique keys, invariants). Each
+takes optional arguments so a test can hand it a wrong answer; without them it reads the
+tables, which is how `lakehouse progress` runs them.
+
+One module per lesson (`lesson1` ... `lesson6`), the shared primitives in `core`, the landing
+files and their manifest in `landing`, `lakehouse progress` in `progress`; the columns tables
+must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+"""
+
+from lakehouse_kit.checks.core import CheckFailed, expect, passed
+from lakehouse_kit.checks.landing import landing_lines, manifest
+from lakehouse_kit.checks.lesson1 import (
+    SIMPLE_CREDENTIALS,
+    check_s3a_engine,
+    check_s3a_options,
+    check_starters,
+)
+from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines
+from lakehouse_kit.checks.lesson3 import (
+    REAL_NAMES,
+    check_deduplicate,
+    check_parsed_pokemon,
+    check_pokemon_rules,
+    check_silver,
+    check_silver_now,
+)
+from lakehouse_kit.checks.lesson4 import (
+    check_move_usage,
+    check_strongest,
+    check_type_matchups,
+    check_type_summary,
+)
+from lakehouse_kit.checks.lesson5 import (
+    check_sql_matches_spark,
+    check_sql_row_counts,
+    check_strongest_per_type_sql,
+)
+from lakehouse_kit.checks.lesson6 import (
+    SILVER_COUNT_KEYS,
+    check_constraint,
+    check_merge,
+    check_version_diff,
+    silver_change,
+)
+from lakehouse_kit.checks.progress import CHECKS, show_progress
+from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
+
+__all__ = [
+    "BRONZE_COLUMNS", "CHECKS", "GOLD_COLUMNS", "REAL_NAMES", "SILVER_COUNT_KEYS", "SILVER_POKEMON_COLUMNS",
+    "SIMPLE_CREDENTIALS", "CheckFailed", "check_bronze", "check_constraint", "check_deduplicate",
+    "check_merge", "check_move_usage", "check_parsed_pokemon", "check_pokemon_rules", "check_raw_lines",
+    "check_s3a_engine", "check_s3a_options", "check_silver", "check_silver_now", "check_sql_matches_spark",
+    "check_sql_row_counts", "check_starters", "check_strongest", "check_strongest_per_type_sql",
+    "check_type_matchups", "check_type_summary", "check_version_diff", "expect", "landing_lines",
+    "manifest", "passed", "show_progress", "silver_change",
+]  # fmt: skip

@@ -1,0 +1,83 @@
+"""The landing data the checks compare with: its files and its manifest.
+
+The one reader of both, for the course data (data/) and for generated benchmark copies
+(`datagen.generate`), whose manifest has counts only: their defects and expected counts are
+the course data's, repeated for every copy with shifted ids (`datagen.scale_defects`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from lakehouse_kit.checks.core import expect
+from lakehouse_kit.settings import load_settings
+
+
+def landing_dir() -> Path:
+    """The landing folder the checks compare with: the `landing_dir` setting."""
+    return load_settings().landing
+
+
+def manifest_path(landing: Path | None = None) -> Path:
+    """Where a landing folder's manifest is: manifest.json beside it."""
+    return (landing or landing_dir()).parent / "manifest.json"
+
+
+def read_manifest(landing: Path | None = None) -> dict:
+    """A landing folder's manifest as written (a generated copy's has counts only)."""
+    return json.loads(manifest_path(landing).read_text(encoding="utf-8"))
+
+
+def manifest(landing: Path | None = None) -> dict:
+    """The landing data's manifest. A generated copy's manifest has counts only: its defects and
+    expected counts are the course data's, repeated for every copy with shifted ids."""
+    from lakehouse_kit.datagen import scale_defects
+
+    found = read_manifest(landing)
+    if "scale" not in found:
+        return found
+    course = json.loads((load_settings().data_dir / "manifest.json").read_text(encoding="utf-8"))
+    expect(course["seed"] == found["seed"], "The generated data used another seed than data/.",
+           "Generate benchmark data with the default seed.")  # fmt: skip
+    scale = found["scale"]
+    found["defects"] = scale_defects(course["defects"], scale, found["id_stride"])
+    found["expected"] = {"batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}}
+    return found
+
+
+def batch2_updates() -> list[dict]:
+    """The corrections batch 2 makes to batch-1 Pokémon (field, old and new value per id)."""
+    return manifest()["batch_002"]["updates"]
+
+
+def landing_file(name: str, batch: int) -> str:
+    """A landing file's name as the manifest lists it: 'batch_001/pokemon.jsonl'."""
+    return f"batch_{batch:03d}/{name}.jsonl"
+
+
+def landing_lines(name: str, batch: int) -> list[str]:
+    """The non-blank lines of a landing file (of the landing folder in the settings)."""
+    path = landing_dir() / landing_file(name, batch)
+    # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
+    # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+
+
+def landing_rows(landing: Path | None = None, batch: int = 1) -> int:
+    """Lines in one batch's landing files, from the manifest: the rows the pipeline ingests."""
+    prefix = f"batch_{batch:03d}/"
+    return sum(f["lines"] for name, f in read_manifest(landing)["files"].items() if name.startswith(prefix))
+
+
+def defects(name: str, batch: int, kinds: set[str]) -> list[dict]:
+    """The manifest's defects of these kinds in one landing file."""
+    file = landing_file(name, batch)
+    return [d for d in manifest()["defects"] if d["file"] == file and d["kind"] in kinds]
+
+
+def expected_malformed(name: str, batch: int) -> int:
+    """How many lines of a landing file are broken JSON."""
+    return len(defects(name, batch, {"malformed_json"}))
