@@ -35,19 +35,17 @@ def checkpoint_uri(name: str, settings: Settings | None = None) -> str:
     return object_uri(f"_checkpoints/{name}", settings)
 
 
-def _table_marker(settings: Settings) -> str:
-    """A key part only a table's files have: its Delta log (or Parquet files for the baseline)."""
-    return "/_delta_log/" if settings.table_format == "delta" else ".parquet"
+DELTA_LOG = "/_delta_log/"  # a key part only a table's files have
 
 
 def discover_tables(settings: Settings | None = None) -> list[str]:
     """Every table in the warehouse, found by its files."""
     settings = settings or load_settings()
-    marker, found = _table_marker(settings), set()
+    found = set()
     for layer in LAYERS:
         for key in list_objects(f"{layer}/", settings)["key"]:
             parts = key.split("/")
-            if len(parts) > 2 and marker in key and parts[1].isidentifier():
+            if len(parts) > 2 and DELTA_LOG in key and parts[1].isidentifier():
                 found.add(f"{layer}.{parts[1]}")
     return sorted(found)
 
@@ -56,13 +54,12 @@ def table_exists(table: str, settings: Settings | None = None) -> bool:
     """Whether the table's files are in the bucket (whatever the session's catalog says)."""
     settings = settings or load_settings()
     layer, name = split_name(table)
-    marker = _table_marker(settings)
-    return any(marker in key for key in list_objects(f"{layer}/{name}/", settings)["key"])
+    return any(DELTA_LOG in key for key in list_objects(f"{layer}/{name}/", settings)["key"])
 
 
 def _create_table(spark, table: str, settings: Settings) -> None:
     spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {table} USING {settings.table_format} "
+        f"CREATE TABLE IF NOT EXISTS {table} USING delta "
         f"LOCATION '{table_uri(table, settings)}'"
     )
 

@@ -43,14 +43,15 @@ def _services(settings: Settings) -> list[Check]:
 
 
 def _s3_round_trip(settings: Settings) -> Check:
-    from lakehouse_kit.storage import ensure_bucket, s3_client
+    from lakehouse_kit.storage import ensure_bucket, s3_client, s3_errors
 
     key = f"_doctor/{uuid.uuid4().hex}.txt"
     client = s3_client(settings)
     ensure_bucket(settings)
-    client.put_object(Bucket=settings.bucket, Key=key, Body=b"ping")
-    body = client.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
-    client.delete_object(Bucket=settings.bucket, Key=key)
+    with s3_errors(settings):
+        client.put_object(Bucket=settings.bucket, Key=key, Body=b"ping")
+        body = client.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+        client.delete_object(Bucket=settings.bucket, Key=key)
     return Check("S3 round trip", body == b"ping", f"put/get/delete on {settings.s3_endpoint}",
                  "The S3 server stored something else than it was given: see its log.")  # fmt: skip
 

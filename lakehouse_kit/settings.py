@@ -75,9 +75,7 @@ _ENV_NAMES = {
     "bucket": "LAKEHOUSE_BUCKET",
     "spark_remote": "LAKEHOUSE_SPARK_REMOTE",
     "sql_url": "LAKEHOUSE_SQL_URL",
-    "table_format": "LAKEHOUSE_TABLE_FORMAT",
     "home": "LAKEHOUSE_HOME",
-    "warehouse": "LAKEHOUSE_WAREHOUSE",
     "landing_dir": "LAKEHOUSE_LANDING_DIR",
     "cache_dir": "LAKEHOUSE_CACHE",
     "java_home": "LAKEHOUSE_JAVA_HOME",
@@ -96,10 +94,6 @@ class Settings:
     bucket: str
     spark_remote: str
     sql_url: str
-    table_format: str
-    # Where the medallion tables and the landing files live: the bucket (default
-    # s3a://<bucket>), or a local folder / file:// URI (the JVM Spark baseline has no S3A jars).
-    warehouse: str = ""
     # The raw files the course lands: batch_NNN/ folders, manifest.json beside them.
     landing_dir: str = ""
     # What `stack` installs once (Spark distribution, jars, Trino), shared by every home.
@@ -108,15 +102,6 @@ class Settings:
     # metastore run on Java 17-21, Trino 476 needs 24 or newer.
     java_home: str = ""
     trino_java_home: str = ""
-
-    @property
-    def local_warehouse(self) -> Path | None:
-        """The warehouse folder when the warehouse is local, else None (it is the bucket)."""
-        if self.warehouse.startswith("file://"):
-            return Path(self.warehouse.removeprefix("file://"))
-        if self.warehouse and "://" not in self.warehouse:
-            return Path(self.warehouse).resolve()
-        return None
 
     @property
     def data_dir(self) -> Path:
@@ -199,7 +184,7 @@ def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settin
             f"Unknown profile {profile!r}.",
             fix=f"Set LAKEHOUSE_PROFILE to one of: {', '.join(PROFILES)}.",
         )
-    values = {"s3_region": "us-east-1", "bucket": "lakehouse", "table_format": "delta"}
+    values = {"s3_region": "us-east-1", "bucket": "lakehouse"}
     values.update(_DEFAULTS[profile])
     values["home"] = str(root / ".lakehouse")
     values["cache_dir"] = str(Path.home() / ".cache" / "lakehouse-kit")
@@ -210,16 +195,13 @@ def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settin
         if env_name in sources:
             values[field] = sources[env_name]
     values.update(overrides)
-    values.setdefault("warehouse", f"s3a://{values['bucket']}")
     settings = Settings(profile=profile, **{**values, "home": Path(values["home"])})
     _require_complete(settings)
     return settings
 
 
 def _require_complete(settings: Settings) -> None:
-    needed = ("spark_remote", "sql_url")
-    if settings.local_warehouse is None:  # a local warehouse needs no object store
-        needed += ("s3_endpoint", "s3_access_key", "s3_secret_key")
+    needed = ("spark_remote", "sql_url", "s3_endpoint", "s3_access_key", "s3_secret_key")
     missing = [_ENV_NAMES[f] for f in needed if not getattr(settings, f)]
     if missing:
         raise KitError(

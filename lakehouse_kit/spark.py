@@ -66,18 +66,16 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
     overwriteSchema="true" or mergeSchema="true".
     """
     settings = settings or load_settings()
-    writer = df.write.format(settings.table_format).mode(mode)
+    writer = df.write.format("delta").mode(mode)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     if "replaceWhere" in options and not catalog.table_exists(table, settings):
         # Sail refuses replaceWhere on a table that does not exist yet; a plain overwrite of a
         # new table is the same thing.
         del options["replaceWhere"]
-    if settings.table_format == "delta" and mode == "overwrite" and "replaceWhere" not in options:
+    if mode == "overwrite" and "replaceWhere" not in options:
         # A full overwrite may change the schema; replacing one slice (replaceWhere) may not.
         options.setdefault("overwriteSchema", "true")
-    if settings.table_format != "delta":
-        options.pop("replaceWhere", None)  # the Parquet baseline rewrites the whole table
     for key, value in options.items():
         writer = writer.option(key, value)
     writer.save(catalog.table_uri(table, settings))
@@ -150,5 +148,5 @@ def checkpoint(df, name: str, settings: Settings | None = None):
     many actions reuse: parsed rows that are validated, split and checked."""
     settings = settings or load_settings()
     uri = catalog.checkpoint_uri(name, settings)
-    df.write.format(settings.table_format).mode("overwrite").option("overwriteSchema", "true").save(uri)
-    return df.sparkSession.read.format(settings.table_format).load(uri)
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(uri)
+    return df.sparkSession.read.format("delta").load(uri)

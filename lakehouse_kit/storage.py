@@ -1,19 +1,19 @@
 """Object storage: the bucket, the landing upload and a readable listing of what is where.
 
-With a local warehouse (LAKEHOUSE_WAREHOUSE set to a folder, as for the JVM Spark baseline,
-which has no S3A jars) the same functions work on that folder: keys are paths under it.
+Every S3 call runs inside `s3_errors`, which turns botocore's failures into a message that
+names the fix.
 """
 
 from __future__ import annotations
 
-import shutil
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 import pandas as pd
+from boto3.exceptions import Boto3Error
 from botocore.config import Config
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import Settings, load_settings
@@ -56,18 +56,22 @@ def explain_s3_error(error: Exception, settings: Settings) -> ServiceError:
     return ServiceError(f"S3 request failed: {error}", fix="Run `lakehouse doctor`.")
 
 
+@contextmanager
+def s3_errors(settings: Settings) -> Iterator[None]:
+    """Run S3 calls; a failure becomes a ServiceError that says what to do."""
+    try:
+        yield
+    except (BotoCoreError, ClientError, Boto3Error) as error:
+        raise explain_s3_error(error, settings) from None
+
+
 def ensure_bucket(settings: Settings | None = None) -> str:
     settings = settings or load_settings()
-    if settings.local_warehouse:
-        settings.local_warehouse.mkdir(parents=True, exist_ok=True)
-        return str(settings.local_warehouse)
     client = s3_client(settings)
-    try:
+    with s3_errors(settings):
         names = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
         if settings.bucket not in names:
             client.create_bucket(Bucket=settings.bucket)
-    except (ClientError, EndpointConnectionError) as error:
-        raise explain_s3_error(error, settings) from None
     return settings.bucket
 
 
@@ -81,25 +85,17 @@ def upload_landing(batch: int, settings: Settings | None = None) -> list[str]:
         raise ServiceError(f"No landing files in {folder}.", fix="Check the batch number (1 or 2).")
     ensure_bucket(settings)
     keys = [f"{LANDING_PREFIX}/{folder.name}/{path.name}" for path in files]
-    root = settings.local_warehouse
-    client = None if root else s3_client(settings)
-    for path, key in zip(files, keys, strict=True):
-        if root:
-            (root / key).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, root / key)
-        else:
+    client = s3_client(settings)
+    with s3_errors(settings):
+        for path, key in zip(files, keys, strict=True):
             client.upload_file(str(path), settings.bucket, key)
     return keys
 
 
 def object_uri(key: str, settings: Settings | None = None, scheme: str = "s3a") -> str:
-    """The URI of a key in the warehouse. Spark uses s3a:// (the JVM needs it, Sail accepts it);
-    DuckDB and deltalake use s3://. A local warehouse gives a file:// URI for Spark and a plain
-    path for the others."""
+    """The URI of a key in the bucket. Spark uses s3a:// (the JVM needs it, Sail accepts it);
+    DuckDB and deltalake use s3://."""
     settings = settings or load_settings()
-    if settings.local_warehouse:
-        path = settings.local_warehouse / key
-        return path.as_uri() if scheme == "s3a" else str(path)
     return f"{scheme}://{settings.bucket}/{key}"
 
 
@@ -111,34 +107,19 @@ def landing_uri(batch: int, name: str, settings: Settings | None = None) -> str:
 def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataFrame:
     """Every object under a prefix as a table: key, size in KB, last modified."""
     settings = settings or load_settings()
-    if settings.local_warehouse:
-        return _list_local(settings.local_warehouse, prefix)
-    client = s3_client(settings)
-    rows = []
+    with s3_errors(settings):
+        rows = [{"key": o["Key"], "size_kb": round(o["Size"] / 1024, 1), "modified": o["LastModified"]}
+                for page in _pages(s3_client(settings), settings.bucket, prefix)
+                for o in page.get("Contents", [])]  # fmt: skip
+    return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
+
+
+def _pages(client, bucket: str, prefix: str) -> Iterator[dict]:
     try:
-        for page in client.get_paginator("list_objects_v2").paginate(
-            Bucket=settings.bucket, Prefix=prefix
-        ):
-            rows += [
-                {"key": o["Key"], "size_kb": round(o["Size"] / 1024, 1),
-                 "modified": o["LastModified"]} for o in page.get("Contents", [])
-            ]  # fmt: skip
-    except (ClientError, EndpointConnectionError) as error:
+        yield from client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    except ClientError as error:
         if _error_code(error) != "NoSuchBucket":  # no bucket yet: nothing stored yet
-            raise explain_s3_error(error, settings) from None
-    return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
-
-
-def _list_local(root: Path, prefix: str) -> pd.DataFrame:
-    """list_objects for a local warehouse: every file whose path under root starts with prefix."""
-    rows, base = [], root / prefix.rpartition("/")[0]  # walk only the prefix's folder
-    for path in sorted(base.rglob("*")) if base.exists() else []:
-        key = path.relative_to(root).as_posix()
-        if path.is_file() and key.startswith(prefix):
-            stat = path.stat()
-            rows.append({"key": key, "size_kb": round(stat.st_size / 1024, 1),
-                         "modified": datetime.fromtimestamp(stat.st_mtime, timezone.utc)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
+            raise
 
 
 def summarize_bucket(settings: Settings | None = None) -> pd.DataFrame:
@@ -155,12 +136,9 @@ def delete_prefix(prefix: str, settings: Settings | None = None) -> int:
     """Delete every object under a prefix; returns how many."""
     settings = settings or load_settings()
     keys = list(list_objects(prefix, settings)["key"])
-    if settings.local_warehouse:
-        for key in keys:
-            (settings.local_warehouse / key).unlink()
-        return len(keys)
     client = s3_client(settings)
-    for start in range(0, len(keys), 1000):
-        chunk = [{"Key": k} for k in keys[start : start + 1000]]
-        client.delete_objects(Bucket=settings.bucket, Delete={"Objects": chunk})
+    with s3_errors(settings):
+        for start in range(0, len(keys), 1000):
+            chunk = [{"Key": k} for k in keys[start : start + 1000]]
+            client.delete_objects(Bucket=settings.bucket, Delete={"Objects": chunk})
     return len(keys)

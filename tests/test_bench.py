@@ -1,4 +1,4 @@
-"""The benchmark: fast unit tests of its parts (local warehouse, JSON shaping, memory sampling)
+"""The benchmark: fast unit tests of its parts (generated data, JSON shaping, memory sampling)
 and one real run at scale 1 without the JVM baseline, marked `bench` (not in the default run)."""
 
 from __future__ import annotations
@@ -9,69 +9,9 @@ import os
 import psutil
 import pytest
 
-from lakehouse_kit import bench, catalog, checks, storage
+from lakehouse_kit import bench, checks
 from lakehouse_kit.checks import landing
 from lakehouse_kit.datagen import generate
-from lakehouse_kit.settings import load_settings
-
-
-@pytest.fixture
-def local_warehouse(tmp_path, monkeypatch):
-    """Settings of the JVM baseline: remote profile, a local warehouse, Parquet, no S3 at all."""
-    for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LAKEHOUSE_PROFILE", "remote")
-    monkeypatch.setenv("LAKEHOUSE_SPARK_REMOTE", "sc://127.0.0.1:1")
-    monkeypatch.setenv("LAKEHOUSE_SQL_URL", "duckdb:///:memory:")
-    monkeypatch.setenv("LAKEHOUSE_WAREHOUSE", str(tmp_path / "wh"))
-    monkeypatch.setenv("LAKEHOUSE_TABLE_FORMAT", "parquet")
-    return load_settings()
-
-
-def test_warehouse_defaults_to_the_bucket(monkeypatch):
-    monkeypatch.delenv("LAKEHOUSE_WAREHOUSE", raising=False)
-    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
-    settings = load_settings()
-    assert settings.warehouse == f"s3a://{settings.bucket}"
-    assert settings.local_warehouse is None
-    assert catalog.table_uri("silver.pokemon", settings) == f"s3a://{settings.bucket}/silver/pokemon"
-
-
-def test_file_uri_warehouse_is_local(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAKEHOUSE_WAREHOUSE", (tmp_path / "wh").as_uri())
-    assert load_settings(profile="local").local_warehouse == tmp_path / "wh"
-
-
-def test_local_warehouse_needs_no_s3_settings(local_warehouse, tmp_path):
-    assert local_warehouse.local_warehouse == tmp_path / "wh"
-    assert local_warehouse.s3_endpoint == ""
-
-
-def test_local_landing_upload_listing_and_delete(local_warehouse, tmp_path):
-    root = tmp_path / "wh"
-    assert storage.ensure_bucket(local_warehouse) == str(root) and root.is_dir()
-    keys = storage.upload_landing(1, local_warehouse)
-    assert keys == [f"landing/batch_001/{n}.jsonl" for n in ("moves", "pokemon", "types")]
-    uri = storage.landing_uri(1, "pokemon", local_warehouse)
-    assert uri == (root / "landing/batch_001/pokemon.jsonl").as_uri()
-    listing = storage.list_objects("landing/", local_warehouse)
-    assert list(listing["key"]) == keys and (listing["size_kb"] > 0).all()
-    assert storage.list_objects("landing/batch_002/", local_warehouse).empty
-    summary = storage.summarize_bucket(local_warehouse)
-    assert summary.to_dict("records")[0]["folder"] == "landing/batch_001"
-    assert storage.delete_prefix("landing/", local_warehouse) == 3
-    assert storage.list_objects("", local_warehouse).empty
-
-
-def test_local_tables_are_found_by_their_parquet_files(local_warehouse, tmp_path):
-    root = tmp_path / "wh"
-    assert catalog.table_uri("bronze.pokemon", local_warehouse) == (root / "bronze/pokemon").as_uri()
-    assert catalog.table_uri("bronze.pokemon", local_warehouse, scheme="s3") == str(root / "bronze/pokemon")
-    for path in ("bronze/pokemon/_batch_id=1/part-0.parquet", "silver/types/part-0.parquet",
-                 "silver/moves/_SUCCESS"):  # fmt: skip
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(b"x")
-    assert catalog.discover_tables(local_warehouse) == ["bronze.pokemon", "silver.types"]
 
 
 def test_checks_read_generated_landing_data(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, load_setting
 ALL_ENV = (
     "LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_S3_REGION",
     "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET",
-    "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_TABLE_FORMAT",
+    "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
 )  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def test_profile_defaults_without_env_or_dotenv(project):
     assert s.profile == "local" and s.is_local
     assert s.s3_endpoint == f"http://127.0.0.1:{LOCAL_S3_PORT}"
     assert s.spark_remote == f"sc://127.0.0.1:{LOCAL_SPARK_PORT}"
-    assert (s.bucket, s.s3_region, s.table_format) == ("lakehouse", "us-east-1", "delta")
+    assert (s.bucket, s.s3_region) == ("lakehouse", "us-east-1")
     assert s.home == project / ".lakehouse"
 
 
