@@ -1,15 +1,20 @@
 """The medallion catalog: layer names, where each table lives, and registering tables.
 
 Tables live at a path convention, s3a://<bucket>/<layer>/<table>. Sail's catalog is in memory
-and per session, so every session re-registers what it finds in the bucket; on the docker
-stack the same statements land in the Hive Metastore, where Trino sees them.
+and per session, so every session re-registers what it finds in the bucket; on the JVM stack
+(`stack`, `docker`) the same statements land in the Hive Metastore, where Trino sees them.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import list_objects, object_uri
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -57,20 +62,20 @@ def table_exists(table: str, settings: Settings | None = None) -> bool:
     return any(DELTA_LOG in key for key in list_objects(f"{layer}/{name}/", settings)["key"])
 
 
-def _create_table(spark, table: str, settings: Settings) -> None:
+def _create_table(spark: SparkSession, table: str, settings: Settings) -> None:
     spark.sql(
         f"CREATE TABLE IF NOT EXISTS {table} USING delta "
         f"LOCATION '{table_uri(table, settings)}'"
     )
 
 
-def register_table(spark, table: str, settings: Settings | None = None) -> None:
+def register_table(spark: SparkSession, table: str, settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS {split_name(table)[0]}")
     _create_table(spark, table, settings)
 
 
-def register_all(spark, settings: Settings | None = None) -> list[str]:
+def register_all(spark: SparkSession, settings: Settings | None = None) -> list[str]:
     """Create the medallion schemas and register every table found in the bucket."""
     settings = settings or load_settings()
     for layer in LAYERS:
