@@ -14,10 +14,7 @@ from pathlib import Path
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.notebooks import SOLUTIONS, solution_files
-from lakehouse_kit.settings import Settings, load_settings
-
-# The kernel papermill starts must be this environment's Python, never a stale user kernel.
-os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+from lakehouse_kit.settings import Settings, environment_default, load_settings
 
 
 @dataclass
@@ -70,7 +67,9 @@ def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path =
     start = time.perf_counter()
     error = ""
     try:
-        with _stderr_to(output.with_suffix(".kernel.log")):
+        # The kernel papermill finds and starts must be this environment's Python, never a stale
+        # user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too.
+        with _stderr_to(output.with_suffix(".kernel.log")), environment_default("JUPYTER_PREFER_ENV_PATH", "1"):
             papermill.execute_notebook(
                 jupytext.read(path), str(output), parameters=parameters or {},
                 cwd=str(path.parent), kernel_name="python3", progress_bar=False,
