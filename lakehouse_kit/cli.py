@@ -1,4 +1,6 @@
-"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress, bench."""
+"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress.
+
+The instructor's tools (notebook generator, data generator, benchmark) are `lakehouse-dev`."""
 
 from __future__ import annotations
 
@@ -167,13 +169,6 @@ def cmd_progress(args) -> int:
     return show_progress(console)
 
 
-def cmd_bench(args) -> int:
-    from lakehouse_kit.bench import run_bench
-
-    scales = [int(s) for s in args.scales.split(",")]
-    return run_bench(scales, as_json=args.json, baseline=not args.no_baseline, console=console)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
     parser.add_argument("--profile", choices=PROFILES,
@@ -197,13 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
     sub.add_parser("progress", help="which exercises pass now")
-    bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
-    bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
-    bench.add_argument("--json", action="store_true", help="machine-readable output")
-    bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
     for name, func in [("install", cmd_install), ("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
                        ("doctor", cmd_doctor), ("reset", cmd_reset), ("run", cmd_run),
-                       ("progress", cmd_progress), ("bench", cmd_bench)]:  # fmt: skip
+                       ("progress", cmd_progress)]:  # fmt: skip
         sub.choices[name].set_defaults(func=func)
     return parser
 
@@ -212,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.profile:  # settings read the environment; the notebooks this command runs inherit it
         os.environ["LAKEHOUSE_PROFILE"] = args.profile
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a parsed sub-command: a kit error prints its message and fix, never a traceback."""
     try:
         return args.func(args)
     except KitError as error:

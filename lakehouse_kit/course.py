@@ -13,8 +13,10 @@ from pathlib import Path
 
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.notebooks import SOLUTIONS, solution_files
-from lakehouse_kit.settings import Settings, environment_default, load_settings
+from lakehouse_kit.settings import PROJECT_ROOT, Settings, environment_default, load_settings
+
+SOLUTIONS = PROJECT_ROOT / "solutions"  # the complete notebooks: the source of truth
+LESSONS = PROJECT_ROOT / "lessons"  # the learner's, generated from them (tools.notebooks)
 
 
 @dataclass
@@ -36,6 +38,10 @@ class CourseRun:
     @property
     def ok(self) -> bool:
         return all(run.ok for run in self.lessons)
+
+
+def solution_files() -> list[Path]:
+    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
 
 
 def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:

@@ -9,10 +9,11 @@ import os
 import psutil
 import pytest
 
-from lakehouse_kit import bench, catalog, checks, storage
+from lakehouse_kit import catalog, checks, storage
 from lakehouse_kit.checks import landing
-from lakehouse_kit.datagen import generate
 from lakehouse_kit.settings import load_settings
+from lakehouse_kit.tools import bench
+from lakehouse_kit.tools.datagen import generate
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""`lakehouse bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
+"""`lakehouse-dev bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
 
 Each run executes the lessons' own solutions (02 Bronze, 03 Silver with expectations, 04 Gold)
-through papermill, on `datagen.generate` data, in its own LAKEHOUSE_HOME under
+through papermill, on `tools.datagen.generate` data, in its own LAKEHOUSE_HOME under
 `<home>/bench/`, so the learner's tables are untouched:
 
 * ``sail``: the embedded default (`local`: Sail + SeaweedFS, Delta tables in the bucket);
@@ -20,7 +20,6 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -163,7 +162,7 @@ def _engine_processes() -> dict[str, psutil.Process]:
 
 def bench_data(scale: int, root: Path) -> Path:
     """Generated landing data for a scale factor (made once, reused); returns the landing folder."""
-    from lakehouse_kit.datagen import generate
+    from lakehouse_kit.tools.datagen import generate
 
     landing = root / f"scale_{scale}" / "landing"
     if not manifest_path(landing).exists() or read_manifest(landing).get("scale") != scale:
@@ -252,8 +251,7 @@ def jvm_unavailable() -> str:
 def time_course(home: Path) -> dict:
     """`lakehouse run` from cold: services stopped, a fresh home, every solution in order."""
     from lakehouse_kit import services
-    from lakehouse_kit.course import run_lesson
-    from lakehouse_kit.notebooks import solution_files
+    from lakehouse_kit.course import run_lesson, solution_files
     from lakehouse_kit.settings import load_settings
 
     me = psutil.Process()
@@ -429,8 +427,3 @@ def run_bench(scales: list[int], as_json: bool = False, baseline: bool = True, c
     ok = all(r["ok"] for r in runs) and (course_run is None or course_run["ok"])
     return 0 if ok else 1
 
-
-if __name__ == "__main__":
-    from lakehouse_kit.cli import main
-
-    sys.exit(main(["bench", *sys.argv[1:]]))
