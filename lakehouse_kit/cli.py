@@ -14,7 +14,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse_kit import services
+from lakehouse_kit import render, services
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
@@ -50,15 +50,11 @@ def cmd_down(args) -> int:
 
 def _install(settings) -> list[str]:
     """Fetch what the stack needs (once), with a progress bar."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from lakehouse_kit import install
 
     if not install.missing_steps(settings):
         return []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console) as progress:
+    with render.progress_bar(console) as progress:
         task = progress.add_task("installing the stack", total=len(install.missing_steps(settings)))
 
         def on_step(index: int, total: int, name: str) -> None:
@@ -158,15 +154,28 @@ def cmd_reset(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from lakehouse_kit.course import run_course
+    from lakehouse_kit.course import run_course, runs_dir
+    from lakehouse_kit.report import lakehouse_summary
 
-    return 0 if run_course(only=args.lesson, console=console).ok else 1
+    with render.lesson_progress(console) as on_lesson:
+        course = run_course(only=args.lesson, on_lesson=on_lesson)
+    console.print(render.lessons_table(course))
+    if not course.ok:
+        render.print_failure(course, console)
+        return 1
+    for table in render.summary_tables(lakehouse_summary()):
+        console.print(table)
+    console.print(f"Course finished in {course.seconds:.1f} s; executed notebooks in {runs_dir()}.")
+    return 0
 
 
 def cmd_progress(args) -> int:
-    from lakehouse_kit.checks import show_progress
+    from lakehouse_kit.checks.progress import progress
 
-    return show_progress(console)
+    found = progress()
+    console.print(render.progress_table(found))
+    console.print(f"{sum(row.passes for row in found)} of {len(found)} exercises pass.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,7 +148,9 @@ def test_rss_sampler_counts_each_process_once():
 @pytest.mark.course
 def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
-    assert bench.run_bench([1], as_json=True, baseline=False, course=False) == 0
+    from lakehouse_kit.tools import cli as dev_cli
+
+    assert dev_cli.main(["bench", "--scales", "1", "--json", "--no-baseline", "--no-course"]) == 0
     report = json.loads(capsys.readouterr().out)  # stdout holds the JSON alone
     (run,) = report["runs"]
     assert run["engine"] == "sail" and run["format"] == "delta" and run["scale"] == 1

@@ -10,10 +10,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
+from rich.console import Console
+
+from lakehouse_kit import render
 from lakehouse_kit.cli import console, run_command
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT
 
@@ -55,19 +59,29 @@ def cmd_data_scale(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from lakehouse_kit.tools.bench import run_bench
+    from lakehouse_kit.tools.bench import passed, run_bench
 
     scales = [int(s) for s in args.scales.split(",")]
-    return run_bench(scales, as_json=args.json, baseline=not args.no_baseline, console=console,
-                     course=not args.no_course)  # fmt: skip
+    steps = Console(stderr=True)  # stdout is the JSON's alone with --json
+
+    def on_step(message: str, warning: bool) -> None:
+        render.bench_step(steps, message, warning)
+
+    report = run_bench(scales, baseline=not args.no_baseline, course=not args.no_course, on_step=on_step)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        render.print_bench_report(report, console)
+    return 0 if passed(report) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse-dev", description=__doc__.splitlines()[0],
                                      epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    # The metavar names the commands when one is missing (else argparse says "command").
     sub = parser.add_subparsers(dest="command", required=True, metavar="{notebooks,data,bench}")
-    _add_notebooks(sub)  # the metavar: a missing command is named by the ones that exist
+    _add_notebooks(sub)
     _add_data(sub)
     bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
     bench.add_argument("--profile", choices=PROFILES, help="where the bench's own home lives (else LAKEHOUSE_PROFILE)")
