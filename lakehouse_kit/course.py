@@ -183,7 +183,10 @@ def run_course(only: int | None = None, on_lesson: OnLesson | None = None) -> Co
     ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
     if only:
         catch_up(only)
-    return run_lessons([lesson_path(only)] if only else solution_files(), on_lesson=on_lesson)
+    course = run_lessons([lesson_path(only)] if only else solution_files(), on_lesson=on_lesson)
+    if course.ok:  # as `require` does: the caller's session sees the tables the kernels made
+        _register_in_this_session()
+    return course
 
 
 def save_report(name: str, payload: dict | list) -> Path:
