@@ -46,13 +46,13 @@ def nbmake(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def build_lessons(session: nox.Session) -> None:
     install_kit(session)
-    session.run("python", "-m", "lakehouse_kit.notebooks", "build")
+    session.run("lakehouse-dev", "notebooks", "build")
 
 
 @nox.session(python=PYTHON)
 def sync_check(session: nox.Session) -> None:
     install_kit(session)
-    session.run("python", "-m", "lakehouse_kit.notebooks", "check")
+    session.run("lakehouse-dev", "notebooks", "check")
 
 
 @nox.session(python=PYTHON)
@@ -87,7 +87,7 @@ def docker(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """`lakehouse bench`: Sail against the stack's JVM Spark (-- --scales 1,10,100 --json)."""
+    """`lakehouse-dev bench`: Sail against the stack's JVM Spark (-- --scales 1,10,100 --json)."""
     install_kit(session)
     session.run("lakehouse", "install", "--profile", "stack")
-    session.run("lakehouse", "bench", *session.posargs)
+    session.run("lakehouse-dev", "bench", *session.posargs)

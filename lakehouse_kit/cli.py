@@ -1,4 +1,6 @@
-"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress, bench."""
+"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress.
+
+The instructor's tools (notebook generator, data generator, benchmark) are `lakehouse-dev`."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse_kit import services
+from lakehouse_kit import render, services
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
@@ -48,15 +50,11 @@ def cmd_down(args) -> int:
 
 def _install(settings) -> list[str]:
     """Fetch what the stack needs (once), with a progress bar."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from lakehouse_kit import install
 
     if not install.missing_steps(settings):
         return []
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console) as progress:
+    with render.progress_bar(console) as progress:
         task = progress.add_task("installing the stack", total=len(install.missing_steps(settings)))
 
         def on_step(index: int, total: int, name: str) -> None:
@@ -156,22 +154,28 @@ def cmd_reset(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from lakehouse_kit.course import run_course
+    from lakehouse_kit.course import run_course, runs_dir
+    from lakehouse_kit.report import lakehouse_summary
 
-    return 0 if run_course(only=args.lesson, console=console).ok else 1
+    with render.lesson_progress(console) as on_lesson:
+        course = run_course(only=args.lesson, on_lesson=on_lesson)
+    console.print(render.lessons_table(course))
+    if not course.ok:
+        render.print_failure(course, console)
+        return 1
+    for table in render.summary_tables(lakehouse_summary()):
+        console.print(table)
+    console.print(f"Course finished in {course.seconds:.1f} s; executed notebooks in {runs_dir()}.")
+    return 0
 
 
 def cmd_progress(args) -> int:
-    from lakehouse_kit.checks import show_progress
+    from lakehouse_kit.checks.progress import progress
 
-    return show_progress(console)
-
-
-def cmd_bench(args) -> int:
-    from lakehouse_kit.bench import run_bench
-
-    scales = [int(s) for s in args.scales.split(",")]
-    return run_bench(scales, as_json=args.json, baseline=not args.no_baseline, console=console)
+    found = progress()
+    console.print(render.progress_table(found))
+    console.print(f"{sum(row.passes for row in found)} of {len(found)} exercises pass.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,13 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
     sub.add_parser("progress", help="which exercises pass now")
-    bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
-    bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
-    bench.add_argument("--json", action="store_true", help="machine-readable output")
-    bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
     for name, func in [("install", cmd_install), ("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
                        ("doctor", cmd_doctor), ("reset", cmd_reset), ("run", cmd_run),
-                       ("progress", cmd_progress), ("bench", cmd_bench)]:  # fmt: skip
+                       ("progress", cmd_progress)]:  # fmt: skip
         sub.choices[name].set_defaults(func=func)
     return parser
 
@@ -212,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.profile:  # settings read the environment; the notebooks this command runs inherit it
         os.environ["LAKEHOUSE_PROFILE"] = args.profile
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a parsed sub-command: a kit error prints its message and fix, never a traceback."""
     try:
         return args.func(args)
     except KitError as error:

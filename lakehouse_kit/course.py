@@ -1,5 +1,6 @@
-"""Running the course: every solution notebook in order through papermill, a summary at the end,
-and `catch_up()` so a learner stuck on one lesson can still start the next."""
+"""Running the course: lessons in order through papermill (`run_lessons`, the one loop the
+course, the benchmark and the tests share), and `catch_up()` so a learner stuck on one lesson
+can still start the next. Results come back as data; `lakehouse run` draws them."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.notebooks import SOLUTIONS, solution_files
-from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.settings import PROJECT_ROOT, Settings, environment_default, load_settings
 
-# The kernel papermill starts must be this environment's Python, never a stale user kernel.
-os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+SOLUTIONS = PROJECT_ROOT / "solutions"  # the complete notebooks: the source of truth
+LESSONS = PROJECT_ROOT / "lessons"  # the learner's, generated from them (tools.notebooks)
 
 
 @dataclass
@@ -39,6 +40,33 @@ class CourseRun:
     @property
     def ok(self) -> bool:
         return all(run.ok for run in self.lessons)
+
+    @property
+    def failed(self) -> LessonRun | None:
+        """The lesson that stopped the run, if one did."""
+        return next((run for run in self.lessons if not run.ok), None)
+
+    @property
+    def seconds(self) -> float:
+        return sum(run.seconds for run in self.lessons)
+
+
+@dataclass
+class LessonEvent:
+    """What `run_lessons` tells its caller: a lesson `started`, or `finished` with its run."""
+
+    kind: str
+    lesson: str
+    done: int  # lessons finished so far
+    total: int
+    run: LessonRun | None = None
+
+
+OnLesson = Callable[[LessonEvent], None]
+
+
+def solution_files() -> list[Path]:
+    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
 
 
 def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:
@@ -70,7 +98,9 @@ def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path =
     start = time.perf_counter()
     error = ""
     try:
-        with _stderr_to(output.with_suffix(".kernel.log")):
+        # The kernel papermill finds and starts must be this environment's Python, never a stale
+        # user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too.
+        with _stderr_to(output.with_suffix(".kernel.log")), environment_default("JUPYTER_PREFER_ENV_PATH", "1"):
             papermill.execute_notebook(
                 jupytext.read(path), str(output), parameters=parameters or {},
                 cwd=str(path.parent), kernel_name="python3", progress_bar=False,
@@ -126,56 +156,41 @@ def catch_up(lesson: int) -> list[str]:
     return ran
 
 
-def run_course(only: int | None = None, console=None) -> CourseRun:
-    """Execute every solution in order (or one lesson after catching up), then print a summary."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from lakehouse_kit.services import ensure_services
-
-    console = console or Console()
-    ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
-    files = [lesson_path(only)] if only else solution_files()
-    if only:
-        catch_up(only)
-    course = CourseRun()
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("course", total=len(files))
-        for path in files:
-            progress.update(task, description=f"running {path.stem}")
-            run = run_lesson(path.stem, folder=path.parent)
-            course.lessons.append(run)
-            progress.advance(task)
-            if not run.ok:
-                break
-    print_summary(course, console)
+def run_lessons(paths: list[Path], parameters: dict[str, dict] | None = None,
+                output_dir: Path | None = None, on_lesson: OnLesson | None = None) -> CourseRun:  # fmt: skip
+    """Execute lessons in order, each in a fresh kernel, up to the first that fails (the next
+    would build on it). `parameters` go by lesson number ('03'); a lesson that comes again keeps
+    its earlier notebook (it writes to `repeat-N/`)."""
+    course, notify = CourseRun(), on_lesson or (lambda event: None)
+    base = output_dir or runs_dir()
+    for done, path in enumerate(paths):
+        notify(LessonEvent("started", path.stem, done, len(paths)))
+        repeat = paths[:done].count(path)
+        output = base / f"repeat-{repeat}" if repeat else base
+        output.mkdir(parents=True, exist_ok=True)
+        run = run_lesson(path.stem, (parameters or {}).get(path.stem[:2]), path.parent, output)
+        course.lessons.append(run)
+        notify(LessonEvent("finished", path.stem, done + 1, len(paths), run))
+        if not run.ok:
+            break
     return course
 
 
-def print_summary(course: CourseRun, console) -> None:
-    from rich.table import Table
+def run_course(only: int | None = None, on_lesson: OnLesson | None = None) -> CourseRun:
+    """Execute every solution in order, or one lesson after building what it needs."""
+    from lakehouse_kit.services import ensure_services
 
-    timing = Table("lesson", "seconds", "result", title="Lessons")
-    for run in course.lessons:
-        timing.add_row(run.lesson, f"{run.seconds:.1f}", "[green]ok[/]" if run.ok else "[red]failed[/]")
-    console.print(timing)
-    failed = [run for run in course.lessons if not run.ok]
-    if failed:
-        run = failed[0]
-        console.print(f"[red]{run.lesson} failed in {run.error}[/]\nExecuted notebook: {run.output}")
-        return
-    from lakehouse_kit.report import lakehouse_summary
-
-    for table in lakehouse_summary():
-        console.print(table)
-    total = sum(run.seconds for run in course.lessons)
-    console.print(f"Course finished in {total:.1f} s; executed notebooks in {runs_dir()}.")
+    ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
+    if only:
+        catch_up(only)
+    course = run_lessons([lesson_path(only)] if only else solution_files(), on_lesson=on_lesson)
+    if course.ok:  # as `require` does: the caller's session sees the tables the kernels made
+        _register_in_this_session()
+    return course
 
 
 def save_report(name: str, payload: dict | list) -> Path:
-    """Keep a small JSON result (e.g. expectation results) for the course summary."""
+    """Keep a small JSON result (e.g. expectation results) for the course summary (`report`)."""
     path = runs_dir() / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=str))
     return path

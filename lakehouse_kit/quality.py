@@ -7,21 +7,19 @@ column-map expectation of the same suite into a Spark predicate, so one suite dr
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pandas as pd
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
 
-# GX sends usage statistics and draws progress bars by default; neither belongs in a workshop.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+from lakehouse_kit.contracts import columns
+from lakehouse_kit.errors import KitError
+from lakehouse_kit.spark import import_connect_client
 
+import_connect_client()  # before GX, which imports it and would exit without SPARK_HOME
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402, F401  (lessons import gxe from here)
-from pyspark.sql import Column, DataFrame, Window  # noqa: E402
-from pyspark.sql import functions as F  # noqa: E402
-
-from lakehouse_kit.contracts import columns  # noqa: E402
-from lakehouse_kit.errors import KitError  # noqa: E402
 
 _context = None
 
@@ -33,6 +31,8 @@ def _gx_context():
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         _context = gx.get_context(mode="ephemeral")
+        # No usage statistics and no progress bars: neither belongs in a workshop.
+        _context.enable_analytics(False)
         _context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return _context
 

@@ -1,13 +1,29 @@
 """What the lakehouse holds now: tables per layer with row counts, expectation results and
-quarantined rows, as rich tables for the terminal and as plain data for tests."""
+quarantined rows, as plain data (`lakehouse run` draws it)."""
 
 from __future__ import annotations
 
 import json
-
-from rich.table import Table
+from dataclasses import dataclass
 
 from lakehouse_kit.settings import load_settings
+
+
+@dataclass
+class SuiteResult:
+    """One expectation suite as the Silver lesson last ran it (before the valid/quarantine split)."""
+
+    suite: str
+    expectations: int
+    passed: int
+    failed_rows: int
+
+
+@dataclass
+class LakehouseSummary:
+    tables: dict[str, int]  # "layer.table" -> rows
+    suites: list[SuiteResult]
+    quarantine: dict[str, int]  # source table -> quarantined rows
 
 
 def table_counts(spark=None) -> dict[str, int]:
@@ -34,18 +50,11 @@ def expectation_reports() -> dict[str, list[dict]]:
             for p in sorted(runs.glob("expectations_*.json"))}  # fmt: skip
 
 
-def lakehouse_summary(spark=None) -> list[Table]:
-    counts = table_counts(spark)
-    tables = Table("layer", "table", "rows", title="Tables")
-    for name, rows in counts.items():
-        layer, table = name.split(".")
-        tables.add_row(layer, table, f"{rows:,}")
-    quality = Table("suite", "expectations", "passed", "failed rows", title="Expectations (before the split)")
-    for suite, results in expectation_reports().items():
-        passed = sum(1 for r in results if r["success"])
-        failed_rows = sum(int(r.get("failed_rows") or 0) for r in results)
-        quality.add_row(suite, str(len(results)), str(passed), f"{failed_rows:,}")
-    quarantine = Table("source table", "quarantined rows", title="Quarantine")
-    for source, rows in sorted(quarantine_counts(spark).items()):
-        quarantine.add_row(source, f"{rows:,}")
-    return [tables, quality, quarantine]
+def suite_results() -> list[SuiteResult]:
+    return [SuiteResult(suite, len(results), sum(1 for r in results if r["success"]),
+                        sum(int(r.get("failed_rows") or 0) for r in results))
+            for suite, results in expectation_reports().items()]  # fmt: skip
+
+
+def lakehouse_summary(spark=None) -> LakehouseSummary:
+    return LakehouseSummary(table_counts(spark), suite_results(), dict(sorted(quarantine_counts(spark).items())))

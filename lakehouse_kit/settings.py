@@ -6,6 +6,7 @@ Lesson code never holds an endpoint or a credential: it asks `load_settings()`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -208,3 +209,17 @@ def _require_complete(settings: Settings) -> None:
             f"The {settings.profile!r} profile needs settings that are not set: {', '.join(missing)}.",
             fix="Set them in the environment or in the project's .env file (see README, 'Profiles').",
         )
+
+
+@contextlib.contextmanager
+def environment_default(name: str, value: str):
+    """Set an environment variable the shell left unset, only while the block runs: an import or
+    a call that needs it gets it without the process keeping a change it never asked for."""
+    if name in os.environ:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)

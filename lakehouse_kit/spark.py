@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from lakehouse_kit import catalog
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.services import ensure_services, port_answers
-from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.settings import Settings, environment_default, load_settings
 from lakehouse_kit.storage import ensure_bucket
 
 
@@ -36,7 +39,18 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
 _SESSIONS: dict[str, object] = {}
 
 
+def import_connect_client() -> None:
+    """Import pyspark's Spark Connect client (GX imports it too). On that import pyspark-client
+    looks for a Spark distribution in SPARK_HOME and exits the process when there is none, though
+    a Connect client never uses one: any existing folder will do, for the import only."""
+    if "pyspark.sql.connect" in sys.modules:
+        return
+    with environment_default("SPARK_HOME", os.path.dirname(os.path.abspath(__file__))):
+        import pyspark.sql.connect  # noqa: F401
+
+
 def _connect(settings: Settings):
+    import_connect_client()
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
@@ -104,6 +118,7 @@ def s3a_round_trip(options: dict[str, str], settings: Settings | None = None) ->
     settings. Returns '' when it worked, else the engine's error (first line).
 
     Only a JVM Spark engine (stack, docker) reads S3A settings; Sail ignores them."""
+    import_connect_client()
     from pyspark.sql import SparkSession
 
     settings = settings or load_settings()

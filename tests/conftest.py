@@ -27,7 +27,8 @@ FIXTURE_MARKERS = {
     "course": ("services", "course"),
 }
 # Calls that start the servers or execute notebooks: a test or fixture making them needs a marker.
-SERVER_CALLS = ("start_services(", "ensure_services(", "run_lesson(", "run_course(", "require(")
+SERVER_CALLS = ("start_services(", "ensure_services(", "run_lesson(", "run_lessons(", "run_course(",
+                "require(")  # fmt: skip
 SLOW_MARKERS = ("services", "course", "stack", "bench")
 
 

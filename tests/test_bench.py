@@ -9,9 +9,10 @@ import os
 import psutil
 import pytest
 
-from lakehouse_kit import bench, checks
+from lakehouse_kit import checks
 from lakehouse_kit.checks import landing
-from lakehouse_kit.datagen import generate
+from lakehouse_kit.tools import bench
+from lakehouse_kit.tools.datagen import generate
 
 
 def test_checks_read_generated_landing_data(tmp_path, monkeypatch):
@@ -67,10 +68,10 @@ def test_baseline_says_why_it_cannot_run(monkeypatch, tmp_path):
 
 def test_kit_environment_restores_the_shell(monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "docker")
-    monkeypatch.delenv("LAKEHOUSE_WAREHOUSE", raising=False)
-    with bench.kit_environment(LAKEHOUSE_WAREHOUSE="/tmp/x"):
-        assert os.environ["LAKEHOUSE_WAREHOUSE"] == "/tmp/x" and "LAKEHOUSE_PROFILE" not in os.environ
-    assert os.environ["LAKEHOUSE_PROFILE"] == "docker" and "LAKEHOUSE_WAREHOUSE" not in os.environ
+    monkeypatch.delenv("LAKEHOUSE_LANDING_DIR", raising=False)
+    with bench.kit_environment(LAKEHOUSE_LANDING_DIR="/tmp/x"):
+        assert os.environ["LAKEHOUSE_LANDING_DIR"] == "/tmp/x" and "LAKEHOUSE_PROFILE" not in os.environ
+    assert os.environ["LAKEHOUSE_PROFILE"] == "docker" and "LAKEHOUSE_LANDING_DIR" not in os.environ
 
 
 def test_rss_sampler_counts_each_process_once():
@@ -87,7 +88,9 @@ def test_rss_sampler_counts_each_process_once():
 @pytest.mark.course
 def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
-    assert bench.run_bench([1], as_json=True, baseline=False, course=False) == 0
+    from lakehouse_kit.tools import cli as dev_cli
+
+    assert dev_cli.main(["bench", "--scales", "1", "--json", "--no-baseline", "--no-course"]) == 0
     report = json.loads(capsys.readouterr().out)  # stdout holds the JSON alone
     (run,) = report["runs"]
     assert run["engine"] == "sail" and run["format"] == "delta" and run["scale"] == 1

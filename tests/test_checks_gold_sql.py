@@ -10,8 +10,7 @@ from pyspark.sql import functions as F
 from lakehouse_kit import checks
 from lakehouse_kit.catalog import register_all
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.course import PRODUCES, run_lesson
-from lakehouse_kit.notebooks import LESSONS
+from lakehouse_kit.course import LESSONS, PRODUCES, run_lesson
 
 GOOD_SQL = """WITH ranked AS (
     SELECT primary_type, name, total,

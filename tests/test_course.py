@@ -10,9 +10,8 @@ import jupytext
 import nbformat
 import pytest
 
-from lakehouse_kit import notebooks
-from lakehouse_kit.course import PRODUCES, run_lesson
-from lakehouse_kit.notebooks import LESSONS, SOLUTIONS, solution_files
+from lakehouse_kit.course import LESSONS, PRODUCES, SOLUTIONS, run_lesson, solution_files
+from lakehouse_kit.tools import notebooks
 
 LESSON_IDS = [p.stem for p in solution_files()]
 

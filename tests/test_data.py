@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_kit.datagen import build_landing, generate
+from lakehouse_kit.tools.datagen import build_landing, generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANDING = DATA / "landing"

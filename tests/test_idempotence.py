@@ -16,7 +16,7 @@ import pytest
 
 from lakehouse_kit import course, services
 from lakehouse_kit.catalog import discover_tables, table_uri
-from lakehouse_kit.notebooks import solution_files
+from lakehouse_kit.course import solution_files
 from lakehouse_kit.settings import load_settings
 
 pytestmark = [pytest.mark.course, pytest.mark.services]
@@ -73,15 +73,12 @@ def snapshot() -> dict[str, pd.DataFrame]:
 
 
 def run_all(lessons: list[str], output) -> None:
-    output.mkdir()
-    for index, lesson in enumerate(lessons):
-        # Distinct names: a lesson run twice in one pass keeps both executed notebooks.
-        folder = output / f"{index:02d}"
-        folder.mkdir()
-        run = course.run_lesson(lesson, output_dir=folder)
-        assert run.ok, (
-            f"{run.lesson} (step {index} of {lessons}) failed in {run.error}; see {run.output}"
-        )
+    # A lesson run twice in one pass keeps both executed notebooks (run_lessons: repeat-N/).
+    run = course.run_lessons([course.lesson_path(lesson) for lesson in lessons], output_dir=output)
+    last = run.lessons[-1]
+    assert run.ok, (
+        f"{last.lesson} (step {len(run.lessons) - 1} of {lessons}) failed in {last.error}; see {last.output}"
+    )
 
 
 def test_running_the_course_twice_gives_the_same_tables(home):

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from lakehouse_kit.notebooks import LESSONS
+from lakehouse_kit.course import LESSONS
 from lakehouse_kit.services import free_port
 from lakehouse_kit.settings import PROJECT_ROOT
 

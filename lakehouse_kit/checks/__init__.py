@@ -44,7 +44,7 @@ from lakehouse_kit.checks.lesson6 import (
     check_version_diff,
     silver_change,
 )
-from lakehouse_kit.checks.progress import CHECKS, show_progress
+from lakehouse_kit.checks.progress import CHECKS
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
 __all__ = [
@@ -54,5 +54,5 @@ __all__ = [
     "check_s3a_engine", "check_s3a_options", "check_silver", "check_silver_now", "check_sql_matches_spark",
     "check_sql_row_counts", "check_starters", "check_strongest", "check_strongest_per_type_sql",
     "check_type_matchups", "check_type_summary", "check_version_diff", "expect", "landing_lines",
-    "manifest", "passed", "show_progress", "silver_change",
+    "manifest", "passed", "silver_change",
 ]  # fmt: skip

@@ -1,8 +1,9 @@
 """The landing data the checks compare with: its files and its manifest.
 
 The one reader of both, for the course data (data/) and for generated benchmark copies
-(`datagen.generate`), whose manifest has counts only: their defects and expected counts are
-the course data's, repeated for every copy with shifted ids (`datagen.scale_defects`).
+(`tools.datagen.generate`), whose manifest has counts only: their defects and expected counts
+are the course data's, repeated for every copy with shifted ids (`scale_defects`, here so that
+the checks a lesson runs need no instructor tooling).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from lakehouse_kit.checks.core import expect
 from lakehouse_kit.settings import load_settings
+
+COPY_ID_STRIDE = 100_000  # copy k of a generated file shifts every id by k * COPY_ID_STRIDE
 
 
 def landing_dir() -> Path:
@@ -33,8 +36,6 @@ def read_manifest(landing: Path | None = None) -> dict:
 def manifest(landing: Path | None = None) -> dict:
     """The landing data's manifest. A generated copy's manifest has counts only: its defects and
     expected counts are the course data's, repeated for every copy with shifted ids."""
-    from lakehouse_kit.datagen import scale_defects
-
     found = read_manifest(landing)
     if "scale" not in found:
         return found
@@ -45,6 +46,19 @@ def manifest(landing: Path | None = None) -> dict:
     found["defects"] = scale_defects(course["defects"], scale, found["id_stride"])
     found["expected"] = {"batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}}
     return found
+
+
+def copies(file: str, scale: int) -> int:
+    """How many copies of a landing file ('batch_001/pokemon.jsonl') a scaled copy holds: types
+    are a fixed 18-row dimension, everything else is repeated `scale` times."""
+    return 1 if file.endswith("types.jsonl") else scale
+
+
+def scale_defects(defects: list[dict], scale: int, stride: int = COPY_ID_STRIDE) -> list[dict]:
+    """The defects of a scaled copy: each course defect once per copy of its file, with the
+    copy's id (copy k shifts ids by k * stride, as `tools.datagen` does)."""
+    return [{**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
+            for d in defects for k in range(copies(d["file"], scale))]  # fmt: skip
 
 
 def batch2_updates() -> list[dict]:

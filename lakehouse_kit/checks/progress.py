@@ -1,6 +1,6 @@
 """`lakehouse progress`: every lesson's progress checks run on the learner's tables.
 
-`progress()` runs them and says which pass (no rendering); `show_progress` draws the table.
+`progress()` runs them and says which pass, as data; the `lakehouse` command draws the table.
 """
 
 from __future__ import annotations
@@ -42,15 +42,3 @@ def progress() -> list[Progress]:
         except Exception as failure:  # e.g. reading a folder the exercise has not written yet
             found.append(Progress(lesson, name, False, (str(failure).splitlines() or [""])[0][:120]))
     return found
-
-
-def show_progress(console) -> int:
-    from rich.table import Table
-
-    table = Table("lesson", "exercise", "state", "hint", title="Your progress")
-    found = progress()
-    for row in found:
-        table.add_row(row.lesson, row.exercise, "[green]passes[/]" if row.passes else "[red]not yet[/]", row.hint)
-    console.print(table)
-    console.print(f"{sum(row.passes for row in found)} of {len(CHECKS)} exercises pass.")
-    return 0

