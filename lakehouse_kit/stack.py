@@ -246,10 +246,19 @@ def _trino_command(settings: Settings, ports: Ports) -> list[str]:
 
 
 def _trino_ready(settings: Settings, ports: Ports) -> bool:
+    """Trino answers `/v1/info` before its node has joined the cluster ("No nodes available to
+    run query"): ready means a query really runs."""
+    import trino
+
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{ports['trino']}/v1/info", timeout=2) as answer:
-            return json.load(answer).get("starting") is False
-    except (OSError, ValueError):
+            if json.load(answer).get("starting") is not False:
+                return False
+        cursor = trino.dbapi.connect(host="127.0.0.1", port=ports["trino"], user="lakehouse",
+                                     request_timeout=10).cursor()  # fmt: skip
+        cursor.execute("SELECT 1")
+        return cursor.fetchall() == [[1]]
+    except (OSError, ValueError, trino.exceptions.TrinoQueryError, trino.exceptions.HttpError):
         return False
 
 
