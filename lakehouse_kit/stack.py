@@ -246,8 +246,8 @@ def _trino_command(settings: Settings, ports: Ports) -> list[str]:
 
 
 def _trino_ready(settings: Settings, ports: Ports) -> bool:
-    """Trino answers `/v1/info` before its node has joined the cluster ("No nodes available to
-    run query"): ready means a query really runs."""
+    """Trino answers `/v1/info`, and even `SELECT 1`, before its node has joined the cluster
+    ("No nodes available to run query"): ready means a query that scans a table runs."""
     import trino
 
     try:
@@ -256,8 +256,8 @@ def _trino_ready(settings: Settings, ports: Ports) -> bool:
                 return False
         cursor = trino.dbapi.connect(host="127.0.0.1", port=ports["trino"], user="lakehouse",
                                      request_timeout=10).cursor()  # fmt: skip
-        cursor.execute("SELECT 1")
-        return cursor.fetchall() == [[1]]
+        cursor.execute("SELECT count(*) FROM tpch.tiny.region")  # five rows, made up by Trino
+        return cursor.fetchall() == [[5]]
     except (OSError, ValueError, trino.exceptions.TrinoQueryError, trino.exceptions.HttpError):
         return False
 
