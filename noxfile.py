@@ -1,14 +1,14 @@
 """Instructor sessions: verify the whole course before a workshop.
 
-    nox -s tests            the test suite (real S3, Spark and SQL servers)
-    nox -s lessons          every solution in order with papermill (-- 3 runs one lesson)
-    nox -s nbmake           the solution notebooks through nbmake
-    nox -s build_lessons    regenerate lessons/ and the .ipynb files from solutions/*.py
-    nox -s sync_check       fail if any notebook drifted from its source
-    nox -s lint             ruff
-    nox -s stack            the JVM stack natively: install, up, run the course, down
-    nox -s docker           the docker profile: compose up, run the course, compose down
-    nox -s bench            benchmark: Sail against the stack's JVM Spark (-- --scales 1,10,100)
+nox -s tests            the test suite (real S3, Spark and SQL servers)
+nox -s lessons          every solution in order with papermill (-- 3 runs one lesson)
+nox -s nbmake           the solution notebooks through nbmake
+nox -s build_lessons    regenerate lessons/ and the .ipynb files from solutions/*.py
+nox -s sync_check       fail if any notebook drifted from its source
+nox -s lint             ruff
+nox -s stack            the JVM stack natively: install, up, run the course, down
+nox -s docker           the docker profile: compose up, run the course, compose down
+nox -s bench            benchmark: Sail against the stack's JVM Spark (-- --scales 1,10,100)
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def sync_check(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", "lakehouse_kit", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "lakehouse_kit", "tests", "noxfile.py")
 
 
 @nox.session(python=PYTHON)

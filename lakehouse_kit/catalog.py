@@ -64,8 +64,7 @@ def table_exists(table: str, settings: Settings | None = None) -> bool:
 
 def _create_table(spark: SparkSession, table: str, settings: Settings) -> None:
     spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {table} USING delta "
-        f"LOCATION '{table_uri(table, settings)}'"
+        f"CREATE TABLE IF NOT EXISTS {table} USING delta LOCATION '{table_uri(table, settings)}'"
     )
 
 

@@ -68,8 +68,10 @@ def _install(settings) -> list[str]:
 def cmd_install(args) -> int:
     settings = load_settings()
     if settings.profile != "stack":
-        console.print(f"The {settings.profile!r} profile needs nothing beyond `pip install`: "
-                      "use `lakehouse install --profile stack` for the JVM stack.")  # fmt: skip
+        console.print(
+            f"The {settings.profile!r} profile needs nothing beyond `pip install`: "
+            "use `lakehouse install --profile stack` for the JVM stack."
+        )
         return 0
     if not _install(settings):
         console.print(f"Everything the stack needs is installed in {settings.cache_dir}.")
@@ -78,8 +80,10 @@ def cmd_install(args) -> int:
 
 def _compose(*words: str) -> int:
     if not shutil.which("docker"):
-        raise KitError("Docker is not installed here.",
-                       fix="Use the embedded default (`lakehouse up`), or install Docker.")  # fmt: skip
+        raise KitError(
+            "Docker is not installed here.",
+            fix="Use the embedded default (`lakehouse up`), or install Docker.",
+        )
     return subprocess.call(["docker", "compose", *words], cwd=PROJECT_ROOT)
 
 
@@ -109,12 +113,17 @@ def cmd_status(args) -> int:
         return 0
     console.print(f"Profile: [bold]{report['profile']}[/]   data: {report['home']}")
     table = Table("service", "pid", "state", "endpoint", "memory", "log")
-    endpoints = {"s3": report["s3"]["endpoint"], "spark": report["spark"]["remote"],
-                 "trino": report["sql"]["url"]}  # fmt: skip
+    endpoints = {
+        "s3": report["s3"]["endpoint"],
+        "spark": report["spark"]["remote"],
+        "trino": report["sql"]["url"],
+    }
     for svc in report["services"]:
         state = "[green]running[/]" if svc["running"] else "[red]stopped[/]"
         endpoint = endpoints.get(svc["name"]) or f"127.0.0.1:{svc['port']}"
-        table.add_row(svc["name"], str(svc["pid"] or "-"), state, endpoint, svc["memory"], svc["log"])
+        table.add_row(
+            svc["name"], str(svc["pid"] or "-"), state, endpoint, svc["memory"], svc["log"]
+        )
     console.print(table)
     console.print(f"SQL: {report['sql']['url']}   bucket: {report['s3']['bucket']}")
     return 0
@@ -137,8 +146,10 @@ def cmd_doctor(args) -> int:
 def cmd_reset(args) -> int:
     settings = load_settings()
     if not settings.kit_managed:
-        raise KitError("reset only wipes a lakehouse the kit runs on this machine.",
-                       fix="On the docker stack: docker compose down -v")  # fmt: skip
+        raise KitError(
+            "reset only wipes a lakehouse the kit runs on this machine.",
+            fix="On the docker stack: docker compose down -v",
+        )
     if not args.yes:
         if not sys.stdin.isatty():
             raise KitError("reset needs confirmation.", fix="Run `lakehouse reset --yes`.")
@@ -149,7 +160,9 @@ def cmd_reset(args) -> int:
     services.stop_services(settings)
     for folder in services.data_folders(settings):
         shutil.rmtree(folder, ignore_errors=True)
-    console.print(f"Wiped the lakehouse data under {settings.state_dir}. `lakehouse up` starts afresh.")
+    console.print(
+        f"Wiped the lakehouse data under {settings.state_dir}. `lakehouse up` starts afresh."
+    )
     return 0
 
 
@@ -180,16 +193,25 @@ def cmd_progress(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
-    parser.add_argument("--profile", choices=PROFILES,
-                        help="the profile for this command and the notebooks it runs (else LAKEHOUSE_PROFILE)")  # fmt: skip
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="the profile for this command and the notebooks it runs (else LAKEHOUSE_PROFILE)",
+    )
     # `lakehouse up --profile stack` works as well as `lakehouse --profile stack up`.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", choices=PROFILES, default=argparse.SUPPRESS, help="the profile")
+    common.add_argument(
+        "--profile", choices=PROFILES, default=argparse.SUPPRESS, help="the profile"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser = sub.add_parser
     sub.add_parser = lambda name, **kw: add_parser(name, parents=[common], **kw)  # type: ignore[method-assign]
-    sub.add_parser("install", help="fetch what the profile needs, once (the stack: Spark, jars, Trino)")
-    up = sub.add_parser("up", help="start the profile's services (idempotent; installs the stack first)")
+    sub.add_parser(
+        "install", help="fetch what the profile needs, once (the stack: Spark, jars, Trino)"
+    )
+    up = sub.add_parser(
+        "up", help="start the profile's services (idempotent; installs the stack first)"
+    )
     up.add_argument("--docker", action="store_true", help="start the docker stack instead")
     down = sub.add_parser("down", help="stop the servers the kit started")
     down.add_argument("--docker", action="store_true", help="stop the docker stack instead")
@@ -201,9 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
     sub.add_parser("progress", help="which exercises pass now")
-    for name, func in [("install", cmd_install), ("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
-                       ("doctor", cmd_doctor), ("reset", cmd_reset), ("run", cmd_run),
-                       ("progress", cmd_progress)]:  # fmt: skip
+    for name, func in [
+        ("install", cmd_install),
+        ("up", cmd_up),
+        ("down", cmd_down),
+        ("status", cmd_status),
+        ("doctor", cmd_doctor),
+        ("reset", cmd_reset),
+        ("run", cmd_run),
+        ("progress", cmd_progress),
+    ]:
         sub.choices[name].set_defaults(func=func)
     return parser
 
@@ -231,7 +260,9 @@ def run_command(args) -> int:
             raise
         first_line = (str(error).splitlines() or [""])[0][:300]
         console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line}[/]")
-        console.print("[yellow]Fix: run `lakehouse doctor`; set LAKEHOUSE_DEBUG=1 to see the full traceback.[/]")
+        console.print(
+            "[yellow]Fix: run `lakehouse doctor`; set LAKEHOUSE_DEBUG=1 to see the full traceback.[/]"
+        )
         return 1
 
 

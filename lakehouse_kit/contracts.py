@@ -19,29 +19,71 @@ class Contract:
 
 
 BRONZE_COLUMNS = ["raw", "_batch_id", "_source_file", "_ingested_at", "_is_malformed"]
-SILVER_POKEMON_COLUMNS = ["id", "name", "generation", "height_m", "weight_kg", "base_experience",
-                          "is_legendary", "primary_type", "secondary_type", "hp", "attack", "defense",
-                          "special_attack", "special_defense", "speed", "total", "moves"]  # fmt: skip
-SILVER_MOVES_COLUMNS = ["id", "name", "type", "power", "accuracy", "pp", "damage_class", "generation",
-                        "_batch_id"]  # fmt: skip
-SILVER_TYPES_COLUMNS = ["id", "name", "double_damage_to", "half_damage_to", "no_damage_to", "_batch_id"]
-QUARANTINE_COLUMNS = ["source_table", "id", "raw", "failed_expectations", "_batch_id", "_quarantined_at"]
+SILVER_POKEMON_COLUMNS = [
+    "id",
+    "name",
+    "generation",
+    "height_m",
+    "weight_kg",
+    "base_experience",
+    "is_legendary",
+    "primary_type",
+    "secondary_type",
+    "hp",
+    "attack",
+    "defense",
+    "special_attack",
+    "special_defense",
+    "speed",
+    "total",
+    "moves",
+]
+SILVER_MOVES_COLUMNS = [
+    "id",
+    "name",
+    "type",
+    "power",
+    "accuracy",
+    "pp",
+    "damage_class",
+    "generation",
+    "_batch_id",
+]
+SILVER_TYPES_COLUMNS = [
+    "id",
+    "name",
+    "double_damage_to",
+    "half_damage_to",
+    "no_damage_to",
+    "_batch_id",
+]
+QUARANTINE_COLUMNS = [
+    "source_table",
+    "id",
+    "raw",
+    "failed_expectations",
+    "_batch_id",
+    "_quarantined_at",
+]
 GOLD_COLUMNS = {
     "gold.type_matchups": ["attacking_type", "defending_type", "multiplier"],
     "gold.strongest_by_type_generation": ["primary_type", "generation", "name", "total", "rank"],
     "gold.move_usage": ["move", "type", "damage_class", "power", "learned_by"],
     "gold.type_summary": ["type", "pokemon_count", "avg_total", "max_total", "legendary_count"],
-}  # fmt: skip
+}
 
 # In the order the lessons build them: later lessons need the earlier tables.
 TABLES: dict[str, Contract] = {
-    **{f"bronze.{name}": Contract("02", tuple(BRONZE_COLUMNS)) for name in ("pokemon", "moves", "types")},
+    **{
+        f"bronze.{name}": Contract("02", tuple(BRONZE_COLUMNS))
+        for name in ("pokemon", "moves", "types")
+    },
     "silver.pokemon": Contract("03", tuple(SILVER_POKEMON_COLUMNS)),
     "silver.moves": Contract("03", tuple(SILVER_MOVES_COLUMNS)),
     "silver.types": Contract("03", tuple(SILVER_TYPES_COLUMNS)),
     "silver.quarantine": Contract("03", tuple(QUARANTINE_COLUMNS)),
     **{table: Contract("04", tuple(columns)) for table, columns in GOLD_COLUMNS.items()},
-}  # fmt: skip
+}
 
 
 def columns(table: str) -> list[str]:

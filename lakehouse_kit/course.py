@@ -84,8 +84,12 @@ def runs_dir(settings: Settings | None = None) -> Path:
     return path
 
 
-def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path = SOLUTIONS,
-               output_dir: Path | None = None) -> LessonRun:  # fmt: skip
+def run_lesson(
+    lesson: str | int,
+    parameters: dict | None = None,
+    folder: Path = SOLUTIONS,
+    output_dir: Path | None = None,
+) -> LessonRun:
     """Execute one notebook with papermill (in a fresh kernel); errors are returned, not raised."""
     import jupytext
     import papermill
@@ -93,18 +97,27 @@ def run_lesson(lesson: str | int, parameters: dict | None = None, folder: Path =
 
     path = lesson_path(lesson, folder)
     # A run with parameters (lesson 6 runs lesson 3 with batch=2) must not overwrite the plain one.
-    tag = "".join(f".{key}-{Path(str(value)).name}" for key, value in sorted((parameters or {}).items()))
+    tag = "".join(
+        f".{key}-{Path(str(value)).name}" for key, value in sorted((parameters or {}).items())
+    )
     output = (output_dir or runs_dir()) / f"{path.stem}{tag}.ipynb"
     start = time.perf_counter()
     error = ""
     try:
         # The kernel papermill finds and starts must be this environment's Python, never a stale
         # user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too.
-        with _stderr_to(output.with_suffix(".kernel.log")), environment_default("JUPYTER_PREFER_ENV_PATH", "1"):
+        with (
+            _stderr_to(output.with_suffix(".kernel.log")),
+            environment_default("JUPYTER_PREFER_ENV_PATH", "1"),
+        ):
             papermill.execute_notebook(
-                jupytext.read(path), str(output), parameters=parameters or {},
-                cwd=str(path.parent), kernel_name="python3", progress_bar=False,
-            )  # fmt: skip
+                jupytext.read(path),
+                str(output),
+                parameters=parameters or {},
+                cwd=str(path.parent),
+                kernel_name="python3",
+                progress_bar=False,
+            )
     except PapermillExecutionError as failure:
         first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
         error = f"cell {failure.exec_count} (`{first_line}`): {failure.ename}: {failure.evalue}"
@@ -156,8 +169,12 @@ def catch_up(lesson: int) -> list[str]:
     return ran
 
 
-def run_lessons(paths: list[Path], parameters: dict[str, dict] | None = None,
-                output_dir: Path | None = None, on_lesson: OnLesson | None = None) -> CourseRun:  # fmt: skip
+def run_lessons(
+    paths: list[Path],
+    parameters: dict[str, dict] | None = None,
+    output_dir: Path | None = None,
+    on_lesson: OnLesson | None = None,
+) -> CourseRun:
     """Execute lessons in order, each in a fresh kernel, up to the first that fails (the next
     would build on it). `parameters` go by lesson number ('03'); a lesson that comes again keeps
     its earlier notebook (it writes to `repeat-N/`)."""

@@ -27,7 +27,9 @@ def storage_options(settings: Settings) -> dict[str, str]:
 
 def delta_table(table: str, settings: Settings | None = None) -> DeltaTable:
     settings = settings or load_settings()
-    return DeltaTable(table_uri(table, settings, scheme="s3"), storage_options=storage_options(settings))
+    return DeltaTable(
+        table_uri(table, settings, scheme="s3"), storage_options=storage_options(settings)
+    )
 
 
 def history(table: str, settings: Settings | None = None) -> pd.DataFrame:
@@ -35,13 +37,19 @@ def history(table: str, settings: Settings | None = None) -> pd.DataFrame:
     rows = []
     for commit in delta_table(table, settings).history():
         metrics = commit.get("operationMetrics") or {}
-        rows.append({
-            "version": commit.get("version"),
-            "timestamp": pd.to_datetime(commit.get("timestamp"), unit="ms"),
-            "operation": commit.get("operation"),
-            "rows_written": _first(metrics, "numOutputRows", "num_added_rows", "numTargetRowsInserted"),
-            "files_added": _first(metrics, "numFiles", "numAddedFiles", "num_added_files", "numTargetFilesAdded"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "version": commit.get("version"),
+                "timestamp": pd.to_datetime(commit.get("timestamp"), unit="ms"),
+                "operation": commit.get("operation"),
+                "rows_written": _first(
+                    metrics, "numOutputRows", "num_added_rows", "numTargetRowsInserted"
+                ),
+                "files_added": _first(
+                    metrics, "numFiles", "numAddedFiles", "num_added_files", "numTargetFilesAdded"
+                ),
+            }
+        )
     return pd.DataFrame(rows).sort_values("version", ascending=False, ignore_index=True)
 
 
@@ -59,8 +67,9 @@ def compact(table: str, settings: Settings | None = None) -> dict:
     return delta_table(table, settings).optimize.compact()
 
 
-def vacuum(table: str, retention_hours: int = 168, settings: Settings | None = None,
-           dry_run: bool = False) -> list[str]:  # fmt: skip
+def vacuum(
+    table: str, retention_hours: int = 168, settings: Settings | None = None, dry_run: bool = False
+) -> list[str]:
     """Delete files no version younger than `retention_hours` needs. Returns the files."""
     return delta_table(table, settings).vacuum(
         retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False
@@ -71,4 +80,8 @@ def constraints(table: str, settings: Settings | None = None) -> dict[str, str]:
     """The table's CHECK constraints, name -> condition, read from its Delta metadata."""
     configuration = delta_table(table, settings).metadata().configuration
     prefix = "delta.constraints."
-    return {key.removeprefix(prefix): value for key, value in configuration.items() if key.startswith(prefix)}
+    return {
+        key.removeprefix(prefix): value
+        for key, value in configuration.items()
+        if key.startswith(prefix)
+    }

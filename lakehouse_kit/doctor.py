@@ -27,8 +27,11 @@ def _python(settings: Settings) -> Check:
 
 def _ports(settings: Settings) -> Check:
     ours = {s.port for s in services.service_status(settings) if s.running}
-    taken = [p for p in LOCAL_PORTS[settings.profile].values()
-             if p not in ours and not services.port_is_free(p)]  # fmt: skip
+    taken = [
+        p
+        for p in LOCAL_PORTS[settings.profile].values()
+        if p not in ours and not services.port_is_free(p)
+    ]
     detail = f"ports {taken} are used by other programs" if taken else "default ports available"
     # Not fatal: the kit moves to a free port and says which.
     return Check("ports", True, detail + ("; the kit will pick free ones" if taken else ""))
@@ -36,8 +39,12 @@ def _ports(settings: Settings) -> Check:
 
 def _services(settings: Settings) -> list[Check]:
     return [
-        Check(f"service {s.name}", s.running, f"pid {s.pid}, port {s.port}" if s.running else "stopped",
-              "Run `lakehouse up` (logs: " + s.log + ")")  # fmt: skip
+        Check(
+            f"service {s.name}",
+            s.running,
+            f"pid {s.pid}, port {s.port}" if s.running else "stopped",
+            "Run `lakehouse up` (logs: " + s.log + ")",
+        )
         for s in services.service_status(settings)
     ]
 
@@ -52,18 +59,32 @@ def _s3_round_trip(settings: Settings) -> Check:
         client.put_object(Bucket=settings.bucket, Key=key, Body=b"ping")
         body = client.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
         client.delete_object(Bucket=settings.bucket, Key=key)
-    return Check("S3 round trip", body == b"ping", f"put/get/delete on {settings.s3_endpoint}",
-                 "The S3 server stored something else than it was given: see its log.")  # fmt: skip
+    return Check(
+        "S3 round trip",
+        body == b"ping",
+        f"put/get/delete on {settings.s3_endpoint}",
+        "The S3 server stored something else than it was given: see its log.",
+    )
 
 
 def _spark_round_trip(settings: Settings) -> Check:
     from lakehouse_kit.spark import get_spark
 
     start = time.perf_counter()
-    total = get_spark(settings, register=False, start=False).range(100).selectExpr("sum(id) AS s").collect()[0].s
+    total = (
+        get_spark(settings, register=False, start=False)
+        .range(100)
+        .selectExpr("sum(id) AS s")
+        .collect()[0]
+        .s
+    )
     seconds = time.perf_counter() - start
-    return Check("Spark round trip", total == 4950, f"sum over 100 rows in {seconds:.2f} s",
-                 "The engine answered wrongly: restart it with `lakehouse down && lakehouse up`.")  # fmt: skip
+    return Check(
+        "Spark round trip",
+        total == 4950,
+        f"sum over 100 rows in {seconds:.2f} s",
+        "The engine answered wrongly: restart it with `lakehouse down && lakehouse up`.",
+    )
 
 
 def _sql_round_trip(settings: Settings) -> Check:
@@ -72,8 +93,12 @@ def _sql_round_trip(settings: Settings) -> Check:
     from lakehouse_kit.sql import sql_engine
 
     value = pd.read_sql("SELECT 41 + 1 AS answer", sql_engine(settings)).iloc[0, 0]
-    return Check("SQL round trip", value == 42, f"{settings.sql_url} answered {value}",
-                 "Check LAKEHOUSE_SQL_URL.")  # fmt: skip
+    return Check(
+        "SQL round trip",
+        value == 42,
+        f"{settings.sql_url} answered {value}",
+        "Check LAKEHOUSE_SQL_URL.",
+    )
 
 
 def _s3a_round_trip(settings: Settings) -> Check:
@@ -86,8 +111,12 @@ def _s3a_round_trip(settings: Settings) -> Check:
     spark.range(3).write.mode("overwrite").parquet(uri)
     count = spark.read.parquet(uri).count()
     delete_prefix(uri.split("/", 3)[3] + "/", settings)
-    return Check("S3A round trip", count == 3, f"Spark wrote and read {uri.rsplit('/', 1)[0]}/…",
-                 "Check the spark.hadoop.fs.s3a.* settings of the Spark server (see its log).")  # fmt: skip
+    return Check(
+        "S3A round trip",
+        count == 3,
+        f"Spark wrote and read {uri.rsplit('/', 1)[0]}/…",
+        "Check the spark.hadoop.fs.s3a.* settings of the Spark server (see its log).",
+    )
 
 
 def _metastore(settings: Settings) -> Check:
@@ -95,8 +124,12 @@ def _metastore(settings: Settings) -> Check:
 
     spark = get_spark(settings, register=False, start=False)
     schemas = sorted(row[0] for row in spark.sql("SHOW DATABASES").collect())
-    return Check("metastore", "default" in schemas, f"Spark lists {len(schemas)} schemas: {', '.join(schemas)}",
-                 "Start the metastore (`lakehouse up`); its log is in the run folder.")  # fmt: skip
+    return Check(
+        "metastore",
+        "default" in schemas,
+        f"Spark lists {len(schemas)} schemas: {', '.join(schemas)}",
+        "Start the metastore (`lakehouse up`); its log is in the run folder.",
+    )
 
 
 def _trino_query(settings: Settings) -> Check:
@@ -106,8 +139,12 @@ def _trino_query(settings: Settings) -> Check:
 
     catalogs = set(pd.read_sql("SHOW CATALOGS", sql_engine(settings))["Catalog"])
     ok = {"delta", "hive"} <= catalogs
-    return Check("Trino query", ok, f"{settings.sql_url} has catalogs {', '.join(sorted(catalogs))}",
-                 "Trino needs the delta and hive catalogs: check docker/trino/catalog/.")  # fmt: skip
+    return Check(
+        "Trino query",
+        ok,
+        f"{settings.sql_url} has catalogs {', '.join(sorted(catalogs))}",
+        "Trino needs the delta and hive catalogs: check docker/trino/catalog/.",
+    )
 
 
 def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -> Check:

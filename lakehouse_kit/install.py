@@ -88,24 +88,36 @@ class Step:
 
 def install_steps(parts: StackParts) -> list[Step]:
     return [
-        Step("Spark distribution (pyspark, delta-spark) in its own environment",
-             lambda: (parts.spark_home / "bin" / "spark-submit").exists(),
-             lambda log: _spark_env(parts, log)),
-        Step("Spark's S3A and Delta jars (Maven Central)",
-             lambda: _marked(parts.spark_jars), lambda log: _spark_jars(parts, log)),
-        Step("Hive Metastore jars and schema scripts (Maven Central)",
-             lambda: _marked(parts.metastore_jars) and parts.metastore_home.exists(),
-             lambda log: _metastore(parts, log)),
-        Step("Trino server (Maven Central)",
-             lambda: _marked(parts.trino_home), lambda log: _trino(parts, log)),
-    ]  # fmt: skip
+        Step(
+            "Spark distribution (pyspark, delta-spark) in its own environment",
+            lambda: (parts.spark_home / "bin" / "spark-submit").exists(),
+            lambda log: _spark_env(parts, log),
+        ),
+        Step(
+            "Spark's S3A and Delta jars (Maven Central)",
+            lambda: _marked(parts.spark_jars),
+            lambda log: _spark_jars(parts, log),
+        ),
+        Step(
+            "Hive Metastore jars and schema scripts (Maven Central)",
+            lambda: _marked(parts.metastore_jars) and parts.metastore_home.exists(),
+            lambda log: _metastore(parts, log),
+        ),
+        Step(
+            "Trino server (Maven Central)",
+            lambda: _marked(parts.trino_home),
+            lambda log: _trino(parts, log),
+        ),
+    ]
 
 
 def missing_steps(settings: Settings) -> list[Step]:
     return [step for step in install_steps(stack_parts(settings)) if not step.done()]
 
 
-def install(settings: Settings, on_step: Callable[[int, int, str], None] = lambda i, n, s: None) -> list[str]:
+def install(
+    settings: Settings, on_step: Callable[[int, int, str], None] = lambda i, n, s: None
+) -> list[str]:
     """Install every missing part; `on_step(index, total, name)` reports progress.
     Returns the names of the steps it ran."""
     parts = stack_parts(settings)
@@ -141,32 +153,63 @@ def _run(command: list[str], log: Path, what: str, fix: str, cwd: Path | None = 
         code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     if code:
         lines = log.read_text(errors="replace").splitlines()[-12:]
-        raise KitError(f"Could not install {what} (exit {code}):\n" + "\n".join(lines),
-                       fix=f"{fix} The whole output is in {log}.")  # fmt: skip
+        raise KitError(
+            f"Could not install {what} (exit {code}):\n" + "\n".join(lines),
+            fix=f"{fix} The whole output is in {log}.",
+        )
 
 
 def _spark_env(parts: StackParts, log: Path) -> None:
-    _run([sys.executable, "-m", "venv", "--clear", str(parts.spark_env)], log, "the Spark environment",
-         "Check that Python's venv module is installed (apt-get install python3-venv).")  # fmt: skip
-    packages = [f"pyspark=={STACK['spark']}", f"delta-spark=={STACK['delta']}", "pandas>=2.2,<3", "pyarrow>=18"]
-    _run([str(parts.spark_python), "-m", "pip", "install", "--quiet", *packages], log,
-         "the Spark distribution", "Check that PyPI can be reached, then run `lakehouse install` again.")  # fmt: skip
+    _run(
+        [sys.executable, "-m", "venv", "--clear", str(parts.spark_env)],
+        log,
+        "the Spark environment",
+        "Check that Python's venv module is installed (apt-get install python3-venv).",
+    )
+    packages = [
+        f"pyspark=={STACK['spark']}",
+        f"delta-spark=={STACK['delta']}",
+        "pandas>=2.2,<3",
+        "pyarrow>=18",
+    ]
+    _run(
+        [str(parts.spark_python), "-m", "pip", "install", "--quiet", *packages],
+        log,
+        "the Spark distribution",
+        "Check that PyPI can be reached, then run `lakehouse install` again.",
+    )
 
 
 def _maven(parts: StackParts, args: list[str], log: Path, what: str) -> None:
     """Run Maven with its download folder inside the cache (removed after the install)."""
     mvn = shutil.which("mvn")
     if not mvn:
-        raise KitError(f"Maven is needed once, to fetch {what}.",
-                       fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).")  # fmt: skip
-    _run([mvn, "-B", "-q", f"-Dmaven.repo.local={parts.maven_repo}", *args], log, what,
-         "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.")  # fmt: skip
+        raise KitError(
+            f"Maven is needed once, to fetch {what}.",
+            fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).",
+        )
+    _run(
+        [mvn, "-B", "-q", f"-Dmaven.repo.local={parts.maven_repo}", *args],
+        log,
+        what,
+        "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.",
+    )
 
 
 def _copy_dependencies(parts: StackParts, pom: Path, out: Path, log: Path, what: str) -> None:
     shutil.rmtree(out, ignore_errors=True)
-    _maven(parts, ["-f", str(pom), "dependency:copy-dependencies", "-DincludeScope=runtime",
-            f"-DoutputDirectory={out}"], log, what)  # fmt: skip
+    _maven(
+        parts,
+        [
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={out}",
+        ],
+        log,
+        what,
+    )
 
 
 def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str, only: str = "") -> Path:
@@ -174,7 +217,12 @@ def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str, only:
     path inside its top folder, when given) into the cache; returns the unpacked folder."""
     into = parts.root
     download = into / "_download"
-    _maven(parts, ["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"], log, what)
+    _maven(
+        parts,
+        ["dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={download}"],
+        log,
+        what,
+    )
     archive = next(download.glob("*.tar.gz"))
     with tarfile.open(archive) as tar:
         top = tar.getnames()[0].split("/")[0]
@@ -201,7 +249,9 @@ def artifact_of(filename: str) -> str:
 
 def _spark_jars(parts: StackParts, log: Path) -> None:
     out = parts.spark_jars
-    _copy_dependencies(parts, DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars")
+    _copy_dependencies(
+        parts, DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars"
+    )
     # Keep one version of every class: Spark's own jars win (Delta pulls older Hadoop, Jackson,
     # Parquet and Scala jars that must not shadow them).
     provided = provided_artifacts(parts.spark_home / "jars")
@@ -212,10 +262,20 @@ def _spark_jars(parts: StackParts, log: Path) -> None:
 
 
 def _metastore(parts: StackParts, log: Path) -> None:
-    _copy_dependencies(parts, DOCKER_DIR / "hive" / "pom.xml", parts.metastore_jars, log,
-                       "the Hive Metastore's jars")  # fmt: skip
-    _fetch_archive(parts, f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
-                   log, "the Hive Metastore's schema scripts", only="scripts/metastore/upgrade/postgres")  # fmt: skip
+    _copy_dependencies(
+        parts,
+        DOCKER_DIR / "hive" / "pom.xml",
+        parts.metastore_jars,
+        log,
+        "the Hive Metastore's jars",
+    )
+    _fetch_archive(
+        parts,
+        f"org.apache.hive:hive-standalone-metastore-server:{STACK['hive']}:tar.gz:bin",
+        log,
+        "the Hive Metastore's schema scripts",
+        only="scripts/metastore/upgrade/postgres",
+    )
     _mark(parts.metastore_jars, hive=STACK["hive"])
 
 
@@ -243,8 +303,11 @@ def _jdk_candidates() -> list[Path]:
     import os
 
     found = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
-    for pattern in ("/usr/lib/jvm/*", "/Library/Java/JavaVirtualMachines/*/Contents/Home",
-                    "C:/Program Files/*/jdk-*"):  # fmt: skip
+    for pattern in (
+        "/usr/lib/jvm/*",
+        "/Library/Java/JavaVirtualMachines/*/Contents/Home",
+        "C:/Program Files/*/jdk-*",
+    ):
         found += sorted(Path(p) for p in __import__("glob").glob(pattern))
     java = shutil.which("java")
     if java:
@@ -263,8 +326,10 @@ def find_java(minimum: int, maximum: int = 99, configured: str = "", purpose: st
         if minimum <= java_version(home) <= maximum and (home / "bin" / "java").exists():
             return home
     wanted = f"{minimum}" + (f" to {maximum}" if maximum < 99 else " or newer")
-    raise KitError(f"{purpose} needs Java {wanted}; none was found.",
-                   fix=f"Install a JDK {wanted} (e.g. Temurin), or set its folder in the setting that names it.")  # fmt: skip
+    raise KitError(
+        f"{purpose} needs Java {wanted}; none was found.",
+        fix=f"Install a JDK {wanted} (e.g. Temurin), or set its folder in the setting that names it.",
+    )
 
 
 def postgres_bin() -> Path:
@@ -279,8 +344,10 @@ def postgres_bin() -> Path:
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "postgres").exists():
             return folder
-    raise KitError("The stack's catalog needs a PostgreSQL server; none is installed.",
-                   fix="Install it: apt-get install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS).")  # fmt: skip
+    raise KitError(
+        "The stack's catalog needs a PostgreSQL server; none is installed.",
+        fix="Install it: apt-get install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS).",
+    )
 
 
 def stack_unavailable(settings: Settings) -> str:

@@ -59,14 +59,16 @@ def results_table(result) -> pd.DataFrame:
     rows = []
     for r in result.results:
         config, outcome = r.expectation_config, r.result or {}
-        rows.append({
-            "expectation": describe(config),
-            "success": bool(r.success),
-            "rows_checked": outcome.get("element_count", outcome.get("observed_value")),
-            "failed_rows": outcome.get("unexpected_count", 0 if r.success else None),
-            "failed_percent": round(outcome.get("unexpected_percent") or 0.0, 2),
-            "examples": (outcome.get("partial_unexpected_list") or [])[:3],
-        })  # fmt: skip
+        rows.append(
+            {
+                "expectation": describe(config),
+                "success": bool(r.success),
+                "rows_checked": outcome.get("element_count", outcome.get("observed_value")),
+                "failed_rows": outcome.get("unexpected_count", 0 if r.success else None),
+                "failed_percent": round(outcome.get("unexpected_percent") or 0.0, 2),
+                "examples": (outcome.get("partial_unexpected_list") or [])[:3],
+            }
+        )
     return pd.DataFrame(rows).sort_values(["success", "expectation"], ignore_index=True)
 
 
@@ -83,7 +85,7 @@ def describe(expectation) -> str:
         "expect_column_values_to_match_regex": f"{column} matches {kwargs.get('regex')}",
         "expect_column_values_to_be_unique": f"{column} unique",
         "expect_table_row_count_to_be_between": f"row count between {low} and {high}",
-    }  # fmt: skip
+    }
     return labels.get(kind, f"{kind}({column})")
 
 
@@ -97,7 +99,9 @@ def _kind(expectation) -> str:
 
 
 def _kwargs(expectation) -> dict:
-    return expectation.kwargs if hasattr(expectation, "kwargs") else expectation.configuration.kwargs
+    return (
+        expectation.kwargs if hasattr(expectation, "kwargs") else expectation.configuration.kwargs
+    )
 
 
 def _row_failure(expectation) -> Column | None:
@@ -131,8 +135,10 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
     checks = [(describe(e), _row_failure(e)) for e in suite.expectations]
     checks = [(label, cond) for label, cond in checks if cond is not None]
     if not checks:
-        raise KitError("The suite has no row-level expectation to split on.",
-                       fix="Add column expectations such as ExpectColumnValuesToNotBeNull.")  # fmt: skip
+        raise KitError(
+            "The suite has no row-level expectation to split on.",
+            fix="Add column expectations such as ExpectColumnValuesToNotBeNull.",
+        )
     failures = F.array_compact(F.array(*[F.when(cond, F.lit(label)) for label, cond in checks]))
     labelled = df.withColumn("failed_expectations", failures)
     failed = F.size("failed_expectations") > 0
@@ -140,13 +146,12 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
     return valid, labelled.filter(failed)
 
 
-
-
 QUARANTINE_COLUMNS = columns("silver.quarantine")
 
 
-def quarantine_rows(source_table: str, malformed: DataFrame, failed: DataFrame,
-                    duplicates: DataFrame) -> DataFrame:  # fmt: skip
+def quarantine_rows(
+    source_table: str, malformed: DataFrame, failed: DataFrame, duplicates: DataFrame
+) -> DataFrame:
     """Everything from one Bronze table that does not go to Silver, with the reasons, in the
     quarantine table's shape. `malformed` and `duplicates` get a reason; `failed` has them."""
     reasons = {
@@ -157,9 +162,14 @@ def quarantine_rows(source_table: str, malformed: DataFrame, failed: DataFrame,
     parts = []
     for frame, why in reasons.values():
         ids = F.col("id") if "id" in frame.columns else F.get_json_object("raw", "$.id")
-        parts.append(frame.select(
-            F.lit(source_table).alias("source_table"), ids.cast("int").alias("id"), "raw",
-            why.cast("array<string>").alias("failed_expectations"), "_batch_id",
-            F.current_timestamp().alias("_quarantined_at"),
-        ))  # fmt: skip
+        parts.append(
+            frame.select(
+                F.lit(source_table).alias("source_table"),
+                ids.cast("int").alias("id"),
+                "raw",
+                why.cast("array<string>").alias("failed_expectations"),
+                "_batch_id",
+                F.current_timestamp().alias("_quarantined_at"),
+            )
+        )
     return parts[0].unionByName(parts[1]).unionByName(parts[2])

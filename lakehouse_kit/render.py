@@ -18,8 +18,14 @@ OK, FAILED = "[green]ok[/]", "[red]failed[/]"
 
 
 def progress_bar(console: Console, **options) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, **options)  # fmt: skip
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        **options,
+    )
 
 
 @contextlib.contextmanager
@@ -64,9 +70,13 @@ def summary_tables(summary: LakehouseSummary) -> list[Table]:
     for name, rows in summary.tables.items():
         layer, table = name.split(".")
         tables.add_row(layer, table, f"{rows:,}")
-    quality = Table("suite", "expectations", "passed", "failed rows", title="Expectations (before the split)")
+    quality = Table(
+        "suite", "expectations", "passed", "failed rows", title="Expectations (before the split)"
+    )
     for suite in summary.suites:
-        quality.add_row(suite.suite, str(suite.expectations), str(suite.passed), f"{suite.failed_rows:,}")
+        quality.add_row(
+            suite.suite, str(suite.expectations), str(suite.passed), f"{suite.failed_rows:,}"
+        )
     quarantine = Table("source table", "quarantined rows", title="Quarantine")
     for source, rows in summary.quarantine.items():
         quarantine.add_row(source, f"{rows:,}")
@@ -77,20 +87,29 @@ def progress_table(found) -> Table:
     """`checks.progress.progress()` as the learner sees it."""
     table = Table("lesson", "exercise", "state", "hint", title="Your progress")
     for row in found:
-        table.add_row(row.lesson, row.exercise, "[green]passes[/]" if row.passes else "[red]not yet[/]", row.hint)
+        table.add_row(
+            row.lesson,
+            row.exercise,
+            "[green]passes[/]" if row.passes else "[red]not yet[/]",
+            row.hint,
+        )
     return table
 
 
 def bench_step(console: Console, message: str, warning: bool) -> None:
     """A benchmark step as it starts, with the time (on stderr: `--json` keeps stdout)."""
-    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] " + (f"[yellow]{message}[/]" if warning else message))
+    console.print(
+        f"[dim]{time.strftime('%H:%M:%S')}[/] " + (f"[yellow]{message}[/]" if warning else message)
+    )
 
 
 def print_bench_report(report: dict, console: Console) -> None:
     """Runs side by side with ratios, then course, first result, targets."""
     m = report["machine"]
-    console.print(f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-                  f"Java: {m['java'] or 'not found'}")  # fmt: skip
+    console.print(
+        f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"Java: {m['java'] or 'not found'}"
+    )
     stages = list(dict.fromkeys(s for r in report["runs"] for s in r["stages"]))
     console.print(_runs_table(report["runs"], stages))
     for r in report["runs"]:
@@ -103,21 +122,42 @@ def print_bench_report(report: dict, console: Console) -> None:
 
 
 def _runs_table(runs: list[dict], stages: list[str]) -> Table:
-    table = Table("engine", "format", "scale", "rows", *[f"{s} s" for s in stages], "total s",
-                  "peak RSS MB", "services MB", "result", title="Pipeline runs")  # fmt: skip
+    table = Table(
+        "engine",
+        "format",
+        "scale",
+        "rows",
+        *[f"{s} s" for s in stages],
+        "total s",
+        "peak RSS MB",
+        "services MB",
+        "result",
+        title="Pipeline runs",
+    )
     for r in runs:
-        table.add_row(r["engine"], r["format"], str(r["scale"]), f"{r['rows']:,}",
-                      *[f"{r['stages'].get(s, float('nan')):.1f}" for s in stages],
-                      f"{r['seconds']:.1f}", f"{r['peak_rss_mb']:.0f}", f"{r['services_peak_rss_mb']:.0f}",
-                      OK if r["ok"] else FAILED)  # fmt: skip
+        table.add_row(
+            r["engine"],
+            r["format"],
+            str(r["scale"]),
+            f"{r['rows']:,}",
+            *[f"{r['stages'].get(s, float('nan')):.1f}" for s in stages],
+            f"{r['seconds']:.1f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['services_peak_rss_mb']:.0f}",
+            OK if r["ok"] else FAILED,
+        )
     return table
 
 
 def _ratios_table(ratios: list[dict], stages: list[str]) -> Table:
     table = Table("scale", *stages, "total", "peak RSS", title="JVM Spark / Sail (x faster)")
     for r in ratios:
-        table.add_row(str(r["scale"]), *[f"{r['stages'].get(s, float('nan')):.1f}x" for s in stages],
-                      f"{r['total']:.1f}x", f"{r['peak_rss']:.1f}x")  # fmt: skip
+        table.add_row(
+            str(r["scale"]),
+            *[f"{r['stages'].get(s, float('nan')):.1f}x" for s in stages],
+            f"{r['total']:.1f}x",
+            f"{r['peak_rss']:.1f}x",
+        )
     return table
 
 
@@ -125,14 +165,20 @@ def _print_course_and_targets(report: dict, console: Console) -> None:
     course, first = report["course"], report["first_result"]
     if course:
         lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
-        console.print(f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
-                      f"peak RSS {course['peak_rss_mb']:.0f} MB")  # fmt: skip
+        console.print(
+            f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
+            f"peak RSS {course['peak_rss_mb']:.0f} MB"
+        )
         for error in course["errors"]:
             console.print(f"[red]course: {error}[/]")
     if first:
-        console.print(f"First result after `lakehouse up`: {first['seconds']:.2f} s "
-                      f"(services up in {first['up_seconds']:.2f} s)")  # fmt: skip
+        console.print(
+            f"First result after `lakehouse up`: {first['seconds']:.2f} s "
+            f"(services up in {first['up_seconds']:.2f} s)"
+        )
     marks = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}
     targets = report["targets"]
-    console.print("Targets: " + "; ".join(f"{k} {targets[k]:g}: {marks[v]}"
-                                          for k, v in report["targets_met"].items()))  # fmt: skip
+    console.print(
+        "Targets: "
+        + "; ".join(f"{k} {targets[k]:g}: {marks[v]}" for k, v in report["targets_met"].items())
+    )

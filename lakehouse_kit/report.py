@@ -46,15 +46,25 @@ def quarantine_counts(spark=None) -> dict[str, int]:
 
 def expectation_reports() -> dict[str, list[dict]]:
     runs = load_settings().home / "runs"
-    return {p.stem.removeprefix("expectations_"): json.loads(p.read_text())
-            for p in sorted(runs.glob("expectations_*.json"))}  # fmt: skip
+    return {
+        p.stem.removeprefix("expectations_"): json.loads(p.read_text())
+        for p in sorted(runs.glob("expectations_*.json"))
+    }
 
 
 def suite_results() -> list[SuiteResult]:
-    return [SuiteResult(suite, len(results), sum(1 for r in results if r["success"]),
-                        sum(int(r.get("failed_rows") or 0) for r in results))
-            for suite, results in expectation_reports().items()]  # fmt: skip
+    return [
+        SuiteResult(
+            suite,
+            len(results),
+            sum(1 for r in results if r["success"]),
+            sum(int(r.get("failed_rows") or 0) for r in results),
+        )
+        for suite, results in expectation_reports().items()
+    ]
 
 
 def lakehouse_summary(spark=None) -> LakehouseSummary:
-    return LakehouseSummary(table_counts(spark), suite_results(), dict(sorted(quarantine_counts(spark).items())))
+    return LakehouseSummary(
+        table_counts(spark), suite_results(), dict(sorted(quarantine_counts(spark).items()))
+    )

@@ -28,10 +28,18 @@ from lakehouse_kit.supervisor import (  # noqa: F401 - the kit's port helpers li
 # SeaweedFS `weed mini` opens a dozen ports; pin every one so nothing falls back to a default
 # such as 8888 (JupyterLab's) or 8080.
 _WEED_PORT_FLAGS = (
-    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-    "filer.port", "filer.port.grpc", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance",
-    "admin.port", "admin.port.grpc",
-)  # fmt: skip
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port.grpc",
+    "s3.port.iceberg",
+    "s3.port.lance",
+    "admin.port",
+    "admin.port.grpc",
+)
 
 
 def executable(name: str) -> str:
@@ -53,16 +61,30 @@ def s3_service(settings: Settings) -> Service:
         data = settings.state_dir / "s3"
         data.mkdir(parents=True, exist_ok=True)
         flags = [f"-{flag}={free_port()}" for flag in _WEED_PORT_FLAGS]
-        return [executable("weed"), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                f"-s3.port={ports['s3']}", "-admin.ui=false", "-webdav=false", *flags]  # fmt: skip
+        return [
+            executable("weed"),
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.port={ports['s3']}",
+            "-admin.ui=false",
+            "-webdav=false",
+            *flags,
+        ]
 
     return Service(
-        name="s3", label="the S3 server", port=LOCAL_PORTS[settings.profile]["s3"],
+        name="s3",
+        label="the S3 server",
+        port=LOCAL_PORTS[settings.profile]["s3"],
         command=command,
-        env=lambda s, p: {"AWS_ACCESS_KEY_ID": s.s3_access_key, "AWS_SECRET_ACCESS_KEY": s.s3_secret_key},
+        env=lambda s, p: {
+            "AWS_ACCESS_KEY_ID": s.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": s.s3_secret_key,
+        },
         endpoints=lambda port: {"s3_endpoint": f"http://127.0.0.1:{port}"},
         memory="about 350 MB",
-    )  # fmt: skip
+    )
 
 
 def sail_service(settings: Settings) -> Service:
@@ -83,13 +105,23 @@ def sail_service(settings: Settings) -> Service:
         }
 
     return Service(
-        name="spark", label="Spark", port=LOCAL_PORTS["local"]["spark"], needs=("s3",),
-        command=lambda s, p: [executable("sail"), "spark", "server", "--ip", "127.0.0.1",
-                              "--port", str(p["spark"])],
+        name="spark",
+        label="Spark",
+        port=LOCAL_PORTS["local"]["spark"],
+        needs=("s3",),
+        command=lambda s, p: [
+            executable("sail"),
+            "spark",
+            "server",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(p["spark"]),
+        ],
         env=env,
         endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"},
         memory="about 300 MB, more with data",
-    )  # fmt: skip
+    )
 
 
 def definitions(settings: Settings) -> list[Service]:
@@ -110,7 +142,9 @@ def manages_services(settings: Settings) -> bool:
     return settings.profile in ("local", "stack")
 
 
-def start_services(settings: Settings | None = None, on_ready=lambda name, seconds: None) -> list[str]:
+def start_services(
+    settings: Settings | None = None, on_ready=lambda name, seconds: None
+) -> list[str]:
     """Start whichever service of the profile is not running; wait until all answer
     (`on_ready(name, seconds)` hears of each). Returns notes for the user (ports that moved)."""
     settings = settings or load_settings()
@@ -145,7 +179,9 @@ def data_folders(settings: Settings) -> list[Path]:
 
 def service_processes(settings: Settings) -> dict:
     """The running process of each of the profile's services, by name (for memory sampling)."""
-    found = {s.name: supervisor.live_process(settings.run_dir, s.name) for s in definitions(settings)}
+    found = {
+        s.name: supervisor.live_process(settings.run_dir, s.name) for s in definitions(settings)
+    }
     return {name: proc for name, proc in found.items() if proc}
 
 

@@ -34,8 +34,11 @@ LOCAL_SPARK_PORT = LOCAL_PORTS["local"]["spark"]
 
 def _kit_managed(profile: str) -> dict[str, str]:
     ports = LOCAL_PORTS[profile]
-    sql_url = ("duckdb:///:memory:" if profile == "local"
-               else f"trino://lakehouse@127.0.0.1:{ports['trino']}/delta")  # fmt: skip
+    sql_url = (
+        "duckdb:///:memory:"
+        if profile == "local"
+        else f"trino://lakehouse@127.0.0.1:{ports['trino']}/delta"
+    )
     return {
         "s3_endpoint": f"http://127.0.0.1:{ports['s3']}",
         "spark_remote": f"sc://127.0.0.1:{ports['spark']}",

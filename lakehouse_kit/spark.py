@@ -57,7 +57,9 @@ def _connect(settings: Settings):
     spark = _SESSIONS.get(settings.spark_remote)
     if spark is not None and not spark.is_stopped:
         return spark
-    spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(settings.spark_remote).create()
+    spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(
+        settings.spark_remote
+    ).create()
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
@@ -68,12 +70,22 @@ def _require_reachable(settings: Settings) -> None:
     host_port = settings.spark_remote.removeprefix("sc://").split("/")[0].split(";")[0]
     host, _, port = host_port.partition(":")
     if host in {"127.0.0.1", "localhost"} and not port_answers(int(port or 15002), timeout=2):
-        fix = "Run `lakehouse up`." if settings.kit_managed else "Start the stack: docker compose up -d"
+        fix = (
+            "Run `lakehouse up`."
+            if settings.kit_managed
+            else "Start the stack: docker compose up -d"
+        )
         raise ServiceError(f"No Spark Connect server answers at {settings.spark_remote}.", fix=fix)
 
 
-def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] | None = None,
-               settings: Settings | None = None, **options: str) -> str:
+def save_table(
+    df,
+    table: str,
+    mode: str = "overwrite",
+    partition_by: list[str] | None = None,
+    settings: Settings | None = None,
+    **options: str,
+) -> str:
     """Write a DataFrame as a medallion table at its conventional location and register it.
 
     Returns the table name so a cell can end with it. `options` are writer options such as
@@ -103,8 +115,12 @@ def save_table(df, table: str, mode: str = "overwrite", partition_by: list[str] 
 S3A_PREFIX = "fs.s3a."
 # A session that brings its own S3A settings needs a FileSystem of its own (Hadoop caches one per
 # bucket, made with whichever settings came first), and should fail fast when they are wrong.
-_S3A_SESSION = {"fs.s3a.impl.disable.cache": "true", "fs.s3a.attempts.maximum": "1",
-                "fs.s3a.retry.limit": "1", "fs.s3a.retry.interval": "200ms"}  # fmt: skip
+_S3A_SESSION = {
+    "fs.s3a.impl.disable.cache": "true",
+    "fs.s3a.attempts.maximum": "1",
+    "fs.s3a.retry.limit": "1",
+    "fs.s3a.retry.interval": "200ms",
+}
 
 
 def hadoop_keys(options: dict[str, str]) -> dict[str, str]:
@@ -138,10 +154,16 @@ def s3a_round_trip(options: dict[str, str], settings: Settings | None = None) ->
 
 def sail_equivalent(options: dict[str, str]) -> dict[str, str]:
     """The environment variables that give Sail (the embedded engine) the same S3 settings."""
-    names = {"endpoint": "AWS_ENDPOINT", "endpoint.region": "AWS_REGION",
-             "access.key": "AWS_ACCESS_KEY_ID", "secret.key": "AWS_SECRET_ACCESS_KEY"}  # fmt: skip
+    names = {
+        "endpoint": "AWS_ENDPOINT",
+        "endpoint.region": "AWS_REGION",
+        "access.key": "AWS_ACCESS_KEY_ID",
+        "secret.key": "AWS_SECRET_ACCESS_KEY",
+    }
     options = hadoop_keys(options)
-    equivalent = {env: options[S3A_PREFIX + key] for key, env in names.items() if S3A_PREFIX + key in options}
+    equivalent = {
+        env: options[S3A_PREFIX + key] for key, env in names.items() if S3A_PREFIX + key in options
+    }
     if options.get(S3A_PREFIX + "endpoint", "").startswith("http://"):
         equivalent["AWS_ALLOW_HTTP"] = "true"  # Sail refuses plain HTTP unless told
     return equivalent

@@ -35,8 +35,10 @@ def _extension_file(module_name: str) -> str:
     module = __import__(module_name)
     found = sorted(Path(module.__file__).parent.glob("extensions/*/*.duckdb_extension"))
     if not found:
-        raise KitError(f"No DuckDB extension inside {module_name}.",
-                       fix="pip install the pinned duckdb-extension-* wheels (pyproject.toml).")  # fmt: skip
+        raise KitError(
+            f"No DuckDB extension inside {module_name}.",
+            fix="pip install the pinned duckdb-extension-* wheels (pyproject.toml).",
+        )
     return str(found[-1])
 
 
@@ -45,8 +47,9 @@ def _duckdb_engine(settings: Settings) -> sa.Engine:
     tables = catalog.discover_tables(settings)
     engine = sa.create_engine(
         settings.sql_url,
-        connect_args={"config": {"autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False}},  # fmt: skip
+        connect_args={
+            "config": {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        },
     )
 
     @sa.event.listens_for(engine, "connect")
@@ -88,6 +91,8 @@ def on_trino(engine: sa.Engine, shows: str = "") -> bool:
     if engine.dialect.name == "trino":
         return True
     if shows:
-        print(f"Needs Trino (profile `stack` or `docker`): {shows}. "
-              f"This profile's SQL engine is {engine.dialect.name}.")  # fmt: skip
+        print(
+            f"Needs Trino (profile `stack` or `docker`): {shows}. "
+            f"This profile's SQL engine is {engine.dialect.name}."
+        )
     return False

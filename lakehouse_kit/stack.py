@@ -32,9 +32,19 @@ METASTORE_HEAP = "512m"
 SPARK_DRIVER_MEMORY = "1g"
 SPARK_SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # Hive 4.0 was built for Java 8; Java 17 needs these modules opened to it.
-_HIVE_OPENS = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
-    "java.lang", "java.lang.reflect", "java.util", "java.util.concurrent", "java.net", "java.nio",
-    "sun.nio.ch", "java.io")]  # fmt: skip
+_HIVE_OPENS = [
+    f"--add-opens=java.base/{p}=ALL-UNNAMED"
+    for p in (
+        "java.lang",
+        "java.lang.reflect",
+        "java.util",
+        "java.util.concurrent",
+        "java.net",
+        "java.nio",
+        "sun.nio.ch",
+        "java.io",
+    )
+]
 
 
 def stack_services(settings: Settings) -> list[Service]:
@@ -90,23 +100,60 @@ def _init_postgres(settings: Settings, ports: Ports) -> None:
         shutil.chown(data, user, user)
     binaries = postgres_bin()
     run = {"user": user, "capture_output": True, "text": True, "check": True}
-    subprocess.run([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", DB_USER,
-                    "-E", "UTF8", "--no-sync"], **run)  # fmt: skip
+    subprocess.run(
+        [
+            str(binaries / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            DB_USER,
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        **run,
+    )
     # Single-user mode creates the database without starting a server.
-    subprocess.run([str(binaries / "postgres"), "--single", "-D", str(data), "postgres"],
-                   input=f"CREATE DATABASE {DB_NAME};\n", **run)  # fmt: skip
+    subprocess.run(
+        [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"],
+        input=f"CREATE DATABASE {DB_NAME};\n",
+        **run,
+    )
 
 
 def postgres_service() -> Service:
     def command(settings: Settings, ports: Ports) -> list[str]:
         data = postgres_data(settings)
-        return [str(postgres_bin() / "postgres"), "-D", str(data), "-p", str(ports["postgres"]),
-                "-k", str(data), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                "-c", "shared_buffers=32MB", "-c", "max_connections=40"]  # fmt: skip
+        return [
+            str(postgres_bin() / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(ports["postgres"]),
+            "-k",
+            str(data),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "shared_buffers=32MB",
+            "-c",
+            "max_connections=40",
+        ]
 
-    return Service(name="postgres", label="PostgreSQL", port=PORTS["postgres"], command=command,
-                   prepare=_init_postgres, user=_postgres_user(), timeout=60,
-                   memory="about 65 MB")  # fmt: skip
+    return Service(
+        name="postgres",
+        label="PostgreSQL",
+        port=PORTS["postgres"],
+        command=command,
+        prepare=_init_postgres,
+        user=_postgres_user(),
+        timeout=60,
+        memory="about 65 MB",
+    )
 
 
 # ---------------------------------------------------------------- Hive Metastore
@@ -132,17 +179,39 @@ def _java17(settings: Settings) -> Path:
 
 def _metastore_java(settings: Settings, main: str, *args: str) -> list[str]:
     parts, conf = stack_parts(settings), DOCKER_DIR / "hive" / "conf"
-    return [str(_java17(settings) / "bin" / "java"), f"-Xmx{METASTORE_HEAP}", "-XX:+UseSerialGC",
-            *_HIVE_OPENS, "-Djava.net.preferIPv4Stack=true",
-            f"-Dlog4j2.configurationFile={conf / 'log4j2.properties'}",
-            "-cp", os.pathsep.join([str(conf), str(parts.metastore_jars / "*")]), main, *args]  # fmt: skip
+    return [
+        str(_java17(settings) / "bin" / "java"),
+        f"-Xmx{METASTORE_HEAP}",
+        "-XX:+UseSerialGC",
+        *_HIVE_OPENS,
+        "-Djava.net.preferIPv4Stack=true",
+        f"-Dlog4j2.configurationFile={conf / 'log4j2.properties'}",
+        "-cp",
+        os.pathsep.join([str(conf), str(parts.metastore_jars / "*")]),
+        main,
+        *args,
+    ]
 
 
 def _schema_present(settings: Settings, ports: Ports) -> bool:
     query = "SELECT 1 FROM information_schema.tables WHERE table_name = 'VERSION'"
-    out = subprocess.run([str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", str(ports["postgres"]),
-                          "-U", DB_USER, "-d", DB_NAME, "-tAc", query],
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [
+            str(postgres_bin() / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(ports["postgres"]),
+            "-U",
+            DB_USER,
+            "-d",
+            DB_NAME,
+            "-tAc",
+            query,
+        ],
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip() == "1"
 
 
@@ -151,27 +220,39 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
     if _schema_present(settings, ports):
         return
     env = {**os.environ, **_metastore_env(settings, ports)}
-    command = _metastore_java(settings, "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
-                              "-dbType", "postgres", "-initSchema")  # fmt: skip
+    command = _metastore_java(
+        settings,
+        "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
+        "-dbType",
+        "postgres",
+        "-initSchema",
+    )
     log = settings.run_dir / "metastore-schema.log"
     with open(log, "ab") as out:
         code = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     if code:
         from lakehouse_kit.errors import ServiceError
 
-        raise ServiceError(f"The metastore's schema could not be created (exit {code}).",
-                           fix=f"Read {log}; `lakehouse reset --yes` starts the catalog afresh.")  # fmt: skip
+        raise ServiceError(
+            f"The metastore's schema could not be created (exit {code}).",
+            fix=f"Read {log}; `lakehouse reset --yes` starts the catalog afresh.",
+        )
 
 
 def metastore_service() -> Service:
     return Service(
-        name="metastore", label="the Hive Metastore", port=PORTS["metastore"],
+        name="metastore",
+        label="the Hive Metastore",
+        port=PORTS["metastore"],
         needs=("s3", "postgres"),
-        command=lambda s, p: _metastore_java(s, "org.apache.hadoop.hive.metastore.HiveMetaStore",
-                                             "-p", str(p["metastore"])),
-        env=_metastore_env, prepare=_init_schema, timeout=180,
+        command=lambda s, p: _metastore_java(
+            s, "org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", str(p["metastore"])
+        ),
+        env=_metastore_env,
+        prepare=_init_schema,
+        timeout=180,
         memory=f"heap {METASTORE_HEAP}; about 350 MB",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- Spark
@@ -193,12 +274,21 @@ def _spark_command(settings: Settings, ports: Ports) -> list[str]:
         "spark.hadoop.fs.s3a.access.key": settings.s3_access_key,
         "spark.hadoop.fs.s3a.secret.key": settings.s3_secret_key,
     }
-    return [str(parts.spark_home / "bin" / "spark-submit"), "--class", SPARK_SERVER_CLASS,
-            "--name", "lakehouse-kit", "--properties-file", str(DOCKER_DIR / "spark" / "spark-defaults.conf"),
-            "--driver-memory", SPARK_DRIVER_MEMORY,
-            # The classpath, not --jars: --jars copies every jar (the AWS SDK is 690 MB) per start.
-            "--driver-class-path", str(parts.spark_jars / "*"),
-            *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")]]  # fmt: skip
+    return [
+        str(parts.spark_home / "bin" / "spark-submit"),
+        "--class",
+        SPARK_SERVER_CLASS,
+        "--name",
+        "lakehouse-kit",
+        "--properties-file",
+        str(DOCKER_DIR / "spark" / "spark-defaults.conf"),
+        "--driver-memory",
+        SPARK_DRIVER_MEMORY,
+        # The classpath, not --jars: --jars copies every jar (the AWS SDK is 690 MB) per start.
+        "--driver-class-path",
+        str(parts.spark_jars / "*"),
+        *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")],
+    ]
 
 
 def _spark_env(settings: Settings, ports: Ports) -> dict[str, str]:
@@ -214,11 +304,17 @@ def _spark_env(settings: Settings, ports: Ports) -> dict[str, str]:
 
 def spark_service() -> Service:
     return Service(
-        name="spark", label="Spark (JVM)", port=PORTS["spark"], needs=("s3", "metastore"),
-        command=_spark_command, env=_spark_env, cwd=lambda s: _folder(s, "spark"),
-        endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"}, timeout=240,
+        name="spark",
+        label="Spark (JVM)",
+        port=PORTS["spark"],
+        needs=("s3", "metastore"),
+        command=_spark_command,
+        env=_spark_env,
+        cwd=lambda s: _folder(s, "spark"),
+        endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"},
+        timeout=240,
         memory=f"driver heap {SPARK_DRIVER_MEMORY}; 0.8-1.2 GB",
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- Trino
@@ -234,15 +330,29 @@ def _trino_etc(settings: Settings, ports: Ports) -> None:
 def _trino_command(settings: Settings, ports: Ports) -> list[str]:
     parts, etc = stack_parts(settings), _folder(settings, "trino") / "etc"
     java = find_java(24, 99, settings.trino_java_home, f"Trino {parts.trino_home.name}")
-    jvm = [line.strip() for line in (etc / "jvm.config").read_text().splitlines()
-           if line.strip() and not line.startswith("#")]  # fmt: skip
-    node = {"node.environment": "lakehouse", "node.id": "lakehouse-kit",
-            "node.data-dir": str(_folder(settings, "trino") / "data"),
-            "node.bind-ip": "127.0.0.1", "node.internal-address": "127.0.0.1",
-            "log.levels-file": str(etc / "log.properties"), "config": str(etc / "config.properties"),
-            "plugin.dir": str(parts.trino_home / "plugin")}  # fmt: skip
-    return [str(java / "bin" / "java"), "-cp", str(parts.trino_home / "lib" / "*"), *jvm,
-            *[f"-D{key}={value}" for key, value in node.items()], "io.trino.server.TrinoServer"]  # fmt: skip
+    jvm = [
+        line.strip()
+        for line in (etc / "jvm.config").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    node = {
+        "node.environment": "lakehouse",
+        "node.id": "lakehouse-kit",
+        "node.data-dir": str(_folder(settings, "trino") / "data"),
+        "node.bind-ip": "127.0.0.1",
+        "node.internal-address": "127.0.0.1",
+        "log.levels-file": str(etc / "log.properties"),
+        "config": str(etc / "config.properties"),
+        "plugin.dir": str(parts.trino_home / "plugin"),
+    }
+    return [
+        str(java / "bin" / "java"),
+        "-cp",
+        str(parts.trino_home / "lib" / "*"),
+        *jvm,
+        *[f"-D{key}={value}" for key, value in node.items()],
+        "io.trino.server.TrinoServer",
+    ]
 
 
 def _trino_ready(settings: Settings, ports: Ports) -> bool:
@@ -251,11 +361,14 @@ def _trino_ready(settings: Settings, ports: Ports) -> bool:
     import trino
 
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{ports['trino']}/v1/info", timeout=2) as answer:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{ports['trino']}/v1/info", timeout=2
+        ) as answer:
             if json.load(answer).get("starting") is not False:
                 return False
-        cursor = trino.dbapi.connect(host="127.0.0.1", port=ports["trino"], user="lakehouse",
-                                     request_timeout=10).cursor()  # fmt: skip
+        cursor = trino.dbapi.connect(
+            host="127.0.0.1", port=ports["trino"], user="lakehouse", request_timeout=10
+        ).cursor()
         cursor.execute("SELECT count(*) FROM tpch.tiny.region")  # five rows, made up by Trino
         return cursor.fetchall() == [[5]]
     except (OSError, ValueError, trino.exceptions.TrinoQueryError, trino.exceptions.HttpError):
@@ -264,10 +377,16 @@ def _trino_ready(settings: Settings, ports: Ports) -> bool:
 
 def trino_service() -> Service:
     return Service(
-        name="trino", label="Trino", port=PORTS["trino"], needs=("s3", "metastore"),
-        command=_trino_command, prepare=_trino_etc,
+        name="trino",
+        label="Trino",
+        port=PORTS["trino"],
+        needs=("s3", "metastore"),
+        command=_trino_command,
+        prepare=_trino_etc,
         env=lambda s, p: {**s3_environment(s, p), "TRINO_PORT": str(p["trino"])},
-        cwd=lambda s: _folder(s, "trino"), ready=_trino_ready, timeout=300,
+        cwd=lambda s: _folder(s, "trino"),
+        ready=_trino_ready,
+        timeout=300,
         endpoints=lambda port: {"sql_url": f"trino://lakehouse@127.0.0.1:{port}/delta"},
         memory="heap 1.5 GB; about 1.2 GB",
-    )  # fmt: skip
+    )

@@ -31,8 +31,12 @@ def s3_client(settings: Settings | None = None):
         region_name=settings.s3_region,
         # Path-style addressing: local servers and MinIO have no per-bucket DNS names.
         # Short timeouts and few retries: a stopped server must fail in seconds, not hang.
-        config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=30,
-                      retries={"max_attempts": 2, "mode": "standard"}),  # fmt: skip
+        config=Config(
+            s3={"addressing_style": "path"},
+            connect_timeout=2,
+            read_timeout=30,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
     )
 
 
@@ -108,9 +112,11 @@ def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataF
     """Every object under a prefix as a table: key, size in KB, last modified."""
     settings = settings or load_settings()
     with s3_errors(settings):
-        rows = [{"key": o["Key"], "size_kb": round(o["Size"] / 1024, 1), "modified": o["LastModified"]}
-                for page in _pages(s3_client(settings), settings.bucket, prefix)
-                for o in page.get("Contents", [])]  # fmt: skip
+        rows = [
+            {"key": o["Key"], "size_kb": round(o["Size"] / 1024, 1), "modified": o["LastModified"]}
+            for page in _pages(s3_client(settings), settings.bucket, prefix)
+            for o in page.get("Contents", [])
+        ]
     return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
 
 

@@ -68,8 +68,14 @@ class ServiceStatus:
     memory: str = ""
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "pid": self.pid, "running": self.running, "port": self.port,
-                "log": self.log, "memory": self.memory}  # fmt: skip
+        return {
+            "name": self.name,
+            "pid": self.pid,
+            "running": self.running,
+            "port": self.port,
+            "log": self.log,
+            "memory": self.memory,
+        }
 
 
 # ---------------------------------------------------------------- ports
@@ -103,7 +109,9 @@ def _choose_port(preferred: int, service: Service, notes: list[str]) -> int:
     if port_is_free(preferred):
         return preferred
     port = free_port()
-    notes.append(f"Port {preferred} is taken by another process; {service.title} uses {port} instead.")
+    notes.append(
+        f"Port {preferred} is taken by another process; {service.title} uses {port} instead."
+    )
     return port
 
 
@@ -136,7 +144,9 @@ def live_endpoints(run_dir: Path) -> dict[str, str]:
 
 def _write_state(run_dir: Path, services: list[Service], ports: Ports) -> None:
     (run_dir / "ports.json").write_text(json.dumps(ports))
-    endpoints = {k: v for s in services if s.name in ports for k, v in s.endpoints(ports[s.name]).items()}
+    endpoints = {
+        k: v for s in services if s.name in ports for k, v in s.endpoints(ports[s.name]).items()
+    }
     (run_dir / "endpoints.json").write_text(json.dumps(endpoints))
 
 
@@ -145,7 +155,10 @@ def live_process(run_dir: Path, name: str) -> psutil.Process | None:
     record = _read_json(_pid_file(run_dir, name))
     try:
         proc = psutil.Process(record["pid"])
-        if abs(proc.create_time() - record["created"]) < 1 and proc.status() != psutil.STATUS_ZOMBIE:
+        if (
+            abs(proc.create_time() - record["created"]) < 1
+            and proc.status() != psutil.STATUS_ZOMBIE
+        ):
             return proc
     except (KeyError, psutil.Error):
         pass
@@ -171,8 +184,14 @@ def _spawn(service: Service, settings: Settings, ports: Ports) -> psutil.Process
         if service.user:
             options["user"] = service.user
     with open(log_file(run_dir, service.name), "ab") as log:
-        popen = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, **options)  # fmt: skip
+        popen = subprocess.Popen(
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            **options,
+        )
     proc = psutil.Process(popen.pid)
     needs = {name: ports[name] for name in service.needs}
     record = {"pid": popen.pid, "created": proc.create_time(), "cmd": command[:3], "needs": needs}
@@ -202,9 +221,11 @@ def stop_tree(proc: psutil.Process, timeout: float = 15) -> None:
 
 def _listens_on(proc: psutil.Process, port: int) -> bool:
     try:
-        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port
-                   for p in [proc, *proc.children(recursive=True)]
-                   for c in p.net_connections("inet"))  # fmt: skip
+        return any(
+            c.status == psutil.CONN_LISTEN and c.laddr.port == port
+            for p in [proc, *proc.children(recursive=True)]
+            for c in p.net_connections("inet")
+        )
     except psutil.Error:
         return False
 
@@ -215,7 +236,9 @@ def tail(path: Path, lines: int = 8) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def wait_until_ready(service: Service, settings: Settings, ports: Ports, proc: psutil.Process) -> None:
+def wait_until_ready(
+    service: Service, settings: Settings, ports: Ports, proc: psutil.Process
+) -> None:
     log = log_file(settings.run_dir, service.name)
     port, deadline = ports[service.name], time.monotonic() + service.timeout
     while time.monotonic() < deadline:
@@ -226,8 +249,10 @@ def wait_until_ready(service: Service, settings: Settings, ports: Ports, proc: p
             )
         # Our process must own the listener: another program may have taken the port between
         # the free-port check and the bind, and then our server exits while theirs answers.
-        if port_answers(port) and _listens_on(proc, port) and (
-            service.ready is None or service.ready(settings, ports)
+        if (
+            port_answers(port)
+            and _listens_on(proc, port)
+            and (service.ready is None or service.ready(settings, ports))
         ):
             return
         time.sleep(0.05)
@@ -249,8 +274,11 @@ class StartPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def start(services: list[Service], settings: Settings,
-          on_ready: Callable[[str, float], None] = lambda name, seconds: None) -> StartPlan:  # fmt: skip
+def start(
+    services: list[Service],
+    settings: Settings,
+    on_ready: Callable[[str, float], None] = lambda name, seconds: None,
+) -> StartPlan:
     """Start every service that is not running, in order; wait until all answer.
 
     A service waits for the services it needs before it starts, so independent ones start
@@ -272,13 +300,16 @@ def start(services: list[Service], settings: Settings,
             if needed in pending:
                 wait(needed)
         proc = live_process(run_dir, service.name)
-        moved = {n: plan.ports.get(n) for n in service.needs} != _started_with(run_dir, service.name)
+        moved = {n: plan.ports.get(n) for n in service.needs} != _started_with(
+            run_dir, service.name
+        )
         if proc is not None and moved:
             stop_tree(proc)
             proc = None
         if proc is None:
-            plan.ports[service.name] = _choose_port(plan.ports.get(service.name, service.port),
-                                                    service, plan.notes)  # fmt: skip
+            plan.ports[service.name] = _choose_port(
+                plan.ports.get(service.name, service.port), service, plan.notes
+            )
             if service.prepare:
                 service.prepare(settings, plan.ports)
             pending[service.name] = _spawn(service, settings, plan.ports)
@@ -308,7 +339,14 @@ def status(services: list[Service], run_dir: Path) -> list[ServiceStatus]:
     report = []
     for service in services:
         proc = live_process(run_dir, service.name)
-        report.append(ServiceStatus(service.name, proc.pid if proc else None, proc is not None,
-                                    ports.get(service.name), str(log_file(run_dir, service.name)),
-                                    service.memory))  # fmt: skip
+        report.append(
+            ServiceStatus(
+                service.name,
+                proc.pid if proc else None,
+                proc is not None,
+                ports.get(service.name),
+                str(log_file(run_dir, service.name)),
+                service.memory,
+            )
+        )
     return report

@@ -27,8 +27,14 @@ FIXTURE_MARKERS = {
     "course": ("services", "course"),
 }
 # Calls that start the servers or execute notebooks: a test or fixture making them needs a marker.
-SERVER_CALLS = ("start_services(", "ensure_services(", "run_lesson(", "run_lessons(", "run_course(",
-                "require(")  # fmt: skip
+SERVER_CALLS = (
+    "start_services(",
+    "ensure_services(",
+    "run_lesson(",
+    "run_lessons(",
+    "run_course(",
+    "require(",
+)
 SLOW_MARKERS = ("services", "course", "stack", "bench")
 
 
@@ -44,16 +50,21 @@ def pytest_collection_modifyitems(config, items):
         if not any(item.get_closest_marker(m) for m in SLOW_MARKERS) and _calls_servers(item):
             unmarked.append(item.nodeid)
     if unmarked:
-        raise pytest.UsageError(f"These tests start servers or run notebooks but are not marked "
-                                f"services or course: {unmarked}")  # fmt: skip
+        raise pytest.UsageError(
+            f"These tests start servers or run notebooks but are not marked "
+            f"services or course: {unmarked}"
+        )
 
 
 def _calls_servers(item) -> bool:
     """Whether the test function, or a fixture it uses, calls one of SERVER_CALLS."""
     info = getattr(item, "_fixtureinfo", None)
     fixtures = [d.func for defs in (info.name2fixturedefs.values() if info else ()) for d in defs]
-    return any(call in _source(func) for func in (getattr(item, "function", None), *fixtures)
-               for call in SERVER_CALLS)  # fmt: skip
+    return any(
+        call in _source(func)
+        for func in (getattr(item, "function", None), *fixtures)
+        for call in SERVER_CALLS
+    )
 
 
 def _source(func) -> str:

@@ -34,22 +34,47 @@ CSV_ROW = "25,Pikachu,electric,4,60,112,35,55,40,50,50,90"
 JSON_ARRAY = '[{"id": 26, "name": "Raichu"}]'
 NOT_OBJECTS = [GARBAGE, CSV_ROW, JSON_ARRAY]
 EXTRA_ID = 9001
-EXTRA_FIELDS = json.dumps({
-    "id": EXTRA_ID, "name": "Extramon", "generation": 1, "height": 4, "weight": 60,
-    "base_experience": 112, "is_legendary": False,
-    "types": [{"slot": 1, "type": {"name": "electric", "url": "https://example/type/13"},
-               "meta": {"origin": {"game": "red", "tags": ["a", {"deep": [1, 2, 3]}]}}}],
-    "stats": [{"stat": {"name": s, "url": "x"}, "base_stat": 50, "effort": {"ev": 0, "iv": [31]}}
-              for s in ("hp", "attack", "defense", "special-attack", "special-defense", "speed")],
-    "moves": [{"move": {"name": "thunder-shock"}, "version_group_details": [{"level": 1}]}],
-    "sprites": {"front": {"default": None, "shiny": {"animated": True}}},
-    "cries": [[["nested", "lists"]]], "nickname": "Sparky",
-}, ensure_ascii=False)  # fmt: skip
-WRONG_TYPES = json.dumps({
-    "id": "twenty-five", "name": ["Pika", "chu"], "generation": "first", "height": [4],
-    "weight": {"kg": 6}, "base_experience": "high", "is_legendary": "nope",
-    "types": "electric", "stats": {"hp": "thirty-five"}, "moves": 42,
-})  # fmt: skip
+EXTRA_FIELDS = json.dumps(
+    {
+        "id": EXTRA_ID,
+        "name": "Extramon",
+        "generation": 1,
+        "height": 4,
+        "weight": 60,
+        "base_experience": 112,
+        "is_legendary": False,
+        "types": [
+            {
+                "slot": 1,
+                "type": {"name": "electric", "url": "https://example/type/13"},
+                "meta": {"origin": {"game": "red", "tags": ["a", {"deep": [1, 2, 3]}]}},
+            }
+        ],
+        "stats": [
+            {"stat": {"name": s, "url": "x"}, "base_stat": 50, "effort": {"ev": 0, "iv": [31]}}
+            for s in ("hp", "attack", "defense", "special-attack", "special-defense", "speed")
+        ],
+        "moves": [{"move": {"name": "thunder-shock"}, "version_group_details": [{"level": 1}]}],
+        "sprites": {"front": {"default": None, "shiny": {"animated": True}}},
+        "cries": [[["nested", "lists"]]],
+        "nickname": "Sparky",
+    },
+    ensure_ascii=False,
+)
+WRONG_TYPES = json.dumps(
+    {
+        "id": "twenty-five",
+        "name": ["Pika", "chu"],
+        "generation": "first",
+        "height": [4],
+        "weight": {"kg": 6},
+        "base_experience": "high",
+        "is_legendary": "nope",
+        "types": "electric",
+        "stats": {"hp": "thirty-five"},
+        "moves": 42,
+    }
+)
 
 
 def non_blank(path: Path) -> list[str]:
@@ -78,13 +103,24 @@ def build_project(root: Path) -> Path:
             defect["line"] += len(added)
     for offset, line in enumerate(added, start=middle + 1):
         if line in NOT_OBJECTS:
-            manifest["defects"].append({"file": file, "line": offset, "kind": "malformed_json",
-                                        "id": None, "detail": "hostile test line", "action": "drop"})  # fmt: skip
+            manifest["defects"].append(
+                {
+                    "file": file,
+                    "line": offset,
+                    "kind": "malformed_json",
+                    "id": None,
+                    "detail": "hostile test line",
+                    "action": "drop",
+                }
+            )
     manifest["files"][file]["lines"] = len(lines)
     manifest["expected"]["batch_001"]["pokemon_ids"] += 1  # the extra-fields record is valid
     for name in TABLES:
-        manifest["files"][f"batch_003/{name}.jsonl"] = {"lines": 0, "valid_json_lines": 0,
-                                                         "expected_clean_records": 0}  # fmt: skip
+        manifest["files"][f"batch_003/{name}.jsonl"] = {
+            "lines": 0,
+            "valid_json_lines": 0,
+            "expected_clean_records": 0,
+        }
     (root / "data" / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return landing
 
@@ -152,8 +188,10 @@ def test_every_bronze_row_is_in_silver_or_quarantine(hostile):
 
 
 def test_lines_that_are_not_json_objects_are_quarantined_as_such(hostile):
-    held = {r["raw"]: list(r["failed_expectations"])
-            for r in quarantined(hostile["spark"], "pokemon").collect()}  # fmt: skip
+    held = {
+        r["raw"]: list(r["failed_expectations"])
+        for r in quarantined(hostile["spark"], "pokemon").collect()
+    }
     for line in NOT_OBJECTS:
         assert held.get(line) == ["valid JSON object"], repr(line)
 

@@ -20,38 +20,77 @@ def test_checks_read_generated_landing_data(tmp_path, monkeypatch):
     course = checks.manifest()
     monkeypatch.setenv("LAKEHOUSE_LANDING_DIR", str(tmp_path / "landing"))  # the setting
     assert checks.manifest()["scale"] == 2
-    assert len(checks.landing_lines("pokemon", 1)) == 2 * course["files"]["batch_001/pokemon.jsonl"]["lines"]
+    assert (
+        len(checks.landing_lines("pokemon", 1))
+        == 2 * course["files"]["batch_001/pokemon.jsonl"]["lines"]
+    )
     assert landing.expected_malformed("pokemon", 1) == 2 * sum(
-        1 for d in course["defects"]
-        if d["file"] == "batch_001/pokemon.jsonl" and d["kind"] == "malformed_json")  # fmt: skip
+        1
+        for d in course["defects"]
+        if d["file"] == "batch_001/pokemon.jsonl" and d["kind"] == "malformed_json"
+    )
     expected = checks.manifest()["expected"]["batch_001"]["pokemon_ids"]
     assert expected == 2 * course["expected"]["batch_001"]["pokemon_ids"]
 
 
 def _run(engine: str, scale: int, seconds: float, rss: float = 500.0) -> dict:
     stages = {"bronze": seconds / 4, "silver": seconds / 2, "gold": seconds / 4}
-    return {"engine": engine, "format": "delta" if engine == "sail" else "parquet", "scale": scale,
-            "rows": 1857 * scale, "seconds": seconds, "stages": stages, "peak_rss_mb": rss,
-            "services_peak_rss_mb": rss / 2, "ok": True, "errors": []}  # fmt: skip
+    return {
+        "engine": engine,
+        "format": "delta" if engine == "sail" else "parquet",
+        "scale": scale,
+        "rows": 1857 * scale,
+        "seconds": seconds,
+        "stages": stages,
+        "peak_rss_mb": rss,
+        "services_peak_rss_mb": rss / 2,
+        "ok": True,
+        "errors": [],
+    }
 
 
 def test_report_shapes_runs_ratios_and_targets():
-    runs = [_run("sail", 1, 10), _run("jvm-spark", 1, 20, 1000), _run("sail", 10, 12),
-            _run("jvm-spark", 10, 48, 1500)]  # fmt: skip
-    course = {"seconds": 19.0, "lessons": {"01_x": 12.0, "02_y": 7.0}, "ok": True, "errors": [],
-              "peak_rss_mb": 900.0, "services_peak_rss_mb": 400.0}  # fmt: skip
-    report = bench.shape_report(runs, course, {"seconds": 0.9, "up_seconds": 0.5}, "", bench.machine_facts())
+    runs = [
+        _run("sail", 1, 10),
+        _run("jvm-spark", 1, 20, 1000),
+        _run("sail", 10, 12),
+        _run("jvm-spark", 10, 48, 1500),
+    ]
+    course = {
+        "seconds": 19.0,
+        "lessons": {"01_x": 12.0, "02_y": 7.0},
+        "ok": True,
+        "errors": [],
+        "peak_rss_mb": 900.0,
+        "services_peak_rss_mb": 400.0,
+    }
+    report = bench.shape_report(
+        runs, course, {"seconds": 0.9, "up_seconds": 0.5}, "", bench.machine_facts()
+    )
     json.loads(json.dumps(report))  # JSON-ready
     assert [r["engine"] for r in report["runs"]] == ["sail", "jvm-spark", "sail", "jvm-spark"]
     assert report["ratios_vs_jvm"] == [
-        {"scale": 1, "total": 2.0, "stages": {"bronze": 2.0, "silver": 2.0, "gold": 2.0}, "peak_rss": 2.0},
-        {"scale": 10, "total": 4.0, "stages": {"bronze": 4.0, "silver": 4.0, "gold": 4.0}, "peak_rss": 3.0},
+        {
+            "scale": 1,
+            "total": 2.0,
+            "stages": {"bronze": 2.0, "silver": 2.0, "gold": 2.0},
+            "peak_rss": 2.0,
+        },
+        {
+            "scale": 10,
+            "total": 4.0,
+            "stages": {"bronze": 4.0, "silver": 4.0, "gold": 4.0},
+            "peak_rss": 3.0,
+        },
     ]
     assert report["targets_met"] == {
-        "speedup_at_scale_10": True, "speedup_at_scale_100": None,  # scale 100 not run
-        "course_seconds": True, "slowest_lesson_seconds": False,  # lesson 01 took 12 s
-        "first_result_seconds": True, "services_peak_rss_mb_at_scale_100": None,
-    }  # fmt: skip
+        "speedup_at_scale_10": True,
+        "speedup_at_scale_100": None,  # scale 100 not run
+        "course_seconds": True,
+        "slowest_lesson_seconds": False,  # lesson 01 took 12 s
+        "first_result_seconds": True,
+        "services_peak_rss_mb_at_scale_100": None,
+    }
     assert report["baseline"]["ran"] and "S3A" in report["baseline"]["note"]
     assert report["machine"]["cores"] >= 1
 
@@ -66,14 +105,19 @@ def test_report_without_baseline_says_why():
 def test_baseline_says_why_it_cannot_run(monkeypatch, tmp_path):
     monkeypatch.setenv("LAKEHOUSE_CACHE", str(tmp_path / "empty-cache"))
     reason = bench.jvm_unavailable()
-    assert reason.startswith("JVM baseline skipped:") and "lakehouse install --profile stack" in reason
+    assert (
+        reason.startswith("JVM baseline skipped:") and "lakehouse install --profile stack" in reason
+    )
 
 
 def test_kit_environment_restores_the_shell(monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "docker")
     monkeypatch.delenv("LAKEHOUSE_LANDING_DIR", raising=False)
     with bench.kit_environment(LAKEHOUSE_LANDING_DIR="/tmp/x"):
-        assert os.environ["LAKEHOUSE_LANDING_DIR"] == "/tmp/x" and "LAKEHOUSE_PROFILE" not in os.environ
+        assert (
+            os.environ["LAKEHOUSE_LANDING_DIR"] == "/tmp/x"
+            and "LAKEHOUSE_PROFILE" not in os.environ
+        )
     assert os.environ["LAKEHOUSE_PROFILE"] == "docker" and "LAKEHOUSE_LANDING_DIR" not in os.environ
 
 

@@ -17,13 +17,19 @@ def fails_with_hint(check, *args, **kwargs) -> CheckFailed:
 
 
 def test_starters_with_a_missing_pokemon_fail(spark, course):
-    wrong = spark.createDataFrame([(1, "Bulbasaur", "grass")], "id INT, name STRING, primary_type STRING")
+    wrong = spark.createDataFrame(
+        [(1, "Bulbasaur", "grass")], "id INT, name STRING, primary_type STRING"
+    )
     failure = fails_with_hint(checks.check_starters, wrong)
     assert "Charmander" in failure.fix
 
 
 def test_raw_lines_without_the_malformed_flag_fail(spark, course):
-    raw = spark.table("bronze.pokemon").filter("_batch_id = 1").withColumn("_is_malformed", F.lit(False))
+    raw = (
+        spark.table("bronze.pokemon")
+        .filter("_batch_id = 1")
+        .withColumn("_is_malformed", F.lit(False))
+    )
     failure = fails_with_hint(checks.check_raw_lines, raw, "pokemon", 1)
     assert "json_object_keys" in failure.fix
 
@@ -39,7 +45,9 @@ def test_the_real_bronze_passes(spark, course, capsys):
 
 
 def test_deduplicate_that_keeps_everything_fails(spark, course):
-    failure = fails_with_hint(checks.check_deduplicate, lambda rows: (rows, rows.limit(0)), spark=spark)
+    failure = fails_with_hint(
+        checks.check_deduplicate, lambda rows: (rows, rows.limit(0)), spark=spark
+    )
     assert "row_number" in failure.fix
 
 
@@ -47,7 +55,9 @@ def test_deduplicate_that_keeps_the_oldest_batch_fails(spark, course):
     from pyspark.sql import Window
 
     def oldest_first(rows):
-        ranked = rows.withColumn("r", F.row_number().over(Window.partitionBy("id").orderBy("_batch_id", "raw")))
+        ranked = rows.withColumn(
+            "r", F.row_number().over(Window.partitionBy("id").orderBy("_batch_id", "raw"))
+        )
         return ranked.filter("r = 1").drop("r"), ranked.filter("r > 1").drop("r")
 
     failure = fails_with_hint(checks.check_deduplicate, oldest_first, spark=spark)
@@ -68,8 +78,11 @@ def test_silver_that_loses_rows_fails(spark, course):
 
 
 def test_parsed_pokemon_with_untidy_types_fail(spark, course):
-    typed = spark.table("silver.pokemon").filter("_batch_id = 1").withColumn(
-        "primary_type", F.upper("primary_type"))
+    typed = (
+        spark.table("silver.pokemon")
+        .filter("_batch_id = 1")
+        .withColumn("primary_type", F.upper("primary_type"))
+    )
     failure = fails_with_hint(checks.check_parsed_pokemon, typed, 1)
     assert "capitals or spaces" in failure.message
 

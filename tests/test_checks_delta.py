@@ -9,8 +9,10 @@ from lakehouse_kit import checks, delta_ops
 from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.spark import save_table
 
-UPDATES = [{"id": 1, "field": "stats.hp", "old": 10, "new": 20},
-           {"id": 2, "field": "weight", "old": 50, "new": 65}]  # fmt: skip
+UPDATES = [
+    {"id": 1, "field": "stats.hp", "old": 10, "new": 20},
+    {"id": 2, "field": "weight", "old": 50, "new": 65},
+]
 SCHEMA = "id INT, name STRING, hp INT, weight_kg DOUBLE"
 BATCH_1 = [(1, "a", 10, 5.0), (2, "b", 30, 5.0)]
 CHANGES = [(1, "a", 20, 5.0), (2, "b", 30, 6.5), (3, "c", 40, 1.0)]
@@ -33,18 +35,31 @@ def staged(spark):
 
 def merge(spark, matched: bool = True) -> None:
     update = "WHEN MATCHED THEN UPDATE SET * " if matched else ""
-    spark.sql(f"MERGE INTO gold.merge_target AS t USING gold.merge_source AS s ON t.id = s.id "
-              f"{update}WHEN NOT MATCHED THEN INSERT *")  # fmt: skip
+    spark.sql(
+        f"MERGE INTO gold.merge_target AS t USING gold.merge_source AS s ON t.id = s.id "
+        f"{update}WHEN NOT MATCHED THEN INSERT *"
+    )
 
 
 def check_tiny_merge(spark) -> None:
-    checks.check_merge(tables={"pokemon": spark.table("gold.merge_target")}, expected={"pokemon": 3},
-                       updates=UPDATES)  # fmt: skip
+    checks.check_merge(
+        tables={"pokemon": spark.table("gold.merge_target")},
+        expected={"pokemon": 3},
+        updates=UPDATES,
+    )
 
 
 def test_silver_change_converts_units():
-    assert checks.silver_change({"field": "stats.special-attack", "old": 40, "new": 50}) == ("special_attack", 40, 50)
-    assert checks.silver_change({"field": "weight", "old": 25, "new": 22}) == ("weight_kg", 2.5, 2.2)
+    assert checks.silver_change({"field": "stats.special-attack", "old": 40, "new": 50}) == (
+        "special_attack",
+        40,
+        50,
+    )
+    assert checks.silver_change({"field": "weight", "old": 25, "new": 22}) == (
+        "weight_kg",
+        2.5,
+        2.2,
+    )
 
 
 def test_merge_done_as_append_fails(staged):
@@ -56,7 +71,9 @@ def test_merge_done_as_append_fails(staged):
 
 def test_merge_without_inserts_fails(spark):
     df = spark.createDataFrame([(1, "a", 20, 5.0), (2, "b", 30, 6.5)], SCHEMA)
-    error = failure(checks.check_merge, tables={"pokemon": df}, expected={"pokemon": 3}, updates=UPDATES)
+    error = failure(
+        checks.check_merge, tables={"pokemon": df}, expected={"pokemon": 3}, updates=UPDATES
+    )
     assert "INSERT" in error.fix
 
 

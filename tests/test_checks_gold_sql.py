@@ -49,7 +49,8 @@ def test_gold_tables_pass_their_checks(gold):
 
 def test_matchups_without_immunities_fail(gold):
     no_immunities = gold.table("gold.type_matchups").withColumn(
-        "multiplier", F.when(F.col("multiplier") == 0.0, F.lit(1.0)).otherwise(F.col("multiplier")))
+        "multiplier", F.when(F.col("multiplier") == 0.0, F.lit(1.0)).otherwise(F.col("multiplier"))
+    )
     failure = fails(checks.check_type_matchups, no_immunities, spark=gold)
     assert "ghost" in failure.message
 
@@ -71,29 +72,44 @@ def test_strongest_without_ranking_fails(gold):
 
 def test_strongest_without_top_n_filter_fails(gold):
     window = Window.partitionBy("primary_type", "generation").orderBy(F.desc("total"), "id")
-    everyone = gold.table("silver.pokemon").withColumn("rank", F.row_number().over(window)).select(
-        "primary_type", "generation", "name", "total", "rank")
+    everyone = (
+        gold.table("silver.pokemon")
+        .withColumn("rank", F.row_number().over(window))
+        .select("primary_type", "generation", "name", "total", "rank")
+    )
     assert "more than 3" in fails(checks.check_strongest, everyone, top_n=3, spark=gold).message
 
 
 def test_strongest_with_the_wrong_tie_breaker_fails(gold):
     # Salamence (373) and Latias (380), both 600, share the dragon / generation 3 podium.
     window = Window.partitionBy("primary_type", "generation").orderBy(F.desc("total"), F.desc("id"))
-    wrong_ties = gold.table("silver.pokemon").withColumn("rank", F.row_number().over(window)).filter(
-        "rank <= 3").select("primary_type", "generation", "name", "total", "rank")
+    wrong_ties = (
+        gold.table("silver.pokemon")
+        .withColumn("rank", F.row_number().over(window))
+        .filter("rank <= 3")
+        .select("primary_type", "generation", "name", "total", "rank")
+    )
     fails(checks.check_strongest, wrong_ties, top_n=3, spark=gold)
 
 
 def test_move_usage_with_wrong_counts_fails(gold):
     usage = gold.table("gold.move_usage")
-    fails(checks.check_move_usage, usage.withColumn("learned_by", F.col("learned_by") + 1), spark=gold)
+    fails(
+        checks.check_move_usage, usage.withColumn("learned_by", F.col("learned_by") + 1), spark=gold
+    )
     fails(checks.check_move_usage, usage.unionByName(usage.limit(5)), spark=gold)
 
 
 def test_type_summary_by_primary_type_only_fails(gold):
-    primary_only = gold.table("silver.pokemon").groupBy(F.col("primary_type").alias("type")).agg(
-        F.count("*").alias("pokemon_count"), F.avg("total").alias("avg_total"),
-        F.max("total").alias("max_total"), F.sum(F.col("is_legendary").cast("int")).alias("legendary_count"),
+    primary_only = (
+        gold.table("silver.pokemon")
+        .groupBy(F.col("primary_type").alias("type"))
+        .agg(
+            F.count("*").alias("pokemon_count"),
+            F.avg("total").alias("avg_total"),
+            F.max("total").alias("max_total"),
+            F.sum(F.col("is_legendary").cast("int")).alias("legendary_count"),
+        )
     )
     assert "pokemon_count" in fails(checks.check_type_summary, primary_only, spark=gold).message
 
@@ -106,13 +122,16 @@ def test_sql_answers_pass(gold):
     checks.check_sql_row_counts(spark=gold)
 
 
-@pytest.mark.parametrize("query", [
-    GOOD_SQL.replace("total DESC", "total ASC"),  # the weakest instead of the strongest
-    GOOD_SQL.replace("SELECT primary_type, name, total FROM", "SELECT primary_type, name FROM"),
-    GOOD_SQL.replace("WHERE strength_rank = 1", ""),  # every Pokémon, not one per type
-    "SELECT primary_type, name, total FROM silver.no_such_table",
-    "not a query",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        GOOD_SQL.replace("total DESC", "total ASC"),  # the weakest instead of the strongest
+        GOOD_SQL.replace("SELECT primary_type, name, total FROM", "SELECT primary_type, name FROM"),
+        GOOD_SQL.replace("WHERE strength_rank = 1", ""),  # every Pokémon, not one per type
+        "SELECT primary_type, name, total FROM silver.no_such_table",
+        "not a query",
+    ],
+)
 def test_wrong_sql_fails(gold, query):
     fails(checks.check_strongest_per_type_sql, query, spark=gold)
 

@@ -52,17 +52,27 @@ def test_correct_answers_pass(answer, capsys):
 
 def test_a_typed_in_endpoint_fails_even_when_it_is_right_today():
     endpoint = load_settings(profile="local").s3_endpoint
-    fails(lambda s: {**solution(s), "fs.s3a.endpoint": endpoint}, "typed into the code", "settings.s3_endpoint")
+    fails(
+        lambda s: {**solution(s), "fs.s3a.endpoint": endpoint},
+        "typed into the code",
+        "settings.s3_endpoint",
+    )
 
 
 def test_a_typed_in_secret_fails():
     secret = load_settings(profile="local").s3_secret_key
-    failure = fails(lambda s: {**solution(s), "fs.s3a.secret.key": secret}, "settings.s3_secret_key")
+    failure = fails(
+        lambda s: {**solution(s), "fs.s3a.secret.key": secret}, "settings.s3_secret_key"
+    )
     assert secret not in failure.message  # never echo a secret
 
 
 def test_virtual_host_addressing_fails_with_the_reason():
-    fails(lambda s: {**solution(s), "fs.s3a.path.style.access": "false"}, "path.style", "http://host/bucket")
+    fails(
+        lambda s: {**solution(s), "fs.s3a.path.style.access": "false"},
+        "path.style",
+        "http://host/bucket",
+    )
 
 
 def test_missing_credentials_provider_fails():
@@ -71,7 +81,10 @@ def test_missing_credentials_provider_fails():
 
 
 def test_wrong_endpoint_fails():
-    fails(lambda s: {**solution(s), "fs.s3a.endpoint": "http://localhost:9000"}, "settings.s3_endpoint")
+    fails(
+        lambda s: {**solution(s), "fs.s3a.endpoint": "http://localhost:9000"},
+        "settings.s3_endpoint",
+    )
 
 
 def test_a_non_s3a_setting_fails():
@@ -86,4 +99,9 @@ def test_sail_equivalent_names_the_environment():
     from lakehouse_kit.spark import sail_equivalent
 
     env = sail_equivalent(solution(load_settings(profile="local")))
-    assert set(env) == {"AWS_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ALLOW_HTTP"}
+    assert set(env) == {
+        "AWS_ENDPOINT",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ALLOW_HTTP",
+    }

@@ -42,8 +42,15 @@ def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
     full_env.update(
         {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "local", "COLUMNS": "200", **env}
     )
-    return subprocess.run([sys.executable, "-m", "lakehouse_kit.cli", *args], check=False, env=full_env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "lakehouse_kit.cli", *args],
+        check=False,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def output(result: subprocess.CompletedProcess) -> str:
@@ -58,10 +65,16 @@ def status(home) -> dict:
 
 def client_from(report: dict):
     s3 = report["s3"]
-    return boto3.client("s3", endpoint_url=s3["endpoint"], aws_access_key_id=s3["access_key"],
-                        aws_secret_access_key=s3["secret_key"], region_name=s3["region"],
-                        config=Config(s3={"addressing_style": "path"}, connect_timeout=2,
-                                      retries={"max_attempts": 1}))  # fmt: skip
+    return boto3.client(
+        "s3",
+        endpoint_url=s3["endpoint"],
+        aws_access_key_id=s3["access_key"],
+        aws_secret_access_key=s3["secret_key"],
+        region_name=s3["region"],
+        config=Config(
+            s3={"addressing_style": "path"}, connect_timeout=2, retries={"max_attempts": 1}
+        ),
+    )
 
 
 def test_unknown_profile_exits_2_without_traceback(cli_home):
@@ -146,12 +159,14 @@ def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
     second = lakehouse(cli_home, "down")
     assert second.returncode == 0 and "Nothing was running" in second.stdout
     assert not any(s["running"] for s in status(cli_home)["services"])
-    assert all(not services.port_answers(p) for p in
-               {s["port"] for s in status(cli_home)["services"]})  # fmt: skip
+    assert all(
+        not services.port_answers(p) for p in {s["port"] for s in status(cli_home)["services"]}
+    )
     import psutil
 
-    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-                   for p in pids)  # fmt: skip
+    assert not any(
+        psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids
+    )
 
     doctor = lakehouse(cli_home, "doctor")
     text = output(doctor)

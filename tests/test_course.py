@@ -45,7 +45,7 @@ def test_generated_lessons_hide_every_solution():
     for py in sorted(LESSONS.glob("[0-9][0-9]_*.py")):
         nb = jupytext.read(py)
         exercises = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
-        assert exercises and all("NotImplementedError(\"TODO:" in c.source for c in exercises), py
+        assert exercises and all('NotImplementedError("TODO:' in c.source for c in exercises), py
 
 
 def test_stub_keeps_signature_and_docstring():
@@ -70,30 +70,52 @@ def test_lesson_stops_at_its_first_todo(course, lesson, tmp_path):
     assert not run.ok
     assert "NotImplementedError" in run.error and "TODO" in run.error, run.error
     executed = nbformat.read(run.output, as_version=4)
-    failing = next(i for i, c in enumerate(executed.cells) if any(
-        o.get("output_type") == "error" for o in c.get("outputs", [])))
-    first_todo = next(i for i, c in enumerate(executed.cells) if "solution" in c.metadata.get("tags", []))
+    failing = next(
+        i
+        for i, c in enumerate(executed.cells)
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    )
+    first_todo = next(
+        i for i, c in enumerate(executed.cells) if "solution" in c.metadata.get("tags", [])
+    )
     assert failing >= first_todo, "a cell before the first exercise failed"
 
 
 def test_nbmake_executes_the_solution_notebooks(course):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbmake", "--nbmake-timeout=600", "-p", "no:randomly",
-         "-p", "no:cacheprovider", "-q", *sorted(str(p) for p in SOLUTIONS.glob("*.ipynb"))],
-        capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbmake",
+            "--nbmake-timeout=600",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *sorted(str(p) for p in SOLUTIONS.glob("*.ipynb")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
         env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"},
     )
     assert result.returncode == 0, result.stdout[-3000:]
 
 
 @pytest.mark.course  # `lakehouse run` executes a notebook
-def test_a_failing_lesson_is_named_with_its_cell_and_run_exits_non_zero(lakehouse, tmp_path, monkeypatch, capsys):
+def test_a_failing_lesson_is_named_with_its_cell_and_run_exits_non_zero(
+    lakehouse, tmp_path, monkeypatch, capsys
+):
     from lakehouse_kit import cli, course
 
     broken = tmp_path / "01_broken.py"
     broken.write_text(
         '# %% [markdown]\n# # Broken\n\n# %% tags=["parameters"]\nx = 1\n\n'
-        '# %%\nraise ValueError("the data is not there")\n', encoding="utf-8")
+        '# %%\nraise ValueError("the data is not there")\n',
+        encoding="utf-8",
+    )
     monkeypatch.setattr(course, "solution_files", lambda: [broken])
     exit_code = cli.main(["run"])
     out = capsys.readouterr().out

@@ -9,9 +9,18 @@ from lakehouse_kit.tools.datagen import build_landing, generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANDING = DATA / "landing"
-KINDS = {"malformed_json", "exact_duplicate", "near_duplicate", "missing_field", "wrong_type",
-         "type_name_casing", "stat_out_of_range", "unknown_type", "unknown_move",
-         "extra_field"}
+KINDS = {
+    "malformed_json",
+    "exact_duplicate",
+    "near_duplicate",
+    "missing_field",
+    "wrong_type",
+    "type_name_casing",
+    "stat_out_of_range",
+    "unknown_type",
+    "unknown_move",
+    "extra_field",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +43,11 @@ def records(rel: str) -> list[dict]:
 
 
 def landing_files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_committed_files_are_reproducible(tmp_path):
@@ -45,10 +57,12 @@ def test_committed_files_are_reproducible(tmp_path):
 
 
 def test_manifest_matches_files(manifest):
-    malformed = {(d["file"], d["line"]) for d in manifest["defects"]
-                 if d["kind"] == "malformed_json"}
-    assert set(manifest["files"]) == {p.relative_to(LANDING).as_posix()
-                                      for p in LANDING.rglob("*.jsonl")}
+    malformed = {
+        (d["file"], d["line"]) for d in manifest["defects"] if d["kind"] == "malformed_json"
+    }
+    assert set(manifest["files"]) == {
+        p.relative_to(LANDING).as_posix() for p in LANDING.rglob("*.jsonl")
+    }
     for rel, info in manifest["files"].items():
         lines = lines_of(rel)
         assert len(lines) == info["lines"]
@@ -72,19 +86,23 @@ def test_manifest_matches_files(manifest):
 def test_every_defect_kind_present(manifest):
     kinds = {d["kind"] for d in manifest["defects"]}
     assert kinds == KINDS
-    assert manifest["defect_counts"] == {k: sum(d["kind"] == k for d in manifest["defects"])
-                                         for k in sorted(KINDS)}
+    assert manifest["defect_counts"] == {
+        k: sum(d["kind"] == k for d in manifest["defects"]) for k in sorted(KINDS)
+    }
     total = sum(info["lines"] for info in manifest["files"].values())
     assert 0.01 <= len(manifest["defects"]) / total <= 0.03
 
 
 def test_drop_defects_leave_a_good_line_per_id(manifest):
     """Dropping every 'drop' line still leaves exactly the expected ids."""
-    for batch, entity, key in [("batch_001", "pokemon", "pokemon_ids"),
-                               ("batch_001", "moves", "move_ids")]:
+    for batch, entity, key in [
+        ("batch_001", "pokemon", "pokemon_ids"),
+        ("batch_001", "moves", "move_ids"),
+    ]:
         rel = f"{batch}/{entity}.jsonl"
-        drop = {d["line"] for d in manifest["defects"]
-                if d["file"] == rel and d["action"] == "drop"}
+        drop = {
+            d["line"] for d in manifest["defects"] if d["file"] == rel and d["action"] == "drop"
+        }
         kept = [json.loads(x) for n, x in enumerate(lines_of(rel), 1) if n not in drop]
         ids = [r["id"] for r in kept]
         assert len(ids) == len(set(ids)) == manifest["expected"][batch][key]
@@ -98,14 +116,38 @@ def test_unicode_names_survive():
 
 def test_record_shapes():
     mon = records("batch_001/pokemon.jsonl")[0]
-    assert list(mon) == ["id", "name", "generation", "height", "weight", "base_experience",
-                         "is_legendary", "types", "stats", "moves"]
+    assert list(mon) == [
+        "id",
+        "name",
+        "generation",
+        "height",
+        "weight",
+        "base_experience",
+        "is_legendary",
+        "types",
+        "stats",
+        "moves",
+    ]
     assert [s["stat"]["name"] for s in mon["stats"]] == [
-        "hp", "attack", "defense", "special-attack", "special-defense", "speed"]
+        "hp",
+        "attack",
+        "defense",
+        "special-attack",
+        "special-defense",
+        "speed",
+    ]
     assert all(len(r.get("moves", [])) <= 13 for r in records("batch_001/pokemon.jsonl"))
     move = records("batch_001/moves.jsonl")[0]
-    assert list(move) == ["id", "name", "type", "power", "accuracy", "pp", "damage_class",
-                          "generation"]
+    assert list(move) == [
+        "id",
+        "name",
+        "type",
+        "power",
+        "accuracy",
+        "pp",
+        "damage_class",
+        "generation",
+    ]
     types = records("batch_001/types.jsonl")
     assert [t["id"] for t in types] == list(range(1, 19))
 
@@ -137,6 +179,10 @@ def test_generate_is_deterministic_and_scales(tmp_path, manifest):
     for rel, info in manifest["files"].items():
         factor = 1 if rel.endswith("types.jsonl") else 3
         assert counts[rel] == info["lines"] * factor
-    ids = [r["id"] for r in (json.loads(x) for x in
-                             (a / "landing/batch_001/types.jsonl").read_text().splitlines())]
+    ids = [
+        r["id"]
+        for r in (
+            json.loads(x) for x in (a / "landing/batch_001/types.jsonl").read_text().splitlines()
+        )
+    ]
     assert ids == list(range(1, 19))

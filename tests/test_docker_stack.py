@@ -416,9 +416,14 @@ def test_metastore_environment():
     # No password on a command line (it would show in `ps`): metastore-site.xml reads the env.
     assert "Password" not in env["SERVICE_OPTS"]
     site = (DOCKER_DIR / "hive" / "conf" / "metastore-site.xml").read_text()
-    for key, var in (("URL", "METASTORE_DB_URL"), ("UserName", "METASTORE_DB_USER"),
-                     ("Password", "METASTORE_DB_PASSWORD")):  # fmt: skip
-        assert re.search(rf"javax.jdo.option.Connection{key}</name>\s*<value>\$\{{env.{var}\}}", site), key
+    for key, var in (
+        ("URL", "METASTORE_DB_URL"),
+        ("UserName", "METASTORE_DB_USER"),
+        ("Password", "METASTORE_DB_PASSWORD"),
+    ):
+        assert re.search(
+            rf"javax.jdo.option.Connection{key}</name>\s*<value>\$\{{env.{var}\}}", site
+        ), key
     assert "9083" in str(_service("hive-metastore")["healthcheck"]["test"])
 
 
@@ -490,7 +495,9 @@ def test_trino_catalog_properties(filename):
     assert props.get("connector.name") == connector
     legacy = [k for k in props if k.startswith("hive.s3.")]
     assert not legacy, f"{filename}: legacy hive.s3.* properties were removed: {legacy}"
-    assert "fs.s3.enabled" not in props, "Trino 476 knows only fs.native-s3.enabled (481 renamed it)"
+    assert "fs.s3.enabled" not in props, (
+        "Trino 476 knows only fs.native-s3.enabled (481 renamed it)"
+    )
     unknown = set(props) - TRINO_ALLOWED[connector]
     assert not unknown, f"{filename}: not a Trino {STACK['trino']} property: {sorted(unknown)}"
     missing = TRINO_REQUIRED[connector] - set(props)

@@ -24,8 +24,14 @@ from lakehouse_kit.storage import ensure_bucket, s3_client
 
 pytestmark = pytest.mark.services
 
-ENDPOINT_ENV = ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_S3_ACCESS_KEY",
-                "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET", "LAKEHOUSE_SQL_URL")  # fmt: skip
+ENDPOINT_ENV = (
+    "LAKEHOUSE_S3_ENDPOINT",
+    "LAKEHOUSE_SPARK_REMOTE",
+    "LAKEHOUSE_S3_ACCESS_KEY",
+    "LAKEHOUSE_S3_SECRET_KEY",
+    "LAKEHOUSE_BUCKET",
+    "LAKEHOUSE_SQL_URL",
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +76,11 @@ def listening(pid_list) -> set[tuple[str, int]]:
     for pid in pid_list:
         proc = psutil.Process(pid)
         for p in [proc, *proc.children(recursive=True)]:
-            found |= {(c.laddr.ip, c.laddr.port) for c in p.net_connections("inet")
-                      if c.status == psutil.CONN_LISTEN}  # fmt: skip
+            found |= {
+                (c.laddr.ip, c.laddr.port)
+                for c in p.net_connections("inet")
+                if c.status == psutil.CONN_LISTEN
+            }
     return found
 
 
@@ -116,7 +125,9 @@ def test_start_is_idempotent(home):
     recorded = json.loads((settings.run_dir / "ports.json").read_text())
     assert {name: recorded[name] for name in ("s3", "spark")} == ports(settings)
     spark_record = json.loads((settings.run_dir / "spark.pid").read_text())
-    assert spark_record["needs"] == {"s3": recorded["s3"]}  # Sail was started against this S3 server
+    assert spark_record["needs"] == {
+        "s3": recorded["s3"]
+    }  # Sail was started against this S3 server
 
 
 def test_services_listen_on_loopback_only(home):
@@ -143,9 +154,13 @@ def test_stop_leaves_nothing_and_data_survives(home):
     assert not any(s.running for s in services.service_status(settings))
     # Nothing of ours listens any more (another program may since have taken a freed port).
     ports_before = {port for _, port in sockets}
-    left = [c for c in psutil.net_connections("inet")
-            if c.status == psutil.CONN_LISTEN and c.laddr.port in ports_before
-            and (c.pid is None or c.pid in before.values())]  # fmt: skip
+    left = [
+        c
+        for c in psutil.net_connections("inet")
+        if c.status == psutil.CONN_LISTEN
+        and c.laddr.port in ports_before
+        and (c.pid is None or c.pid in before.values())
+    ]
     assert left == []
     assert not services.port_answers(ports(settings)["s3"], timeout=0.2)
     assert not services.port_answers(ports(settings)["spark"], timeout=0.2)
@@ -271,5 +286,9 @@ def test_spark_follows_the_s3_server_to_a_new_port(home):
         from lakehouse_kit.spark import get_spark
 
         spark = get_spark(load_settings())
-        spark.range(3).write.format("delta").mode("overwrite").save(f"s3a://{settings.bucket}/bronze/follow")
-        assert spark.read.format("delta").load(f"s3a://{settings.bucket}/bronze/follow").count() == 3
+        spark.range(3).write.format("delta").mode("overwrite").save(
+            f"s3a://{settings.bucket}/bronze/follow"
+        )
+        assert (
+            spark.read.format("delta").load(f"s3a://{settings.bucket}/bronze/follow").count() == 3
+        )

@@ -12,10 +12,16 @@ from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, load_settings
 
 ALL_ENV = (
-    "LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_S3_REGION",
-    "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY", "LAKEHOUSE_BUCKET",
-    "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
-)  # fmt: skip
+    "LAKEHOUSE_PROFILE",
+    "LAKEHOUSE_HOME",
+    "LAKEHOUSE_S3_ENDPOINT",
+    "LAKEHOUSE_S3_REGION",
+    "LAKEHOUSE_S3_ACCESS_KEY",
+    "LAKEHOUSE_S3_SECRET_KEY",
+    "LAKEHOUSE_BUCKET",
+    "LAKEHOUSE_SPARK_REMOTE",
+    "LAKEHOUSE_SQL_URL",
+)
 
 
 @pytest.fixture
@@ -74,8 +80,13 @@ def test_remote_profile_lists_every_missing_setting(project, monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "remote")
     with pytest.raises(KitError) as info:
         load_settings()
-    missing = {"LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
-               "LAKEHOUSE_S3_ACCESS_KEY", "LAKEHOUSE_S3_SECRET_KEY"}  # fmt: skip
+    missing = {
+        "LAKEHOUSE_S3_ENDPOINT",
+        "LAKEHOUSE_SPARK_REMOTE",
+        "LAKEHOUSE_SQL_URL",
+        "LAKEHOUSE_S3_ACCESS_KEY",
+        "LAKEHOUSE_S3_SECRET_KEY",
+    }
     for name in missing:
         assert name in info.value.message
     assert ".env" in info.value.fix
@@ -89,12 +100,18 @@ def test_remote_profile_lists_every_missing_setting(project, monkeypatch):
     assert "LAKEHOUSE_SPARK_REMOTE" not in info.value.message
     assert "LAKEHOUSE_SQL_URL" in info.value.message
 
-    for name, value in [("LAKEHOUSE_SQL_URL", "trino://u@trino.example.org:443/delta"),
-                        ("LAKEHOUSE_S3_ACCESS_KEY", "ak"), ("LAKEHOUSE_S3_SECRET_KEY", "sk")]:  # fmt: skip
+    for name, value in [
+        ("LAKEHOUSE_SQL_URL", "trino://u@trino.example.org:443/delta"),
+        ("LAKEHOUSE_S3_ACCESS_KEY", "ak"),
+        ("LAKEHOUSE_S3_SECRET_KEY", "sk"),
+    ]:
         monkeypatch.setenv(name, value)
     s = load_settings()
     assert (s.profile, s.s3_endpoint, s.spark_remote) == (
-        "remote", "https://s3.example.org", "sc://spark.example.org:15002")  # fmt: skip
+        "remote",
+        "https://s3.example.org",
+        "sc://spark.example.org:15002",
+    )
     assert not s.is_local
 
 
@@ -115,8 +132,11 @@ def test_docker_profile_defaults_ignore_local_ports(project, monkeypatch):
 def test_live_ports_override_local_defaults(project, monkeypatch):
     home = project / "home"
     (home / "run").mkdir(parents=True)
-    (home / "run" / "endpoints.json").write_text(json.dumps(
-        {"s3_endpoint": "http://127.0.0.1:23456", "spark_remote": "sc://127.0.0.1:34567"}))
+    (home / "run" / "endpoints.json").write_text(
+        json.dumps(
+            {"s3_endpoint": "http://127.0.0.1:23456", "spark_remote": "sc://127.0.0.1:34567"}
+        )
+    )
     write_env(project, LAKEHOUSE_HOME=str(home))  # the home may come from .env as well
     s = load_settings()
     assert s.home == home and s.run_dir == home / "run"

@@ -21,16 +21,29 @@ def lesson_imports() -> list[str]:
     """Every import statement of the solutions, once."""
     found = set()
     for py in SOLUTIONS.glob("[0-9][0-9]_*.py"):
-        found.update(re.findall(r"^(?:from \S+ import .+|import .+)$", py.read_text(encoding="utf-8"), re.M))
+        found.update(
+            re.findall(r"^(?:from \S+ import .+|import .+)$", py.read_text(encoding="utf-8"), re.M)
+        )
     return sorted(found)
 
 
 def test_lesson_imports_load_no_tool_and_leave_the_environment_alone():
-    script = "\n".join([*lesson_imports(), "import json, os, sys",
-                        "print(json.dumps({'modules': sorted(sys.modules), 'env': sorted(os.environ)}))"])  # fmt: skip
+    script = "\n".join(
+        [
+            *lesson_imports(),
+            "import json, os, sys",
+            "print(json.dumps({'modules': sorted(sys.modules), 'env': sorted(os.environ)}))",
+        ]
+    )
     env = {k: v for k, v in os.environ.items() if k not in ENV_SET_BY_IMPORTS_BEFORE}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                            cwd=SOLUTIONS, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=SOLUTIONS,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     loaded = json.loads(result.stdout.splitlines()[-1])
     assert "lakehouse_kit.quality" in loaded["modules"]  # the imports did run
@@ -38,10 +51,14 @@ def test_lesson_imports_load_no_tool_and_leave_the_environment_alone():
     assert set(loaded["env"]) == set(env)
 
 
-@pytest.mark.parametrize("argv", [["notebook", "build"], ["notebooks", "buidl"], ["data", "scael", "2", "x"], []])
+@pytest.mark.parametrize(
+    "argv", [["notebook", "build"], ["notebooks", "buidl"], ["data", "scael", "2", "x"], []]
+)
 def test_a_mistyped_dev_command_fails_and_says_what_exists(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         dev_cli.main(argv)
     assert exit_info.value.code == 2
     error = capsys.readouterr().err
-    assert "invalid choice" in error or "arguments are required: {notebooks,data,bench}" in error, error
+    assert "invalid choice" in error or "arguments are required: {notebooks,data,bench}" in error, (
+        error
+    )

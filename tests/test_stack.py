@@ -20,7 +20,12 @@ from lakehouse_kit.settings import load_settings
 
 pytestmark = pytest.mark.stack
 STACK_SERVICES = ["s3", "postgres", "metastore", "spark", "trino"]
-GOLD = ["gold.type_matchups", "gold.strongest_by_type_generation", "gold.move_usage", "gold.type_summary"]
+GOLD = [
+    "gold.type_matchups",
+    "gold.strongest_by_type_generation",
+    "gold.move_usage",
+    "gold.type_summary",
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +64,12 @@ def test_every_service_runs_on_loopback(stack):
     assert all(s.running for s in statuses), statuses
     for status in statuses:
         proc = psutil.Process(status.pid)
-        listeners = {c.laddr.ip.removeprefix("::ffff:") for p in [proc, *proc.children(recursive=True)]
-                     for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}  # fmt: skip
+        listeners = {
+            c.laddr.ip.removeprefix("::ffff:")
+            for p in [proc, *proc.children(recursive=True)]
+            for c in p.net_connections("inet")
+            if c.status == psutil.CONN_LISTEN
+        }
         assert listeners == {"127.0.0.1"}, (status.name, listeners)  # (Java shows ::ffff:127.0.0.1)
 
 
@@ -70,7 +79,11 @@ def test_spark_writes_through_s3a_the_metastore_lists_trino_reads(stack):
 
     spark = get_spark(stack)
     rows = [(1, "Bulbasaur", 45), (4, "Charmander", 39), (7, "Squirtle", 44)]
-    save_table(spark.createDataFrame(rows, "id int, name string, hp int"), "silver.stack_probe", settings=stack)
+    save_table(
+        spark.createDataFrame(rows, "id int, name string, hp int"),
+        "silver.stack_probe",
+        settings=stack,
+    )
 
     # The files are in the bucket, written by the JVM through S3A ...
     keys = list_objects("silver/stack_probe/", stack)["key"]
@@ -101,7 +114,12 @@ def test_doctor_checks_every_component(stack):
     checks = {c.name: c for c in run_checks(stack)}
     failed = {name: c.detail for name, c in checks.items() if not c.ok}
     assert not failed, failed
-    for name in ("S3A round trip", "metastore", "Trino query", *[f"service {s}" for s in STACK_SERVICES]):
+    for name in (
+        "S3A round trip",
+        "metastore",
+        "Trino query",
+        *[f"service {s}" for s in STACK_SERVICES],
+    ):
         assert name in checks, sorted(checks)
 
 
@@ -121,7 +139,9 @@ def test_course_on_stack_matches_local(stack, lakehouse_home):
     for table in GOLD:
         on_stack = trino(f"SELECT * FROM {table}", stack)
         assert len(on_stack) > 0, table
-        pd.testing.assert_frame_equal(_normalized(on_stack), _normalized(local[table]), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            _normalized(on_stack), _normalized(local[table]), check_dtype=False
+        )
 
 
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +149,11 @@ def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[sorted(frame.columns)].copy()
     for column in frame.columns:
         numbers = pd.to_numeric(frame[column], errors="coerce")
-        frame[column] = numbers.round(6) if numbers.notna().sum() == frame[column].notna().sum() else frame[column].astype(str)
+        frame[column] = (
+            numbers.round(6)
+            if numbers.notna().sum() == frame[column].notna().sum()
+            else frame[column].astype(str)
+        )
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
@@ -137,7 +161,10 @@ def test_restart_keeps_data_and_catalog_and_down_leaves_nothing(stack):
     before = {s.name: s for s in services.service_status(stack)}
     assert sorted(services.stop_services(stack)) == sorted(STACK_SERVICES)
     for status in before.values():
-        assert not psutil.pid_exists(status.pid) or psutil.Process(status.pid).status() == psutil.STATUS_ZOMBIE
+        assert (
+            not psutil.pid_exists(status.pid)
+            or psutil.Process(status.pid).status() == psutil.STATUS_ZOMBIE
+        )
         assert not services.port_answers(status.port, timeout=0.2), status.name
     services.start_services(stack)
     live = load_settings()

@@ -35,8 +35,11 @@ def read_table(spark, name: str, hint: str):
 
 def columns_present(df, columns: list[str], where: str) -> None:
     missing = [c for c in columns if c not in df.columns]
-    expect(not missing, f"{where} lacks the columns {missing}.",
-           f"{where} needs exactly these columns: {columns}.")  # fmt: skip
+    expect(
+        not missing,
+        f"{where} lacks the columns {missing}.",
+        f"{where} needs exactly these columns: {columns}.",
+    )
 
 
 def rows_and_ids(df) -> tuple[int, int]:

@@ -40,11 +40,16 @@ def manifest(landing: Path | None = None) -> dict:
     if "scale" not in found:
         return found
     course = json.loads((load_settings().data_dir / "manifest.json").read_text(encoding="utf-8"))
-    expect(course["seed"] == found["seed"], "The generated data used another seed than data/.",
-           "Generate benchmark data with the default seed.")  # fmt: skip
+    expect(
+        course["seed"] == found["seed"],
+        "The generated data used another seed than data/.",
+        "Generate benchmark data with the default seed.",
+    )
     scale = found["scale"]
     found["defects"] = scale_defects(course["defects"], scale, found["id_stride"])
-    found["expected"] = {"batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}}
+    found["expected"] = {
+        "batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}
+    }
     return found
 
 
@@ -57,8 +62,11 @@ def copies(file: str, scale: int) -> int:
 def scale_defects(defects: list[dict], scale: int, stride: int = COPY_ID_STRIDE) -> list[dict]:
     """The defects of a scaled copy: each course defect once per copy of its file, with the
     copy's id (copy k shifts ids by k * stride, as `tools.datagen` does)."""
-    return [{**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
-            for d in defects for k in range(copies(d["file"], scale))]  # fmt: skip
+    return [
+        {**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
+        for d in defects
+        for k in range(copies(d["file"], scale))
+    ]
 
 
 def batch2_updates() -> list[dict]:
@@ -83,7 +91,9 @@ def landing_lines(name: str, batch: int) -> list[str]:
 def landing_rows(landing: Path | None = None, batch: int = 1) -> int:
     """Lines in one batch's landing files, from the manifest: the rows the pipeline ingests."""
     prefix = f"batch_{batch:03d}/"
-    return sum(f["lines"] for name, f in read_manifest(landing)["files"].items() if name.startswith(prefix))
+    return sum(
+        f["lines"] for name, f in read_manifest(landing)["files"].items() if name.startswith(prefix)
+    )
 
 
 def defects(name: str, batch: int, kinds: set[str]) -> list[dict]:

@@ -24,10 +24,15 @@ def _read_sql(query: str, engine):
     try:
         return pd.read_sql(sa.text(query), engine)
     except Exception as failure:  # the driver's own error types differ per engine
-        first = str(failure).strip().splitlines()[0][:300] if str(failure).strip() else type(failure).__name__
-        raise CheckFailed(f"The SQL engine rejected the query: {first}",
-                          fix="Use standard SQL (WITH, ROW_NUMBER() OVER, CAST) and names such as silver.pokemon."
-                          ) from failure  # fmt: skip
+        first = (
+            str(failure).strip().splitlines()[0][:300]
+            if str(failure).strip()
+            else type(failure).__name__
+        )
+        raise CheckFailed(
+            f"The SQL engine rejected the query: {first}",
+            fix="Use standard SQL (WITH, ROW_NUMBER() OVER, CAST) and names such as silver.pokemon.",
+        ) from failure
 
 
 def _rows(frame, columns: list[str]) -> list[tuple]:
@@ -41,7 +46,9 @@ def _rows(frame, columns: list[str]) -> list[tuple]:
             value = value.item()
         return round(value, 6) if isinstance(value, float) else value
 
-    return sorted((tuple(cell(v) for v in row) for row in frame[columns].itertuples(index=False)), key=repr)
+    return sorted(
+        (tuple(cell(v) for v in row) for row in frame[columns].itertuples(index=False)), key=repr
+    )
 
 
 def check_sql_matches_spark(sql_result, spark_result, what: str = "the query") -> None:
@@ -49,19 +56,30 @@ def check_sql_matches_spark(sql_result, spark_result, what: str = "the query") -
     import pandas as pd
 
     # isinstance, not hasattr: a Spark DataFrame answers any attribute name with a Column.
-    spark_frame = spark_result if isinstance(spark_result, pd.DataFrame) else spark_result.toPandas()
+    spark_frame = (
+        spark_result if isinstance(spark_result, pd.DataFrame) else spark_result.toPandas()
+    )
     sql_frame = sql_result.rename(columns=str.lower)
     columns = list(spark_frame.columns)
     missing = [c for c in columns if c not in sql_frame.columns]
-    expect(not missing, f"The SQL result of {what} lacks the columns {missing} (it has {list(sql_frame.columns)}).",
-           f"Select exactly these columns, named so: {columns}.")  # fmt: skip
+    expect(
+        not missing,
+        f"The SQL result of {what} lacks the columns {missing} (it has {list(sql_frame.columns)}).",
+        f"Select exactly these columns, named so: {columns}.",
+    )
     sql_rows, spark_rows = _rows(sql_frame, columns), _rows(spark_frame, columns)
-    expect(len(sql_rows) == len(spark_rows), f"SQL returned {len(sql_rows)} rows for {what}; Spark {len(spark_rows)}.",
-           "Check your WHERE and GROUP BY: the answer has one row per group.")  # fmt: skip
+    expect(
+        len(sql_rows) == len(spark_rows),
+        f"SQL returned {len(sql_rows)} rows for {what}; Spark {len(spark_rows)}.",
+        "Check your WHERE and GROUP BY: the answer has one row per group.",
+    )
     differ = [(a, b) for a, b in zip(sql_rows, spark_rows, strict=True) if a != b]
-    expect(not differ, f"{len(differ)} rows of {what} differ, e.g. SQL {differ[0][0] if differ else ''} "
-           f"vs Spark {differ[0][1] if differ else ''}.",
-           "Compare your ordering and tie-breaker (ORDER BY total DESC, id) with the exercise.")  # fmt: skip
+    expect(
+        not differ,
+        f"{len(differ)} rows of {what} differ, e.g. SQL {differ[0][0] if differ else ''} "
+        f"vs Spark {differ[0][1] if differ else ''}.",
+        "Compare your ordering and tie-breaker (ORDER BY total DESC, id) with the exercise.",
+    )
     passed(f"SQL and Spark agree on {what}: {len(sql_rows)} rows")
 
 
@@ -70,15 +88,20 @@ def check_strongest_per_type_sql(query: str, engine=None, spark=None) -> None:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    expect(isinstance(query, str) and query.strip().upper().startswith(("SELECT", "WITH")),
-           "strongest_per_type_sql must return the query text, starting with SELECT or WITH.",
-           "Return a string such as '''WITH ranked AS (...) SELECT ...'''.")  # fmt: skip
+    expect(
+        isinstance(query, str) and query.strip().upper().startswith(("SELECT", "WITH")),
+        "strongest_per_type_sql must return the query text, starting with SELECT or WITH.",
+        "Return a string such as '''WITH ranked AS (...) SELECT ...'''.",
+    )
     spark = session(spark)
     answer = _read_sql(query, _sql_engine(engine))
     best = Window.partitionBy("primary_type").orderBy(F.desc("total"), "id")
-    expected = (read_table(spark, "silver.pokemon", "Run lesson 3 to build Silver.")
-                .withColumn("_rank", F.row_number().over(best)).filter("_rank = 1")
-                .select("primary_type", "name", "total"))  # fmt: skip
+    expected = (
+        read_table(spark, "silver.pokemon", "Run lesson 3 to build Silver.")
+        .withColumn("_rank", F.row_number().over(best))
+        .filter("_rank = 1")
+        .select("primary_type", "name", "total")
+    )
     check_sql_matches_spark(answer, expected, "the strongest Pokémon per primary type")
 
 
@@ -87,14 +110,18 @@ def check_sql_row_counts(sql_counts: dict | None = None, engine=None, spark=None
     spark = session(spark)
     tables = PRODUCES["04"]
     if sql_counts is None:
-        sql_counts = {t: int(_read_sql(f"SELECT count(*) AS n FROM {t}", _sql_engine(engine))["n"].iloc[0])
-                      for t in tables}  # fmt: skip
+        sql_counts = {
+            t: int(_read_sql(f"SELECT count(*) AS n FROM {t}", _sql_engine(engine))["n"].iloc[0])
+            for t in tables
+        }
     for table in tables:
         spark_count = read_table(spark, table, "Run lesson 4 to build Gold.").count()
-        expect(sql_counts.get(table) == spark_count,
-               f"{table}: {sql_counts.get(table)} rows through SQL, {spark_count} through Spark.",
-               "Make a new engine with sql_engine() after the tables are (re)written: the embedded engine "
-               "lists the tables when it is made.")  # fmt: skip
+        expect(
+            sql_counts.get(table) == spark_count,
+            f"{table}: {sql_counts.get(table)} rows through SQL, {spark_count} through Spark.",
+            "Make a new engine with sql_engine() after the tables are (re)written: the embedded engine "
+            "lists the tables when it is made.",
+        )
     passed(f"SQL and Spark count the same rows in all {len(tables)} Gold tables")
 
 

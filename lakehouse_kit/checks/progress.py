@@ -40,5 +40,7 @@ def progress() -> list[Progress]:
         except KitError as failure:
             found.append(Progress(lesson, name, False, failure.fix or failure.message))
         except Exception as failure:  # e.g. reading a folder the exercise has not written yet
-            found.append(Progress(lesson, name, False, (str(failure).splitlines() or [""])[0][:120]))
+            found.append(
+                Progress(lesson, name, False, (str(failure).splitlines() or [""])[0][:120])
+            )
     return found

@@ -33,17 +33,30 @@ from lakehouse_kit.errors import KitError
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
 ENGINES = {"sail": "local", "jvm-spark": "stack"}  # engine name -> the profile that runs it
-JVM_NOTE = ("JVM baseline: the stack profile's Spark 4.2 Spark Connect server (driver heap 1 GB), "
-            "Delta through S3A on SeaweedFS, Hive Metastore catalog; memory counts the S3 server "
-            "and the Spark server of each run.")  # fmt: skip
+JVM_NOTE = (
+    "JVM baseline: the stack profile's Spark 4.2 Spark Connect server (driver heap 1 GB), "
+    "Delta through S3A on SeaweedFS, Hive Metastore catalog; memory counts the S3 server "
+    "and the Spark server of each run."
+)
 # The goals of the embedded engine (issue "the course in 20 seconds"): ratios are JVM seconds /
 # Sail seconds, memory is SeaweedFS + Sail at their peak.
-TARGETS = {"speedup_at_scale_10": 4.0, "speedup_at_scale_100": 3.0, "course_seconds": 20.0,
-           "slowest_lesson_seconds": 6.0, "first_result_seconds": 1.0,
-           "services_peak_rss_mb_at_scale_100": 1000.0}  # fmt: skip
+TARGETS = {
+    "speedup_at_scale_10": 4.0,
+    "speedup_at_scale_100": 3.0,
+    "course_seconds": 20.0,
+    "slowest_lesson_seconds": 6.0,
+    "first_result_seconds": 1.0,
+    "services_peak_rss_mb_at_scale_100": 1000.0,
+}
 # Settings the bench sets per engine; whatever the learner's shell says is put aside meanwhile.
-_KIT_VARIABLES = ("LAKEHOUSE_PROFILE", "LAKEHOUSE_HOME", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL",
-                  "LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_LANDING_DIR")  # fmt: skip
+_KIT_VARIABLES = (
+    "LAKEHOUSE_PROFILE",
+    "LAKEHOUSE_HOME",
+    "LAKEHOUSE_SPARK_REMOTE",
+    "LAKEHOUSE_SQL_URL",
+    "LAKEHOUSE_S3_ENDPOINT",
+    "LAKEHOUSE_LANDING_DIR",
+)
 
 
 # ---------------------------------------------------------------- environment and facts
@@ -116,8 +129,11 @@ class RssSampler:
 
     def sample(self) -> None:
         others, services = self.roots()
-        service_rss = {pid: (name, rss) for name, proc in services.items()
-                       for pid, (_, rss) in _tree_rss([proc]).items()}  # fmt: skip
+        service_rss = {
+            pid: (name, rss)
+            for name, proc in services.items()
+            for pid, (_, rss) in _tree_rss([proc]).items()
+        }
         total_rss = {**_tree_rss(others), **service_rss}  # each process once
         self.peak_mb = max(self.peak_mb, _mb(total_rss.values()))
         self.services_peak_mb = max(self.services_peak_mb, _mb(service_rss.values()))
@@ -195,7 +211,11 @@ def timed_lessons(paths: list[Path], output_dir: Path, services, parameters: dic
     with RssSampler(lambda: ([me], services())) as sampler:
         course = run_lessons(paths, parameters, output_dir)
     seconds = {run.lesson: round(run.seconds, 2) for run in course.lessons}
-    errors = [f"{run.lesson} failed in {run.error} (see {run.output})" for run in course.lessons if not run.ok]
+    errors = [
+        f"{run.lesson} failed in {run.error} (see {run.output})"
+        for run in course.lessons
+        if not run.ok
+    ]
     return seconds, errors, sampler
 
 
@@ -208,15 +228,29 @@ def run_stages(landing: Path, output_dir: Path, services) -> tuple[dict, list[st
     return {STAGES[lesson[:2]]: s for lesson, s in seconds.items()}, errors, sampler
 
 
-def run_record(engine: str, fmt: str, scale: int, landing: Path, stages: dict, errors: list[str],
-               sampler: RssSampler) -> dict:  # fmt: skip
+def run_record(
+    engine: str,
+    fmt: str,
+    scale: int,
+    landing: Path,
+    stages: dict,
+    errors: list[str],
+    sampler: RssSampler,
+) -> dict:
     """One run as the JSON shapes it."""
     return {
-        "engine": engine, "format": fmt, "scale": scale, "rows": landing_rows(landing),
-        "seconds": round(sum(stages.values()), 2), "stages": stages,
-        "peak_rss_mb": sampler.peak_mb, "services_peak_rss_mb": sampler.services_peak_mb,
-        "services_peak_rss_mb_by_service": sampler.by_service_mb, "ok": not errors, "errors": errors,
-    }  # fmt: skip
+        "engine": engine,
+        "format": fmt,
+        "scale": scale,
+        "rows": landing_rows(landing),
+        "seconds": round(sum(stages.values()), 2),
+        "stages": stages,
+        "peak_rss_mb": sampler.peak_mb,
+        "services_peak_rss_mb": sampler.services_peak_mb,
+        "services_peak_rss_mb_by_service": sampler.by_service_mb,
+        "ok": not errors,
+        "errors": errors,
+    }
 
 
 def engine_run(engine: str, scale: int, landing: Path, home: Path) -> dict:
@@ -224,8 +258,11 @@ def engine_run(engine: str, scale: int, landing: Path, home: Path) -> dict:
     from lakehouse_kit import services
     from lakehouse_kit.settings import load_settings
 
-    with kit_environment(LAKEHOUSE_PROFILE=ENGINES[engine], LAKEHOUSE_HOME=str(home),
-                         LAKEHOUSE_LANDING_DIR=str(landing)):  # fmt: skip
+    with kit_environment(
+        LAKEHOUSE_PROFILE=ENGINES[engine],
+        LAKEHOUSE_HOME=str(home),
+        LAKEHOUSE_LANDING_DIR=str(landing),
+    ):
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
         services.start_services(load_settings())
@@ -258,12 +295,19 @@ def time_course(home: Path) -> dict:
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
         try:
-            lessons, errors, sampler = timed_lessons(solution_files(), home / "runs", _engine_processes)
+            lessons, errors, sampler = timed_lessons(
+                solution_files(), home / "runs", _engine_processes
+            )
         finally:
             services.stop_services(load_settings())
-    return {"seconds": round(sum(lessons.values()), 2), "lessons": lessons, "ok": not errors,
-            "errors": errors, "peak_rss_mb": sampler.peak_mb,
-            "services_peak_rss_mb": sampler.services_peak_mb}  # fmt: skip
+    return {
+        "seconds": round(sum(lessons.values()), 2),
+        "lessons": lessons,
+        "ok": not errors,
+        "errors": errors,
+        "peak_rss_mb": sampler.peak_mb,
+        "services_peak_rss_mb": sampler.services_peak_mb,
+    }
 
 
 def time_first_result(home: Path) -> dict:
@@ -296,16 +340,25 @@ def ratios(runs: list[dict]) -> list[dict]:
         jvm = by_key.get(("jvm-spark", scale))
         if engine != "sail" or not jvm:
             continue
-        stages = {s: round(jvm["stages"][s] / sail["stages"][s], 2)
-                  for s in sail["stages"] if s in jvm["stages"] and sail["stages"][s]}  # fmt: skip
-        out.append({"scale": scale, "total": round(jvm["seconds"] / sail["seconds"], 2),
-                    "stages": stages,
-                    "peak_rss": round(jvm["peak_rss_mb"] / sail["peak_rss_mb"], 2)})  # fmt: skip
+        stages = {
+            s: round(jvm["stages"][s] / sail["stages"][s], 2)
+            for s in sail["stages"]
+            if s in jvm["stages"] and sail["stages"][s]
+        }
+        out.append(
+            {
+                "scale": scale,
+                "total": round(jvm["seconds"] / sail["seconds"], 2),
+                "stages": stages,
+                "peak_rss": round(jvm["peak_rss_mb"] / sail["peak_rss_mb"], 2),
+            }
+        )
     return out
 
 
-def shape_report(runs: list[dict], course: dict | None, first: dict | None, baseline: str,
-                 machine: dict) -> dict:  # fmt: skip
+def shape_report(
+    runs: list[dict], course: dict | None, first: dict | None, baseline: str, machine: dict
+) -> dict:
     """The JSON document: runs, ratios against the baseline, course, first result, targets."""
     report = {
         "runs": runs,
@@ -313,8 +366,10 @@ def shape_report(runs: list[dict], course: dict | None, first: dict | None, base
         "course": course,
         "first_result": first,
         "baseline": {"ran": not baseline, "note": baseline or JVM_NOTE},
-        "checks_note": ("Generated data is checked with the course data's defect list, repeated "
-                        "for every copy (same seed); counts, accounting and rules all apply."),  # fmt: skip
+        "checks_note": (
+            "Generated data is checked with the course data's defect list, repeated "
+            "for every copy (same seed); counts, accounting and rules all apply."
+        ),
         "machine": machine,
         "targets": TARGETS,
     }
@@ -325,7 +380,11 @@ def shape_report(runs: list[dict], course: dict | None, first: dict | None, base
 def targets_met(report: dict) -> dict:
     """Each target: True, False, or None when not measured."""
     ratio = {r["scale"]: r["total"] for r in report["ratios_vs_jvm"]}
-    sail_100 = [r["services_peak_rss_mb"] for r in report["runs"] if r["engine"] == "sail" and r["scale"] == 100]
+    sail_100 = [
+        r["services_peak_rss_mb"]
+        for r in report["runs"]
+        if r["engine"] == "sail" and r["scale"] == 100
+    ]
     course, first = report["course"], report["first_result"]
 
     def at_least(value, target: str):
@@ -338,12 +397,17 @@ def targets_met(report: dict) -> dict:
     return {
         "speedup_at_scale_10": at_least(ratio.get(10), "speedup_at_scale_10"),
         "speedup_at_scale_100": at_least(ratio.get(100), "speedup_at_scale_100"),
-        "course_seconds": at_most(course["seconds"] if course and course["ok"] else None, "course_seconds"),
+        "course_seconds": at_most(
+            course["seconds"] if course and course["ok"] else None, "course_seconds"
+        ),
         "slowest_lesson_seconds": at_most(slowest, "slowest_lesson_seconds"),
-        "first_result_seconds": at_most(first["seconds"] if first else None, "first_result_seconds"),
-        "services_peak_rss_mb_at_scale_100": at_most(max(sail_100) if sail_100 else None,
-                                                     "services_peak_rss_mb_at_scale_100"),
-    }  # fmt: skip
+        "first_result_seconds": at_most(
+            first["seconds"] if first else None, "first_result_seconds"
+        ),
+        "services_peak_rss_mb_at_scale_100": at_most(
+            max(sail_100) if sail_100 else None, "services_peak_rss_mb_at_scale_100"
+        ),
+    }
 
 
 # ---------------------------------------------------------------- entry point
@@ -352,8 +416,9 @@ def targets_met(report: dict) -> dict:
 OnStep = Callable[[str, bool], None]  # (what the benchmark starts now, whether it is a warning)
 
 
-def run_bench(scales: list[int], baseline: bool = True, course: bool = True,
-              on_step: OnStep | None = None) -> dict:  # fmt: skip
+def run_bench(
+    scales: list[int], baseline: bool = True, course: bool = True, on_step: OnStep | None = None
+) -> dict:
     """Benchmark every scale on Sail (and the JVM baseline), then the course and first result.
 
     Returns the report (`shape_report`); `on_step` hears what it starts, as it starts it."""
@@ -381,4 +446,6 @@ def run_bench(scales: list[int], baseline: bool = True, course: bool = True,
 
 def passed(report: dict) -> bool:
     """Whether every run (and the course, when timed) passed."""
-    return all(r["ok"] for r in report["runs"]) and (report["course"] is None or report["course"]["ok"])
+    return all(r["ok"] for r in report["runs"]) and (
+        report["course"] is None or report["course"]["ok"]
+    )

