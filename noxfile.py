@@ -5,7 +5,7 @@ nox -s lessons          every solution in order with papermill (-- 3 runs one le
 nox -s nbmake           the solution notebooks through nbmake
 nox -s build_lessons    regenerate lessons/ and the .ipynb files from solutions/*.py
 nox -s sync_check       fail if any notebook drifted from its source
-nox -s lint             ruff
+nox -s lint             ruff check and ruff format --check
 nox -s stack            the JVM stack natively: install, up, run the course, down
 nox -s docker           the docker profile: compose up, run the course, compose down
 nox -s bench            benchmark: Sail against the stack's JVM Spark (-- --scales 1,10,100)
