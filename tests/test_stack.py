@@ -16,16 +16,12 @@ import psutil
 import pytest
 
 from lakehouse_kit import install, services
+from lakehouse_kit.contracts import produced_by
 from lakehouse_kit.settings import load_settings
 
 pytestmark = pytest.mark.stack
 STACK_SERVICES = ["s3", "postgres", "metastore", "spark", "trino"]
-GOLD = [
-    "gold.type_matchups",
-    "gold.strongest_by_type_generation",
-    "gold.move_usage",
-    "gold.type_summary",
-]
+GOLD = produced_by("04")  # the Gold tables
 
 
 @pytest.fixture(scope="module")
