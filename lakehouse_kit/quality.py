@@ -8,6 +8,7 @@ column-map expectation of the same suite into a Spark predicate, so one suite dr
 from __future__ import annotations
 
 import uuid
+import warnings
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
@@ -134,6 +135,8 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
     (an array of labels such as `hp between 1 and 255`)."""
     checks = [(describe(e), _row_failure(e)) for e in suite.expectations]
     checks = [(label, cond) for label, cond in checks if cond is not None]
+    for problem in split_limits(suite):
+        warnings.warn(problem, stacklevel=2)
     if not checks:
         raise KitError(
             "The suite has no row-level expectation to split on.",
@@ -144,6 +147,26 @@ def split_valid(df: DataFrame, suite: gx.ExpectationSuite) -> tuple[DataFrame, D
     failed = F.size("failed_expectations") > 0
     valid = labelled.filter(~failed).drop("failed_expectations")
     return valid, labelled.filter(failed)
+
+
+def split_limits(suite: gx.ExpectationSuite) -> list[str]:
+    """What `split_valid` does not apply as written, so nobody trusts it silently: expectations
+    that are not about single rows (validate() still checks them), and `mostly`, since the
+    split sends every failing row to quarantine."""
+    unsplit = [describe(e) for e in suite.expectations if _row_failure(e) is None]
+    lenient = [describe(e) for e in suite.expectations if (_kwargs(e).get("mostly") or 1) < 1]
+    problems = []
+    if unsplit:
+        problems.append(
+            f"split_valid routes rows by row-level expectations only; not by: {', '.join(unsplit)} "
+            "(validate() still checks them)."
+        )
+    if lenient:
+        problems.append(
+            f"split_valid ignores `mostly` in: {', '.join(lenient)}: every row that breaks "
+            "them goes to quarantine."
+        )
+    return problems
 
 
 QUARANTINE_COLUMNS = columns("silver.quarantine")
