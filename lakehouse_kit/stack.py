@@ -20,6 +20,7 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
+from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
 from lakehouse_kit.supervisor import Ports, Service
@@ -99,28 +100,21 @@ def _init_postgres(settings: Settings, ports: Ports) -> None:
     if user:
         shutil.chown(data, user, user)
     binaries = postgres_bin()
-    run = {"user": user, "capture_output": True, "text": True, "check": True}
-    subprocess.run(
-        [
-            str(binaries / "initdb"),
-            "-D",
-            str(data),
-            "-A",
-            "trust",
-            "-U",
-            DB_USER,
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ],
-        **run,
-    )
+    initdb = [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", DB_USER, "-E", "UTF8"]
+    _run_as(user, [*initdb, "--no-sync"], "", "PostgreSQL's initdb")
     # Single-user mode creates the database without starting a server.
-    subprocess.run(
-        [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"],
-        input=f"CREATE DATABASE {DB_NAME};\n",
-        **run,
-    )
+    single = [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"]
+    _run_as(user, single, f"CREATE DATABASE {DB_NAME};\n", "creating the metastore's database")
+
+
+def _run_as(user: str | None, command: list[str], stdin: str, what: str) -> None:
+    done = subprocess.run(command, user=user, input=stdin, capture_output=True, text=True)
+    if done.returncode:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
+        raise ServiceError(
+            f"{what} failed (exit {done.returncode}):\n{tail}",
+            fix="`lakehouse --profile stack reset --yes` starts the catalog afresh; see docs/stack.md.",
+        )
 
 
 def postgres_service() -> Service:
@@ -132,8 +126,9 @@ def postgres_service() -> Service:
             str(data),
             "-p",
             str(ports["postgres"]),
-            "-k",
-            str(data),
+            # TCP only: a Unix socket path inside a deep home can exceed its 107-byte limit.
+            "-c",
+            "unix_socket_directories=",
             "-c",
             "listen_addresses=127.0.0.1",
             "-c",
@@ -231,8 +226,6 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
     with open(log, "ab") as out:
         code = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     if code:
-        from lakehouse_kit.errors import ServiceError
-
         raise ServiceError(
             f"The metastore's schema could not be created (exit {code}).",
             fix=f"Read {log}; `lakehouse reset --yes` starts the catalog afresh.",
