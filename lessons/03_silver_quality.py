@@ -175,7 +175,6 @@ move_rules = new_suite("moves", [
 ])
 quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 
-
 # %% [markdown]
 # ## Exercise 2 — parse and flatten Pokémon
 #
@@ -197,6 +196,10 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 # the slot-1 type (structs sort by their first field, `slot`); `F.map_from_arrays(names, values)`
 # with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").try_cast("array<int>")` maps
 # each stat name to its value; `F.col("j.moves.move.name")` lists the move names.
+
+# %%
+STATS = ["hp", "attack", "defense", "special-attack", "special-defense", "speed"]  # as the API names them
+
 
 # %% tags=["solution"]
 def measure(column, unit: str, per_unit: float) -> "F.Column":

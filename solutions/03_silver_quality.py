@@ -199,10 +199,11 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 # with `F.col("j.stats.stat.name")` and `F.col("j.stats.base_stat").try_cast("array<int>")` maps
 # each stat name to its value; `F.col("j.moves.move.name")` lists the move names.
 
+# %%
+STATS = ["hp", "attack", "defense", "special-attack", "special-defense", "speed"]  # as the API names them
+
+
 # %% tags=["solution"]
-STATS = ["hp", "attack", "defense", "special-attack", "special-defense", "speed"]
-
-
 def measure(column, unit: str, per_unit: float) -> "F.Column":
     """A value in `unit` when the text ends with it, else a count of 1/per_unit units.
     Text that is not a number becomes null (try_cast) instead of failing the whole job."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lakehouse_kit.course import LESSONS, solution_files
+from lakehouse_kit.errors import KitError
 
 if TYPE_CHECKING:  # nbformat and jupytext take a second to import
     import nbformat
@@ -27,10 +28,21 @@ def _todo_text(docstring: str | None, fallback: str) -> str:
 
 
 def stub_source(source: str) -> str:
-    """The learner's version of a solution cell."""
+    """The learner's version of a solution cell. A cell that defines functions must hold
+    nothing else: other code there would vanish from the lesson, so it is refused."""
     tree = ast.parse(source)
     lines = source.splitlines()
     functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    others = [node for node in tree.body if not isinstance(node, ast.FunctionDef)]
+    if functions and others:
+        first = others[0]
+        raise KitError(
+            f"A solution cell defines {', '.join(f.name for f in functions)} and also runs other "
+            f"code (line {first.lineno}: `{lines[first.lineno - 1].strip()}`), which the lesson "
+            "would lose.",
+            fix="Move that code to a cell of its own (tag it `solution` too if learners must "
+            "write it), so each exercise cell holds only functions.",
+        )
     if not functions:
         todo = next((ln.split("TODO:", 1)[1].strip() for ln in lines if "# TODO:" in ln), "")
         return f'raise NotImplementedError("TODO: {todo or "complete this cell"}")'
