@@ -52,15 +52,16 @@ def _install(settings) -> list[str]:
     """Fetch what the stack needs (once), with a progress bar."""
     from lakehouse_kit import install
 
-    if not install.missing_steps(settings):
+    missing = install.missing_steps(settings)
+    if not missing:
         return []
     with render.progress_bar(console) as progress:
-        task = progress.add_task("installing the stack", total=len(install.missing_steps(settings)))
+        task = progress.add_task("installing the stack", total=len(missing))
 
         def on_step(index: int, total: int, name: str) -> None:
             progress.update(task, completed=index, total=total, description=f"installing: {name}")
 
-        done = install.install(settings, on_step)
+        done = install.install(settings, missing, on_step)
     console.print(f"Installed into {settings.cache_dir}: " + "; ".join(done))
     return done
 

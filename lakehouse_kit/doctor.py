@@ -102,19 +102,17 @@ def _sql_round_trip(settings: Settings) -> Check:
 
 
 def _s3a_round_trip(settings: Settings) -> Check:
-    """The JVM engine writes and reads the bucket through S3A, the way the lessons do."""
-    from lakehouse_kit.spark import get_spark
+    """The JVM engine writes and reads the bucket through S3A with the server's own settings."""
+    from lakehouse_kit.spark import s3a_round_trip
     from lakehouse_kit.storage import delete_prefix
 
-    spark = get_spark(settings, register=False, start=False)
-    uri = f"s3a://{settings.bucket}/_doctor/{uuid.uuid4().hex}"
-    spark.range(3).write.mode("overwrite").parquet(uri)
-    count = spark.read.parquet(uri).count()
-    delete_prefix(uri.split("/", 3)[3] + "/", settings)
+    key = f"_doctor/{uuid.uuid4().hex}"
+    error = s3a_round_trip({}, settings, key)
+    delete_prefix(key + "/", settings)
     return Check(
         "S3A round trip",
-        count == 3,
-        f"Spark wrote and read {uri.rsplit('/', 1)[0]}/…",
+        not error,
+        error or f"Spark wrote and read s3a://{settings.bucket}/_doctor/…",
         "Check the spark.hadoop.fs.s3a.* settings of the Spark server (see its log).",
     )
 

@@ -14,7 +14,9 @@ docker images build from too; versions in `versions.py`.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +24,7 @@ import sys
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from lakehouse_kit.errors import KitError
@@ -116,13 +119,14 @@ def missing_steps(settings: Settings) -> list[Step]:
 
 
 def install(
-    settings: Settings, on_step: Callable[[int, int, str], None] = lambda i, n, s: None
+    settings: Settings,
+    todo: list[Step],
+    on_step: Callable[[int, int, str], None] = lambda i, n, s: None,
 ) -> list[str]:
-    """Install every missing part; `on_step(index, total, name)` reports progress.
-    Returns the names of the steps it ran."""
+    """Run these install steps (`missing_steps`); `on_step(index, total, name)` reports
+    progress. Returns the names of the steps it ran."""
     parts = stack_parts(settings)
     parts.root.mkdir(parents=True, exist_ok=True)
-    todo = missing_steps(settings)
     try:
         for index, step in enumerate(todo):
             on_step(index, len(todo), step.name)
@@ -300,15 +304,13 @@ def java_version(home: Path) -> int:
 
 
 def _jdk_candidates() -> list[Path]:
-    import os
-
     found = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
     for pattern in (
         "/usr/lib/jvm/*",
         "/Library/Java/JavaVirtualMachines/*/Contents/Home",
         "C:/Program Files/*/jdk-*",
     ):
-        found += sorted(Path(p) for p in __import__("glob").glob(pattern))
+        found += sorted(Path(p) for p in glob.glob(pattern))
     java = shutil.which("java")
     if java:
         found.append(Path(java).resolve().parent.parent)
@@ -332,6 +334,7 @@ def find_java(minimum: int, maximum: int = 99, configured: str = "", purpose: st
     )
 
 
+@cache  # asked by every PostgreSQL step; `pg_config` is a process of its own
 def postgres_bin() -> Path:
     """The folder of PostgreSQL's server programs (initdb, postgres)."""
     candidates = []

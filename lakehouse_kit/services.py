@@ -8,6 +8,7 @@ bind 127.0.0.1 and keep their data, pids and logs under `settings.home`. `docker
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def s3_service(settings: Settings) -> Service:
             "AWS_SECRET_ACCESS_KEY": s.s3_secret_key,
         },
         endpoints=lambda port: {"s3_endpoint": f"http://127.0.0.1:{port}"},
-        memory="about 350 MB",
+        memory="260 MB peak over the course",
     )
 
 
@@ -91,8 +92,6 @@ def sail_service(settings: Settings) -> Service:
     """Sail, the embedded Spark Connect engine; it reads S3 settings from its environment."""
 
     def env(settings: Settings, ports: Ports) -> dict[str, str]:
-        import os
-
         return {
             "AWS_ACCESS_KEY_ID": settings.s3_access_key,
             "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
@@ -138,10 +137,6 @@ def definitions(settings: Settings) -> list[Service]:
     )
 
 
-def manages_services(settings: Settings) -> bool:
-    return settings.profile in ("local", "stack")
-
-
 def start_services(
     settings: Settings | None = None, on_ready=lambda name, seconds: None
 ) -> list[str]:
@@ -156,14 +151,14 @@ def start_services(
 def stop_services(settings: Settings | None = None) -> list[str]:
     """Stop the processes the kit started (and nothing else). Returns the names stopped."""
     settings = settings or load_settings()
-    if not manages_services(settings):
+    if not settings.kit_managed:
         return []
     return supervisor.stop(definitions(settings), settings.run_dir)
 
 
 def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
     settings = settings or load_settings()
-    if not manages_services(settings):
+    if not settings.kit_managed:
         return []
     return supervisor.status(definitions(settings), settings.run_dir)
 
@@ -188,7 +183,7 @@ def service_processes(settings: Settings) -> dict:
 def ensure_services(settings: Settings | None = None) -> Settings:
     """Start the profile's services if any is down; return settings with the live endpoints."""
     settings = settings or load_settings()
-    if manages_services(settings) and not all(s.running for s in service_status(settings)):
+    if settings.kit_managed and not all(s.running for s in service_status(settings)):
         for note in start_services(settings):
             print(note)
         settings = load_settings(profile=settings.profile)

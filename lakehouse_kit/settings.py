@@ -32,7 +32,7 @@ LOCAL_S3_PORT = LOCAL_PORTS["local"]["s3"]
 LOCAL_SPARK_PORT = LOCAL_PORTS["local"]["spark"]
 
 
-def _kit_managed(profile: str) -> dict[str, str]:
+def _local_defaults(profile: str) -> dict[str, str]:
     ports = LOCAL_PORTS[profile]
     sql_url = (
         "duckdb:///:memory:"
@@ -49,10 +49,10 @@ def _kit_managed(profile: str) -> dict[str, str]:
 
 
 _DEFAULTS = {
-    "local": _kit_managed("local"),
+    "local": _local_defaults("local"),
     # The seed's JVM stack as local processes: SeaweedFS, PostgreSQL, Hive Metastore, JVM
     # Spark Connect (S3A, Delta) and Trino (see stack.py).
-    "stack": _kit_managed("stack"),
+    "stack": _local_defaults("stack"),
     # The docker stack publishes its ports on 127.0.0.1 (docker-compose.yml); inside the
     # stack, the jupyter service overrides these with service names.
     "docker": {

@@ -129,9 +129,12 @@ def hadoop_keys(options: dict[str, str]) -> dict[str, str]:
     return {key.removeprefix("spark.hadoop."): str(value) for key, value in options.items()}
 
 
-def s3a_round_trip(options: dict[str, str], settings: Settings | None = None) -> str:
-    """Write and read a probe through S3A in a Spark session of its own that uses only these
-    settings. Returns '' when it worked, else the engine's error (first line).
+def s3a_round_trip(
+    options: dict[str, str], settings: Settings | None = None, key: str = "playground/s3a-check"
+) -> str:
+    """Write and read a probe at `key` through S3A in a Spark session of its own that uses only
+    these settings (none: the server's own). Returns '' when it worked, else the engine's error
+    (first line).
 
     Only a JVM Spark engine (stack, docker) reads S3A settings; Sail ignores them."""
     import_connect_client()
@@ -142,7 +145,7 @@ def s3a_round_trip(options: dict[str, str], settings: Settings | None = None) ->
     try:
         for key, value in {**hadoop_keys(options), **_S3A_SESSION}.items():
             session.conf.set(key, value)
-        uri = f"s3a://{settings.bucket}/playground/s3a-check"
+        uri = f"s3a://{settings.bucket}/{key}"
         session.range(3).write.mode("overwrite").parquet(uri)
         rows = session.read.parquet(uri).count()
         return "" if rows == 3 else f"read back {rows} rows instead of 3"

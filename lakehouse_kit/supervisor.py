@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,14 +68,7 @@ class ServiceStatus:
     memory: str = ""
 
     def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "pid": self.pid,
-            "running": self.running,
-            "port": self.port,
-            "log": self.log,
-            "memory": self.memory,
-        }
+        return asdict(self)
 
 
 # ---------------------------------------------------------------- ports
