@@ -89,8 +89,10 @@ def run_lesson(
     parameters: dict | None = None,
     folder: Path = SOLUTIONS,
     output_dir: Path | None = None,
+    kernel=None,
 ) -> LessonRun:
-    """Execute one notebook with papermill (in a fresh kernel); errors are returned, not raised."""
+    """Execute one notebook with papermill, in a fresh kernel or in `kernel` (see
+    `shared_kernel`); errors are returned, not raised."""
     import jupytext
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -103,6 +105,8 @@ def run_lesson(
     output = (output_dir or runs_dir()) / f"{path.stem}{tag}.ipynb"
     start = time.perf_counter()
     error = ""
+    if kernel is not None:
+        kernel.fresh_namespace(path.parent)
     try:
         # The kernel papermill finds and starts must be this environment's Python, never a stale
         # user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too.
@@ -117,6 +121,7 @@ def run_lesson(
                 cwd=str(path.parent),
                 kernel_name="python3",
                 progress_bar=False,
+                **({"km": kernel.manager} if kernel is not None else {}),
             )
     except PapermillExecutionError as failure:
         first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
@@ -169,15 +174,70 @@ def catch_up(lesson: int) -> list[str]:
     return ran
 
 
+class SharedKernel:
+    """One kernel for a run of lessons, its namespace emptied before each: a lesson still starts
+    with no variable of the one before (a missing import fails as in a fresh kernel), but the
+    imports (Spark Connect, pandas, Great Expectations: seconds each) and the Spark session are
+    paid once per run instead of once per lesson."""
+
+    def __init__(self, cwd: Path):
+        from jupyter_client.manager import KernelManager
+
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.start_kernel(cwd=str(cwd))
+
+    # %reset also drops `__spec__` and the like from __main__, which imports then look up.
+    _RESET = (
+        "(lambda kept: (get_ipython().run_line_magic('reset', '-f'), globals().update(kept)))"
+        "({k: v for k, v in globals().items() if k.startswith('__')}); __import__('os').chdir(%r)"
+    )
+
+    def fresh_namespace(self, cwd: Path) -> None:
+        client = self.manager.client()  # a new client: it hears nothing of the last lesson
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            reply = client.execute_interactive(
+                self._RESET % str(cwd), store_history=False, timeout=60, output_hook=lambda _: None
+            )
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            raise KitError("The course kernel could not be reset.", fix="Run the lessons again.")
+
+    def close(self) -> None:
+        self.manager.shutdown_kernel(now=True)
+
+
+@contextlib.contextmanager
+def shared_kernel(cwd: Path):
+    with (
+        _stderr_to(runs_dir() / "shared-kernel.log"),
+        environment_default("JUPYTER_PREFER_ENV_PATH", "1"),
+    ):
+        kernel = SharedKernel(cwd)
+    try:
+        yield kernel
+    finally:
+        kernel.close()
+
+
 def run_lessons(
     paths: list[Path],
     parameters: dict[str, dict] | None = None,
     output_dir: Path | None = None,
     on_lesson: OnLesson | None = None,
 ) -> CourseRun:
-    """Execute lessons in order, each in a fresh kernel, up to the first that fails (the next
-    would build on it). `parameters` go by lesson number ('03'); a lesson that comes again keeps
-    its earlier notebook (it writes to `repeat-N/`)."""
+    """Execute lessons in order in one shared kernel (`SharedKernel`), up to the first that
+    fails (the next would build on it). `parameters` go by lesson number ('03'); a lesson that
+    comes again keeps its earlier notebook (it writes to `repeat-N/`)."""
+    if not paths:
+        return CourseRun()
+    with shared_kernel(paths[0].parent) as kernel:
+        return _run_in(kernel, paths, parameters, output_dir, on_lesson)
+
+
+def _run_in(kernel, paths, parameters, output_dir, on_lesson) -> CourseRun:
     course, notify = CourseRun(), on_lesson or (lambda event: None)
     base = output_dir or runs_dir()
     for done, path in enumerate(paths):
@@ -185,7 +245,9 @@ def run_lessons(
         repeat = paths[:done].count(path)
         output = base / f"repeat-{repeat}" if repeat else base
         output.mkdir(parents=True, exist_ok=True)
-        run = run_lesson(path.stem, (parameters or {}).get(path.stem[:2]), path.parent, output)
+        run = run_lesson(
+            path.stem, (parameters or {}).get(path.stem[:2]), path.parent, output, kernel
+        )
         course.lessons.append(run)
         notify(LessonEvent("finished", path.stem, done + 1, len(paths), run))
         if not run.ok:

@@ -98,7 +98,7 @@ checks.check_type_matchups(spark=spark)
 # The whole chart at a glance: rows attack, columns defend. The order follows the type ids,
 # the order the games list them in.
 
-# %%
+# %% tags=["show"]
 order = [row["name"] for row in types.orderBy("id").select("name").collect()]
 chart = (spark.table("gold.type_matchups").toPandas()
          .pivot(index="attacking_type", columns="defending_type", values="multiplier")
@@ -168,7 +168,7 @@ spark.table("gold.move_usage").orderBy(F.desc("learned_by"), "move").limit(5).to
 # The kind of chart Gold exists for: one small table, already aggregated, drawn in one line.
 # Legendary Pokémon pull a type's average up — the `legendary_count` column tells you where.
 
-# %%
+# %% tags=["show"]
 summary = spark.table("gold.type_summary").orderBy("avg_total").toPandas()
 ax = summary.plot.barh(x="type", y="avg_total", legend=False, figsize=(7, 5),
                        title="Average base-stat total per type (dual types count twice)")

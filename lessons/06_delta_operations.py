@@ -28,23 +28,28 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_kit import checks, course, delta_ops
+from lakehouse_kit.replay import replay
 from lakehouse_kit.spark import get_spark, save_table
 
 spark = get_spark()
 course.catch_up(lesson=6)  # builds Bronze, Silver and Gold from the solutions if any is missing
 
 # %% [markdown]
-# ## Ingest batch 2 the way a pipeline would
+# ## Ingest batch 2 with your own pipeline
 #
-# Lessons 2 and 3 take a `batch` **parameter**. A parameterised notebook is a pipeline job:
-# an orchestrator (Airflow, Dagster, a cron job) runs it with papermill, passing `batch=2`.
-# Bronze appends the new batch (`replaceWhere` on `_batch_id` keeps re-runs idempotent), and
-# Silver cleanses it into *staging* tables `silver.<table>_changes`, next to the real ones.
+# Lessons 2 and 3 take a `batch` **parameter**: the same code ingests any batch, which is what
+# makes a notebook a pipeline job. `replay` runs *your* saved notebooks 02 and 03 here, in this
+# kernel, with `batch=2`, skipping the cells that only show results. Bronze gets the new batch
+# (`replaceWhere` keeps re-runs idempotent), and Silver cleanses it into *staging* tables
+# `silver.<table>_changes`, next to the real ones. An exercise you have not solved yet runs
+# from the solution, and the replay says which. (It reads the notebooks as saved: save first.)
 
 # %%
 for lesson in ("02", "03"):
-    run = course.require(lesson, {"batch": batch})
-    print(f"{run.lesson} with batch={batch}: {run.seconds:.1f} s")
+    run = replay(lesson, {"batch": batch})
+    mine = f"your {', '.join(run.own)}" if run.own else "no exercise of yours"
+    borrowed = f"; from the solution: {', '.join(run.borrowed)}" if run.borrowed else ""
+    print(f"{run.lesson} with batch={batch}: {run.seconds:.1f} s, {mine}{borrowed}")
 spark.sql("""
     SELECT 'pokemon' AS table_name, (SELECT count(*) FROM silver.pokemon) AS silver,
            (SELECT count(*) FROM silver.pokemon_changes) AS changes
@@ -111,8 +116,8 @@ checks.check_merge(spark)
 # batch touched.
 
 # %%
-run = course.require("04")
-print(f"{run.lesson}: {run.seconds:.1f} s")
+run = replay("04", {})
+print(f"{run.lesson}: Gold rebuilt from the merged Silver in {run.seconds:.1f} s")
 
 
 # %% [markdown]

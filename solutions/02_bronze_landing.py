@@ -109,7 +109,7 @@ checks.check_bronze(spark, batches=(batch,))
 #
 # Every line is there — including the broken ones, flagged for the Silver lesson to report.
 
-# %%
+# %% tags=["show"]
 spark.sql("""
     SELECT 'pokemon' AS table_name, _batch_id, count(*) AS lines, sum(CAST(_is_malformed AS INT)) AS malformed
     FROM bronze.pokemon GROUP BY _batch_id
@@ -120,7 +120,7 @@ spark.sql("""
     ORDER BY table_name, _batch_id
 """).toPandas()
 
-# %%
+# %% tags=["show"]
 summarize_bucket()
 
 # %% [markdown]

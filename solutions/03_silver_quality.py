@@ -285,7 +285,7 @@ checks.check_pokemon_rules(rules, typed_pokemon, batch)
 # One line per expectation: how many rows break it, and examples. This is the report a data
 # team reads every morning; the kit keeps it for the course summary too.
 
-# %%
+# %% tags=["show"]
 before = results_table(validate(typed_pokemon, rules))
 course.save_report(f"expectations_pokemon_batch_{batch}", before.to_dict("records"))
 before
@@ -338,7 +338,7 @@ after[["expectation", "success", "rows_checked"]].head(8)
 # %% [markdown]
 # ## The quarantine, at a glance
 
-# %%
+# %% tags=["show"]
 reasons = (
     spark.table("silver.quarantine").filter(F.col("_batch_id") == batch)
     .select("source_table", F.explode("failed_expectations").alias("reason"))
@@ -349,7 +349,7 @@ ax = reasons.set_index(reasons["source_table"].str.removeprefix("bronze.") + ": 
 ax.set_xlabel("rows")
 ax.xaxis.get_major_locator().set_params(integer=True)
 
-# %%
+# %% tags=["show"]
 spark.table("silver.quarantine").filter(F.col("_batch_id") == batch).select(
     "source_table", "id", "failed_expectations", F.substring("raw", 1, 60).alias("raw")
 ).orderBy("source_table", "id").toPandas().astype({"id": "Int64"})

@@ -1,0 +1,145 @@
+"""Replay a lesson's code inside the running kernel: lesson 6 ingests batch 2 with the learner's
+own Bronze, Silver and Gold code from lessons 2-4, without a new kernel per lesson.
+
+A replay runs the code cells of the learner's notebook in a fresh namespace, with the given
+parameters, skipping cells tagged `show` (charts and tables that only display). An exercise the
+learner has not solved yet (its function still raises the TODO) is replaced by the solution's
+cell, and the replay says so. The learner's notebook is read from disk: unsaved edits are not
+seen, which the lesson says."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lakehouse_kit.errors import KitError
+
+SHOW_TAG = "show"  # a cell that only displays results; nothing later depends on it
+
+
+@dataclass
+class Replay:
+    lesson: str
+    notebook: Path
+    seconds: float = 0.0
+    own: list[str] = field(default_factory=list)  # exercises run as the learner wrote them
+    borrowed: list[str] = field(default_factory=list)  # unsolved exercises run from the solution
+    output: str = ""  # what the cells printed (the checks' ✓ lines among it)
+
+
+def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> Replay:
+    """Run lesson `lesson`'s notebook from `folder` (the running notebook's folder by default)
+    in this kernel with `parameters`; raise a KitError naming the cell when one fails."""
+    from lakehouse_kit.course import SOLUTIONS, lesson_path
+
+    notebook = lesson_path(lesson, _folder(lesson, folder)).with_suffix(".ipynb")
+    solution = _cells(lesson_path(lesson, SOLUTIONS).with_suffix(".ipynb"))
+    run = Replay(notebook.stem, notebook)
+    namespace: dict = {"__name__": f"replay_{notebook.stem}"}
+    start, printed = time.perf_counter(), io.StringIO()
+    for number, source in _sources(_cells(notebook), solution, parameters, run):
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(source, f"<{notebook.stem} cell {number}>", "exec"), namespace)
+        except Exception as error:
+            raise _failure(notebook, number, source, parameters, error) from error
+    run.seconds, run.output = time.perf_counter() - start, printed.getvalue()
+    return run
+
+
+def _failure(notebook: Path, number: int, source: str, parameters: dict, error: Exception):
+    """The error to show: which saved cell failed on which parameters, and the fix (the check's
+    own hint when a check failed)."""
+    problem = error.message if isinstance(error, KitError) else f"{type(error).__name__}: {error}"
+    first_line = source.strip().splitlines()[0]
+    return KitError(
+        f"{notebook.name}, code cell {number} (`{first_line}`), on {_describe(parameters)}: {problem}",
+        fix=(error.fix + " " if isinstance(error, KitError) and error.fix else "")
+        + f"Then save {notebook.name} and run this cell again.",
+    )
+
+
+def _folder(lesson: str | int, folder: Path | None) -> Path:
+    """The folder of the notebook that asks: the learner's `lessons/`, or `solutions/` when the
+    course runs the solutions."""
+    from lakehouse_kit.course import SOLUTIONS
+
+    here = folder or Path.cwd()
+    return here if any(here.glob(f"{int(str(lesson)[:2]):02d}_*.py")) else SOLUTIONS
+
+
+def _cells(notebook: Path) -> list[tuple[str, list[str]]]:
+    """(source, tags) of each code cell of the notebook as saved. Plain JSON: the learner saves
+    .ipynb files, and nbformat's validation would cost a second of imports."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError) as error:
+        raise KitError(
+            f"Cannot read {notebook}: {error}",
+            fix="Open it in JupyterLab and save it, or run `lakehouse-dev notebooks build`.",
+        ) from error
+    return [
+        ("".join(cell["source"]), cell.get("metadata", {}).get("tags", []))
+        for cell in cells
+        if cell["cell_type"] == "code"
+    ]
+
+
+def _sources(cells, solution, parameters: dict, run: Replay):
+    """The code to run, cell by cell: parameters set, `show` cells skipped, unsolved exercises
+    taken from the solution (matched by the functions they define)."""
+    solved = {_defined(source): source for source, tags in solution if "solution" in tags}
+    for number, (source, tags) in enumerate(cells, 1):
+        if SHOW_TAG in tags:
+            continue
+        if "parameters" in tags:
+            source += "\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
+        elif "solution" in tags:
+            names = _defined(source)
+            if _unsolved(source) and names in solved:
+                run.borrowed.extend(names)
+                source = solved[names]
+            else:
+                run.own.extend(names)
+        yield number, source
+
+
+def _defined(source: str) -> tuple[str, ...]:
+    """The functions a cell defines, in order (none while it does not parse: running it will
+    then report the syntax error)."""
+    tree = _parsed(source)
+    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
+
+
+def _unsolved(source: str) -> bool:
+    """True while any function of the cell (or the cell itself) still just raises its TODO."""
+    tree = _parsed(source)
+    bodies = [tree.body] + [node.body for node in tree.body if isinstance(node, ast.FunctionDef)]
+    return any(_only_raises_todo(body) for body in bodies)
+
+
+def _parsed(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _only_raises_todo(body: list[ast.stmt]) -> bool:
+    statements = [
+        s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+    ]
+    if len(statements) != 1 or not isinstance(statements[0], ast.Raise):
+        return False
+    raised = statements[0].exc
+    target = raised.func if isinstance(raised, ast.Call) else raised
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+
+
+def _describe(parameters: dict) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in parameters.items()) or "its defaults"
