@@ -21,12 +21,9 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
         settings = ensure_services(settings)
     _require_reachable(settings)
     ensure_bucket(settings)
-    spark = _connect(settings)
-    try:
-        spark.range(1).collect()
-    except Exception:
-        # The server behind a cached session was restarted: drop it and connect afresh.
-        spark.stop()
+    spark = _SESSIONS.get(settings.spark_remote)
+    if spark is None or spark.is_stopped or not _answers(spark):
+        # None yet, or the server behind the cached one was restarted: connect afresh.
         spark = _connect(settings)
     if register:
         catalog.register_all(spark, settings)
@@ -54,9 +51,6 @@ def _connect(settings: Settings):
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    spark = _SESSIONS.get(settings.spark_remote)
-    if spark is not None and not spark.is_stopped:
-        return spark
     spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(
         settings.spark_remote
     ).create()
@@ -64,6 +58,16 @@ def _connect(settings: Settings):
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
     return spark
+
+
+def _answers(spark) -> bool:
+    """Whether a cached session's server still knows it (a new session needs no probe)."""
+    try:
+        spark.range(1).collect()
+        return True
+    except Exception:
+        spark.stop()
+        return False
 
 
 def _require_reachable(settings: Settings) -> None:
