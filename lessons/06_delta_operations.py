@@ -124,8 +124,10 @@ print(f"{run.lesson}: Gold rebuilt from the merged Silver in {run.seconds:.1f} s
 # ## Exercise 2 — time travel
 #
 # Write `as_of`: the table as it was at `version`. In SQL: `SELECT * FROM t VERSION AS OF 3`;
-# with the reader: `spark.read.option("versionAsOf", 3)`. (`TIMESTAMP AS OF` / `timestampAsOf`
-# works the same with a time.) The cell after it compares the 20 corrected Pokémon before and
+# with the reader, the option goes with a read that names the Delta table:
+# `spark.read.option("versionAsOf", 3).table(t)` or `.format("delta").load(path)` (on its own,
+# `spark.read.option(...)` reads nothing yet). `TIMESTAMP AS OF` / `timestampAsOf` works the
+# same with a time. The cell after it compares the 20 corrected Pokémon before and
 # after the MERGE.
 
 # %% tags=["solution"]
@@ -170,9 +172,12 @@ ax = generations.plot.bar(title="Pokémon per generation in silver.pokemon", fig
 ax.set_ylabel("Pokémon");
 
 # %% [markdown]
-# ## History: who changed what
+# ## History: what changed, and when
 #
-# The Delta log is an audit trail: one entry per commit, with the operation and its metrics.
+# The Delta log is an audit trail of *what* happened: one entry per commit, with the operation,
+# its parameters and metrics, and a timestamp. It is not a reliable record of *who*: the user
+# fields are filled only by some platforms (Databricks does; open-source Spark and delta-rs
+# mostly leave them empty), so an audit of people needs the catalog's or the cloud's logs.
 
 # %%
 history = delta_ops.history("silver.pokemon")[["version", "timestamp", "operation", "rows_written", "files_added"]]
@@ -226,8 +231,11 @@ except Exception as error:  # the error type differs between engines
 # %% [markdown]
 # ## Exercise 3 — a CHECK constraint
 #
-# Expectations in lesson 3 guard the pipeline; a **constraint** guards the table itself: any
-# writer, from any tool, that tries to commit a row breaking it fails, and nothing is written.
+# Expectations in lesson 3 guard the pipeline; a **constraint** guards the table itself: it is
+# stored in the table's metadata, and a writer that understands it refuses to commit a row
+# breaking it, writing nothing. Delta Spark, Sail and delta-rs enforce CHECK constraints; a
+# writer that does not support them must refuse to write to such a table (Delta's protocol
+# says so), but an old or careless tool is one more reason to keep the expectations too.
 #
 # Write `add_constraint`: add the constraint `name` with `condition` to `table`, unless the
 # table already has a constraint by that name (adding it twice is an error, and this lesson
@@ -264,9 +272,11 @@ print(f"silver.pokemon: {rows_before} rows before, {spark.table('silver.pokemon'
 #
 # - `MERGE INTO ... WHEN MATCHED THEN UPDATE ... WHEN NOT MATCHED THEN INSERT` upserts a batch
 #   atomically, and re-running it gives the same table.
-# - Every commit is a version: `VERSION AS OF` reads the past, the history tells who did what.
+# - Every commit is a version: `VERSION AS OF` reads the past, the history tells what changed
+#   and when (not reliably who).
 # - Compaction merges small files; vacuum deletes files older versions needed. Keep the default
 #   retention on tables whose history you rely on.
-# - Constraints are enforced by the table, for every writer.
+# - Constraints live in the table and every writer that supports them enforces them; keep the
+#   pipeline's expectations as well.
 # - That is the whole lakehouse: landing, Bronze, Silver, Gold, SQL, and now its upkeep.
 #   `lakehouse progress` shows which exercises pass.
