@@ -25,6 +25,7 @@ console = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COL
 def cmd_up(args) -> int:
     if args.docker:
         return _compose("up", "-d", "--build", "--wait")
+    _quiet_jupyterlab()
     settings = load_settings()
     if settings.profile == "stack":
         _install(settings)
@@ -38,6 +39,19 @@ def cmd_up(args) -> int:
     for note in notes:
         console.print(f"[yellow]{note}[/]")
     return cmd_status(argparse.Namespace(json=False))
+
+
+def _quiet_jupyterlab() -> None:
+    """`jupyter lab lessons/` opens without the news prompt (lakehouse_kit/lab.py says how)."""
+    from lakehouse_kit.lab import quiet_jupyterlab
+
+    try:
+        written = quiet_jupyterlab()
+    except OSError as error:  # a read-only environment: only a pop-up is at stake
+        console.print(f"[yellow]JupyterLab will ask about news: {error}[/]")
+        return
+    if written:
+        console.print(f"JupyterLab: no news prompt, no update check ({written})")
 
 
 def cmd_down(args) -> int:
@@ -171,6 +185,7 @@ def cmd_run(args) -> int:
     from lakehouse_kit.course import run_course, runs_dir
     from lakehouse_kit.report import lakehouse_summary
 
+    _quiet_jupyterlab()
     with render.lesson_progress(console) as on_lesson:
         course = run_course(only=args.lesson, on_lesson=on_lesson)
     console.print(render.lessons_table(course))

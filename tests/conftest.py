@@ -12,7 +12,13 @@ from __future__ import annotations
 import atexit
 import inspect
 import os
+import subprocess
+import sys
+import time
+import urllib.request
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +31,7 @@ FIXTURE_MARKERS = {
     "lakehouse": ("services",),
     "spark": ("services",),
     "course": ("services", "course"),
+    "jupyterlab": ("services",),
 }
 # Calls that start the servers or execute notebooks: a test or fixture making them needs a marker.
 SERVER_CALLS = (
@@ -120,3 +127,59 @@ def course(lakehouse):
     failed = [f"{r.lesson}: {r.error}" for r in run.lessons if not r.ok]
     assert not failed, failed
     return run
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A running JupyterLab server."""
+
+    url: str  # http://127.0.0.1:PORT
+    token: str
+
+    def page(self, path: str) -> str:
+        """The URL of `path` (e.g. "/api/status"), with the token."""
+        return f"{self.url}{path}?token={self.token}"
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """Start real JupyterLab servers on 127.0.0.1, as `jupyter lab ROOT_DIR` would:
+    `jupyterlab(root_dir, *options, env={...})` returns a `Lab`. Kernels inherit this process's
+    environment (the test home of `lakehouse_home`, if used) and `env`. Stopped at the end of
+    the module."""
+    servers = []
+
+    def start(root_dir: Path, *options: str, env: dict | None = None) -> Lab:
+        port = services.free_port()
+        lab = Lab(f"http://127.0.0.1:{port}", "test-token")
+        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root"]
+        command += ["--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={lab.token}"]
+        command += [f"--ServerApp.root_dir={root_dir}", *options]
+        runtime = tmp_path_factory.mktemp("jupyter-runtime")
+        servers.append(
+            subprocess.Popen(
+                command,
+                env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
+                | {name: str(value) for name, value in (env or {}).items()},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        _wait_for(lab.page("/api/status"), seconds=60)
+        return lab
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"JupyterLab did not answer within {seconds:.0f} s")
