@@ -64,6 +64,52 @@ print(f"{sandbox}: {files['rows'].sum()} rows in {len(files)} files, "
       f"{files['rows'].mean():.0f} rows per file on average")
 
 # %% [markdown]
+# ## Partition pruning: read only the folders you need
+#
+# `explain()` prints the plan the engine will run. Filter on the partition column and look
+# at the scan (the last lines): the JVM engine lists `PartitionFilters: [... (generation = 4)]`
+# on its `FileScan`; the embedded engine lists the files it will open, all from
+# `generation=4/`. The other folders are never read: that is **pruning**. A filter on any
+# other column (`primary_type = 'dragon'`) cannot prune folders: the scan opens every file
+# (Delta can still skip files by their min/max statistics, a finer and less certain cut).
+
+# %%
+spark.table(sandbox).filter("generation = 4").explain()
+
+
+# %% [markdown]
+# Choose a partition column that queries filter on, with few distinct values and plenty of
+# rows per value: a date, a region, a batch. Partitioning by `id` would make a folder per
+# Pokémon — the worst case of the next problem.
+
+# %% [markdown]
+# ## Small files, and compaction
+#
+# The naive load wrote one file per task *per partition*. With many tasks, many partitions
+# or frequent small appends, a table becomes thousands of tiny files, and every query pays
+# for each one: a request to object storage, a footer to parse, a task to schedule. Here
+# the cost is milliseconds; at scale it is most of a query's time.
+#
+# **Compaction** (Delta's `OPTIMIZE`; on the embedded engine `delta_ops.compact`, through
+# delta-rs) rewrites each partition's small files into one larger file. No row changes.
+
+# %%
+def read_seconds(table: str, repeat: int = 2) -> float:
+    """The best of a few full reads of the table (sum of a column: every file is opened)."""
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        spark.table(table).agg(F.sum("total")).collect()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+before = (len(delta_ops.data_files(sandbox)), read_seconds(sandbox))
+delta_ops.compact(sandbox)
+after = (len(delta_ops.data_files(sandbox)), read_seconds(sandbox))
+pd.DataFrame([before, after], index=["before compaction", "after compaction"], columns=["files", "read seconds"])
+
+# %% [markdown]
 # ## Exercise 1 — surface what the schema does not know
 #
 # Lesson 3 parsed Bronze with an explicit schema. That was right — but `from_json` silently
@@ -147,52 +193,6 @@ spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "genera
 # without a word. A declared table, like this one, avoids that — another reason to declare
 # production tables, and to look for new fields yourself (Exercise 1) instead of trusting
 # one engine to refuse.
-
-# %% [markdown]
-# ## Partition pruning: read only the folders you need
-#
-# `explain()` prints the plan the engine will run. Filter on the partition column and look
-# at the scan (the last lines): the JVM engine lists `PartitionFilters: [... (generation = 9)]`
-# on its `FileScan`; the embedded engine lists the files it will open, all from
-# `generation=9/`. The other folders are never read: that is **pruning**. A filter on any
-# other column (`primary_type = 'dragon'`) cannot prune folders: the scan opens every file
-# (Delta can still skip files by their min/max statistics, a finer and less certain cut).
-
-# %%
-spark.table(sandbox).filter("generation = 9").explain()
-
-
-# %% [markdown]
-# Choose a partition column that queries filter on, with few distinct values and plenty of
-# rows per value: a date, a region, a batch. Partitioning by `id` would make a folder per
-# Pokémon — the worst case of the next problem.
-
-# %% [markdown]
-# ## Small files, and compaction
-#
-# The naive load wrote one file per task *per partition*. With many tasks, many partitions
-# or frequent small appends, a table becomes thousands of tiny files, and every query pays
-# for each one: a request to object storage, a footer to parse, a task to schedule. Here
-# the cost is milliseconds; at scale it is most of a query's time.
-#
-# **Compaction** (Delta's `OPTIMIZE`; on the embedded engine `delta_ops.compact`, through
-# delta-rs) rewrites each partition's small files into one larger file. No row changes.
-
-# %%
-def read_seconds(table: str, repeat: int = 3) -> float:
-    """The best of a few full reads of the table (sum of a column: every file is opened)."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        spark.table(table).agg(F.sum("total")).collect()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-before = (len(delta_ops.data_files(sandbox)), read_seconds(sandbox))
-delta_ops.compact(sandbox)
-after = (len(delta_ops.data_files(sandbox)), read_seconds(sandbox))
-pd.DataFrame([before, after], index=["before compaction", "after compaction"], columns=["files", "read seconds"])
 
 # %% [markdown]
 # ## MERGE in real life: duplicate keys in the source
