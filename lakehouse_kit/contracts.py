@@ -83,6 +83,8 @@ TABLES: dict[str, Contract] = {
     "silver.types": Contract("03", tuple(SILVER_TYPES_COLUMNS)),
     "silver.quarantine": Contract("03", tuple(QUARANTINE_COLUMNS)),
     **{table: Contract("04", tuple(columns)) for table, columns in GOLD_COLUMNS.items()},
+    # Lesson 7's declared, partitioned copy of Silver, with the column it evolves in.
+    "silver.pokemon_by_generation": Contract("07", (*SILVER_POKEMON_COLUMNS, "nickname")),
 }
 
 

@@ -74,7 +74,10 @@ def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:
     prefix = f"{int(str(lesson)[:2]):02d}"
     matches = sorted(folder.glob(f"{prefix}_*.py"))
     if not matches:
-        raise KitError(f"No lesson {lesson!r} in {folder}.", fix="Lessons are numbered 01 to 06.")
+        raise KitError(
+            f"No lesson {lesson!r} in {folder}.",
+            fix=f"Lessons are numbered 01 to {len(solution_files()):02d}.",
+        )
     return matches[0]
 
 

@@ -85,3 +85,15 @@ def constraints(table: str, settings: Settings | None = None) -> dict[str, str]:
         for key, value in configuration.items()
         if key.startswith(prefix)
     }
+
+
+def data_files(table: str, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per data file of the current version: its partition values, rows and bytes."""
+    import pyarrow as pa
+
+    actions = pa.table(delta_table(table, settings).get_add_actions(flatten=True)).to_pandas()
+    partitions = [c for c in actions.columns if c.startswith("partition.")]
+    files = actions[[*partitions, "num_records", "size_bytes"]]
+    return files.rename(columns={c: c.removeprefix("partition.") for c in partitions}).rename(
+        columns={"num_records": "rows", "size_bytes": "bytes"}
+    )

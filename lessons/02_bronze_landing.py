@@ -44,10 +44,13 @@ upload_landing(batch)
 # %% [markdown]
 # ## Exercise 1 — read raw lines with ingestion metadata
 #
-# Why not `spark.read.json`? It *infers* a schema and silently turns what does not fit into
-# nulls: `"height": "1.7m"` would vanish, and a broken line would hide in a `_corrupt_record`
-# column. Bronze must not interpret the data yet, so read each line as text with
-# `spark.read.text(uri)` (one row per line, column `value`) and add:
+# Why not `spark.read.json`? A JSON reader *interprets* every line, and Bronze must not do
+# that yet. Left to infer a schema, it widens a field that holds numbers in most lines and
+# text in a few (`"height": "1.3m"`) to a **string** column for every line, so the schema
+# depends on what a batch happens to contain. Given a schema, it turns a value that does not
+# fit into null (JVM Spark) or fails the whole read (the embedded engine); a broken line
+# lands in a `_corrupt_record` column or, again, fails the read. So read each line as text
+# with `spark.read.text(uri)` (one row per line, column `value`) and add:
 #
 # | column | meaning |
 # |---|---|

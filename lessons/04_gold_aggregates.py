@@ -80,9 +80,10 @@ spark.table("gold.type_summary").orderBy(F.desc("avg_total")).limit(5).toPandas(
 # 2. Build every pair: the type names `crossJoin`ed with themselves.
 # 3. Left-join the relations onto the pairs and fill the gaps with 1.0 (`F.coalesce`).
 #
-# Why not a lambda over the arrays (`F.filter`, `F.transform`)? Exploding is plain relational
-# work every engine pushes down well; the embedded engine cannot yet filter on a lambda's
-# result when it reads a Delta table.
+# Why not a lambda over the arrays (`F.filter`, `F.transform`)? Not for speed: `explode`
+# is not "pushed down" anywhere, it simply runs after the scan. The reason is an engine limit:
+# on the embedded engine (Sail 0.7), a filter on a lambda's result over a table fails with
+# `No field named ...`. `explode` plus joins is plain relational work every engine runs.
 
 # %% tags=["solution"]
 def type_matchups(types: DataFrame) -> DataFrame:

@@ -46,8 +46,10 @@ def bronze_rows(name: str) -> DataFrame:
 # ## Schema on read
 #
 # Silver parses the raw JSON with an explicit schema. Fields that arrive with the wrong type
-# (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so nothing turns
-# into a silent null; we convert them ourselves, knowing the units.
+# (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so no value turns
+# into a silent null; we convert them ourselves, knowing the units. One thing an explicit
+# schema does silently: a field it does not name is dropped. Lesson 7 finds the three lines
+# that carry one.
 
 # %%
 POKEMON_JSON = """id INT, name STRING, generation INT, height STRING, weight STRING,
@@ -84,8 +86,9 @@ def parsed(bronze: DataFrame, schema: str) -> DataFrame:
 #
 # Reading a field through an array of structs gives an array of that field:
 # `F.col("j.damage_relations.double_damage_to.name")` is the list of type names. That is
-# simpler than a lambda, and portable: the embedded engine cannot yet push filters on
-# lambda results down into a Delta scan.
+# simpler than a lambda (`F.transform`), and portable: the embedded engine (Sail 0.7) has a
+# bug with lambdas over a table — a filter on a lambda's result fails with
+# `No field named ...` — while array field access works on every engine.
 
 # %%
 def parse_types(bronze: DataFrame) -> DataFrame:

@@ -16,8 +16,8 @@ from lakehouse_kit.tools import notebooks
 LESSON_IDS = [p.stem for p in solution_files()]
 
 
-def test_there_are_six_lessons():
-    assert [p.stem[:2] for p in solution_files()] == ["01", "02", "03", "04", "05", "06"]
+def test_there_are_seven_lessons():
+    assert [p.stem[:2] for p in solution_files()] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 def test_lessons_and_ipynb_match_their_sources():

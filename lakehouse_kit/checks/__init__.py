@@ -4,7 +4,7 @@ They test real table contents (counts that add up, schemas, unique keys, invaria
 takes optional arguments so a test can hand it a wrong answer; without them it reads the
 tables, which is how `lakehouse progress` runs them.
 
-One module per lesson (`lesson1` ... `lesson6`), the shared primitives in `core`, the landing
+One module per lesson (`lesson1` ... `lesson7`), the shared primitives in `core`, the landing
 files and their manifest in `landing`, `lakehouse progress` in `progress`; the columns tables
 must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
@@ -44,6 +44,11 @@ from lakehouse_kit.checks.lesson6 import (
     check_version_diff,
     silver_change,
 )
+from lakehouse_kit.checks.lesson7 import (
+    check_sandbox,
+    check_unexpected_fields,
+    check_upsert_newer,
+)
 from lakehouse_kit.checks.progress import CHECKS
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
@@ -65,6 +70,7 @@ __all__ = [
     "check_pokemon_rules",
     "check_raw_lines",
     "check_s3a_engine",
+    "check_sandbox",
     "check_s3a_options",
     "check_silver",
     "check_silver_now",
@@ -75,6 +81,8 @@ __all__ = [
     "check_strongest_per_type_sql",
     "check_type_matchups",
     "check_type_summary",
+    "check_unexpected_fields",
+    "check_upsert_newer",
     "check_version_diff",
     "expect",
     "landing_lines",

@@ -10,13 +10,13 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lakehouse_kit.checks import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6
+from lakehouse_kit.checks import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7
 from lakehouse_kit.errors import KitError
 
 # exercise -> (lesson, check), in the course's order.
 CHECKS: dict[str, tuple[str, Callable[[], None]]] = {
     name: (module.LESSON, check)
-    for module in (lesson1, lesson2, lesson3, lesson4, lesson5, lesson6)
+    for module in (lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7)
     for name, check in module.PROGRESS.items()
 }
 
