@@ -117,8 +117,8 @@ checks.check_merge(spark)
 #
 # Gold is *derived*: lesson 4 recomputes every Gold table from Silver. At a thousand Pokémon
 # a full recompute takes seconds and cannot drift from Silver, so it is the right choice here.
-# With billions of rows you would merge into Gold too, or recompute only the partitions a
-# batch touched.
+# With billions of rows you would recompute only what a batch touched and merge it into Gold:
+# lesson 7 shows how. Here `replay` runs your lesson 4 again on the merged Silver.
 
 # %%
 run = replay("04", {})
@@ -203,11 +203,12 @@ print(f"silver.pokemon: {files_before} files -> {delta_ops.file_count('silver.po
       f"({metrics['numFilesRemoved']} rewritten into {metrics['numFilesAdded']})")
 
 # %% [markdown]
-# ## Vacuum: deleting files no version needs
+# ## Vacuum: deleting files the table no longer uses
 #
 # Compaction and MERGE do not delete the old files: older versions still point at them, which
-# is what makes time travel work. **Vacuum** deletes files that no version younger than the
-# retention period needs. The default retention is 7 days: a safety net for readers still
+# is what makes time travel work. **Vacuum** deletes the files the current version does not use
+# and that were removed from the table longer ago than the retention period. The default
+# retention is 7 days: a safety net for readers still
 # using an old version, and for you to time-travel back after a bad write. Today nothing is
 # old enough:
 
