@@ -74,12 +74,22 @@ def register_table(spark: SparkSession, table: str, settings: Settings | None = 
     _create_table(spark, table, settings)
 
 
+# What each session (by id) has registered: a table is registered by its location, so once is
+# enough; every notebook of a course run asks again, and each statement is a round trip.
+_REGISTERED: dict[str, set[str]] = {}
+
+
 def register_all(spark: SparkSession, settings: Settings | None = None) -> list[str]:
     """Create the medallion schemas and register every table found in the bucket."""
     settings = settings or load_settings()
+    done = _REGISTERED.setdefault(spark.session_id, set())
     for layer in LAYERS:
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        if layer not in done:
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+            done.add(layer)
     tables = discover_tables(settings)
     for table in tables:
-        _create_table(spark, table, settings)
+        if table not in done:
+            _create_table(spark, table, settings)
+            done.add(table)
     return tables

@@ -6,6 +6,7 @@ names the fix.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,12 +24,21 @@ LANDING_PREFIX = "landing"
 
 def s3_client(settings: Settings | None = None):
     settings = settings or load_settings()
+    return _client(
+        settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(endpoint: str, access_key: str, secret_key: str, region: str):
+    """One client per endpoint and credentials: creating one loads botocore's S3 model (0.3 s),
+    and a lesson asks for a client many times (bucket, catalog, catch-up, listings)."""
     return boto3.client(
         "s3",
-        endpoint_url=settings.s3_endpoint,
-        aws_access_key_id=settings.s3_access_key,
-        aws_secret_access_key=settings.s3_secret_key,
-        region_name=settings.s3_region,
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name=region,
         # Path-style addressing: local servers and MinIO have no per-bucket DNS names.
         # Short timeouts and few retries: a stopped server must fail in seconds, not hang.
         config=Config(
