@@ -3,6 +3,9 @@ with their hint, never with an engine traceback."""
 
 from __future__ import annotations
 
+import copy
+
+import pandas as pd
 import pytest
 from pyspark.sql import Window
 from pyspark.sql import functions as F
@@ -88,7 +91,10 @@ def test_raw_lines_trimmed_or_of_the_wrong_batch_fail(spark, course):
     bronze = spark.table("bronze.pokemon").filter("_batch_id = 1")
     trimmed = bronze.withColumn("raw", F.regexp_replace("raw", " ", ""))
     assert "exactly" in fails_with_hint(checks.check_raw_lines, trimmed, "pokemon", 1).message
-    assert "F.lit(batch)" in fails_with_hint(checks.check_raw_lines, bronze, "pokemon", 2).fix
+    batch_1 = (
+        spark.table("bronze.pokemon").filter("_batch_id = 2").withColumn("_batch_id", F.lit(1))
+    )
+    assert "F.lit(batch)" in fails_with_hint(checks.check_raw_lines, batch_1, "pokemon", 2).fix
 
 
 # ---------------------------------------------------------------- lesson 2: write_bronze
@@ -212,43 +218,64 @@ def test_deduplicate_that_keeps_its_helper_column_fails(spark, lesson3):
 # ---------------------------------------------------------------- lesson 3: Silver
 
 
-def test_the_real_silver_passes(spark, course):
-    checks.check_silver(spark)
+@pytest.fixture(scope="module")
+def silver_1(spark, course):
+    """silver.pokemon as lesson 3 left it (the course went on to merge batch 2 into it)."""
+    from lakehouse_kit import delta_ops
+
+    history = delta_ops.history("silver.pokemon")
+    load = int(history[history["operation"].isin({"WRITE", "CREATE TABLE"})]["version"].max())
+    return spark.sql(f"SELECT * FROM silver.pokemon VERSION AS OF {load}")
 
 
-def test_silver_without_deduplication_fails_with_the_hint(spark, course):
-    silver = spark.table("silver.pokemon").filter("_batch_id = 1")
-    with_duplicates = silver.unionByName(silver.filter("id < 10"))
+def test_silver_as_lesson_3_left_it_passes(spark, silver_1, capsys):
+    checks.check_silver(spark, silver_pokemon=silver_1)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_silver_without_deduplication_fails_with_the_hint(spark, silver_1):
+    with_duplicates = silver_1.unionByName(silver_1.filter("id < 10"))
     failure = fails_with_hint(checks.check_silver, spark, silver_pokemon=with_duplicates)
     assert "duplicates" in failure.message and "De-duplicate" in failure.fix
 
 
-def test_silver_that_loses_rows_fails(spark, course):
-    fewer = spark.table("silver.pokemon").filter("_batch_id = 1 AND id > 5")
+def test_silver_that_loses_rows_fails(spark, silver_1):
+    fewer = silver_1.filter("id > 5")
     failure = fails_with_hint(checks.check_silver, spark, silver_pokemon=fewer)
     assert "quarantine" in failure.fix
 
 
-def test_a_quarantine_holding_the_clean_pikachu_fails(spark, course):
+def test_a_quarantine_holding_the_clean_pikachu_fails(spark, silver_1):
     """Ordering by raw alone keeps "  PIKACHU " and quarantines the clean line: the counts
     still add up, the quarantined line is the wrong one."""
     lines = file_lines("pokemon", 1)
-    clean, odd = lines[25], lines[26]  # manifest: line 27 is the near-duplicate of id 25
-    assert '"  PIKACHU "' in odd and '"Pikachu"' in clean
+    odd = lines[26]  # manifest: line 27 is the near-duplicate of id 25
+    clean = next(line for line in lines if line.startswith('{"id": 25, "name": "Pikachu"'))
+    assert '"  PIKACHU "' in odd
     quarantine = spark.table("silver.quarantine").withColumn(
         "raw", F.when(F.col("raw") == odd, F.lit(clean)).otherwise(F.col("raw"))
     )
-    failure = fails_with_hint(checks.check_silver, spark, quarantine=quarantine)
+    failure = fails_with_hint(
+        checks.check_silver, spark, silver_pokemon=silver_1, quarantine=quarantine
+    )
     assert "25" in failure.message and "arrived clean" in failure.fix
 
 
-def test_silver_that_rejects_a_repaired_record_fails(spark, course):
-    without_832 = spark.table("silver.pokemon").filter("_batch_id = 1 AND id != 832")
-    quarantine = spark.table("silver.quarantine").unionByName(
-        spark.table("silver.quarantine").limit(0)
+def test_silver_that_rejects_a_repaired_record_fails(spark, silver_1):
+    """Id 832 ("height": "1.3m") rejected: the rows add up, but a fine record is quarantined."""
+    raw = spark.table("bronze.pokemon").filter("raw LIKE '{\"id\": 832,%'").first()["raw"]
+    rows = (
+        spark.table("silver.quarantine").select("source_table", "id", "raw", "_batch_id").toPandas()
     )
-    with pytest.raises(CheckFailed):  # the accounting or the repair check, whichever first
-        checks.check_silver(spark, silver_pokemon=without_832, quarantine=quarantine)
+    extra = {**rows.iloc[0].to_dict(), "id": 832, "raw": raw, "_batch_id": 1}
+    quarantine = spark.createDataFrame(pd.concat([rows, pd.DataFrame([extra])]))
+    failure = fails_with_hint(
+        checks.check_silver,
+        spark,
+        silver_pokemon=silver_1.filter("id != 832"),
+        quarantine=quarantine.select(*rows.columns),
+    )
+    assert "832" in failure.message
 
 
 # ---------------------------------------------------------------- lesson 3: parse_pokemon
@@ -270,7 +297,7 @@ def test_another_way_to_flatten_passes(wellformed, lesson3):
     measure = lesson3["measure"]
 
     def stat(name):
-        return F.filter("j.stats", lambda s: s.stat.name == name)[0].base_stat.try_cast("int")
+        return F.filter("j.stats", lambda s: s["stat"]["name"] == name)[0].base_stat.try_cast("int")
 
     def parse(bronze):
         j = bronze.select(
@@ -383,7 +410,7 @@ def test_a_suite_that_rejects_real_names_fails(typed, type_names, lesson3):
 
     rules = lesson3["pokemon_rules"](type_names)
     ascii_only = gxe.ExpectColumnValuesToMatchRegex(column="name", regex=r"^[A-Za-z .:-]+$")
-    strict = new_suite("strict", [*[e.model_copy() for e in rules.expectations], ascii_only])
+    strict = new_suite("strict", [*[copy.deepcopy(e) for e in rules.expectations], ascii_only])
     failure = fails_with_hint(checks.check_pokemon_rules, strict, typed)
     assert "669" in failure.message  # Flabébé
 
@@ -406,7 +433,7 @@ def test_an_expectation_the_engine_cannot_run_gets_a_hint(
         else gxe.ExpectColumnValuesToNotBeNull
     )
     rules = lesson3["pokemon_rules"](type_names)
-    suite = new_suite("x", [*[e.model_copy() for e in rules.expectations], kind(**expectation)])
+    suite = new_suite("x", [*[copy.deepcopy(e) for e in rules.expectations], kind(**expectation)])
     try:
         checks.check_pokemon_rules(suite, typed)
     except CheckFailed as failure:

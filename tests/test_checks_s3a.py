@@ -61,7 +61,9 @@ def host_and_port(settings) -> dict[str, str]:
 def test_correct_answers_pass(answer, capsys):
     options = checks.check_s3a_options(answer, load_settings(profile="local"))
     endpoint = load_settings(profile="local").s3_endpoint
-    assert endpoint.endswith(options["fs.s3a.endpoint"].rstrip("/"))  # as written, by its Hadoop name
+    assert endpoint.endswith(
+        options["fs.s3a.endpoint"].rstrip("/")
+    )  # as written, by its Hadoop name
     assert all(key.startswith("fs.s3a.") for key in options)  # Hadoop names, whatever was written
     assert "✓" in capsys.readouterr().out
 

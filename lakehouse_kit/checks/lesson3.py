@@ -3,6 +3,7 @@ accounting (every Bronze row in Silver or in quarantine)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -244,7 +245,7 @@ def _failing_lines(rules, typed) -> Counter:
         for expectation in rules.expectations:  # find the one the engine refuses
             label = describe(expectation)
             with engine_errors(f"The expectation '{label}'", _rule_hint(label)):
-                alone = new_suite("probe", [expectation.model_copy()])
+                alone = new_suite("probe", [copy.deepcopy(expectation)])
                 split_valid(typed, alone)[1].limit(1).collect()
         raise
 
