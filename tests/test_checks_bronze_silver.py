@@ -292,12 +292,13 @@ def test_parse_pokemon_passes_and_returns_the_rows(wellformed, lesson3):
 
 
 def test_another_way_to_flatten_passes(wellformed, lesson3):
-    """Types and stats picked with lambdas instead of sorting and a map, units with a regex,
-    the columns in another order."""
+    """Types and stats picked with lambdas instead of sorting and a map, the columns in
+    another order."""
     measure = lesson3["measure"]
 
     def stat(name):
-        return F.filter("j.stats", lambda s: s["stat"]["name"] == name)[0].base_stat.try_cast("int")
+        found = F.filter("j.stats", lambda s: s["stat"]["name"] == name)
+        return F.get(found, 0)["base_stat"].try_cast("int")
 
     def parse(bronze):
         j = bronze.select(
@@ -305,7 +306,7 @@ def test_another_way_to_flatten_passes(wellformed, lesson3):
         )
         name = F.regexp_replace(F.trim("j.name"), r"\s+", " ")
         plain = (F.upper(name) == name) | (F.lower(name) == name)
-        slot = lambda n: F.filter("j.types", lambda t: t.slot == n)[0]["type"]["name"]  # noqa: E731
+        slot = lambda n: F.get(F.filter("j.types", lambda t: t.slot == n), 0)["type"]["name"]  # noqa: E731
         stats = {s.replace("-", "_"): stat(s) for s in lesson3["STATS"]}
         return j.select(
             "raw",

@@ -70,12 +70,18 @@ def check_deduplicate(deduplicate: Callable, spark=None) -> None:
     whatever order the raw lines sort in; every other row returned as a duplicate."""
     spark = session(spark)
     rows = spark.createDataFrame(_DEDUP_ROWS, "id INT, name STRING, raw STRING, _batch_id INT")
-    kept, duplicates = deduplicate(rows)
+    result = deduplicate(rows)
+    expect(
+        isinstance(result, tuple) and len(result) == 2,
+        "deduplicate must return two DataFrames: the kept rows and the duplicates.",
+        "End with: return kept, duplicates.",
+    )
+    kept, duplicates = result
     with engine_errors("deduplicate", DEDUP_HINT):
         kept_rows, duplicate_rows = kept.collect(), duplicates.collect()
     got = {r["id"]: r["raw"] for r in kept_rows}
     expect(
-        len(kept_rows) == len(got) == 5,
+        len(kept_rows) == 5 and sorted(got) == [1, 4, 7, 25, 37],
         f"Kept {len(kept_rows)} rows for ids {sorted(got)}; there are 5 distinct ids.",
         "Keep exactly one row per id: F.row_number() over a window partitioned by id, keep 1 "
         "(rank() and dense_rank() keep both of two identical rows).",
@@ -109,7 +115,7 @@ def check_deduplicate(deduplicate: Callable, spark=None) -> None:
 
 PARSE_HINT = (
     "Read doubtful fields as text and convert with try_cast (a cast of '1.3m' fails the whole "
-    "job); see the hints under the table."
+    "job), and pick array elements with F.get(array, i) (a list may be empty)."
 )
 _COLUMN_HINTS = {
     "name": "Trim names and collapse inner spaces; only a name written all in one case (PIKACHU, "
