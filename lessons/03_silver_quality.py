@@ -134,9 +134,9 @@ type_rules = new_suite("types", [
 
 # %% tags=["solution"]
 def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]:
-    """Keep one row per key (latest batch, then the copy that arrived clean, then first raw);
-    return (kept, duplicates)."""
-    raise NotImplementedError("TODO: Keep one row per key (latest batch, then the copy that arrived clean, then first raw);")
+    """Keep one row per key: latest batch, then the copy that arrived clean, then first raw.
+    Returns (kept, duplicates)."""
+    raise NotImplementedError("TODO: Keep one row per key: latest batch, then the copy that arrived clean, then first raw")
 
 
 # %%

@@ -134,8 +134,8 @@ type_rules = new_suite("types", [
 
 # %% tags=["solution"]
 def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]:
-    """Keep one row per key (latest batch, then the copy that arrived clean, then first raw);
-    return (kept, duplicates)."""
+    """Keep one row per key: latest batch, then the copy that arrived clean, then first raw.
+    Returns (kept, duplicates)."""
     arrived_clean = F.get_json_object("raw", "$.name") == F.col("name")
     order = Window.partitionBy(key).orderBy(F.col("_batch_id").desc(), arrived_clean.desc(), F.col("raw"))
     ranked = rows.withColumn("_rank", F.row_number().over(order))
