@@ -267,7 +267,7 @@ def test_silver_that_rejects_a_repaired_record_fails(spark, silver_1):
     rows = (
         spark.table("silver.quarantine").select("source_table", "id", "raw", "_batch_id").toPandas()
     )
-    extra = {**rows.iloc[0].to_dict(), "id": 832, "raw": raw, "_batch_id": 1}
+    extra = {"source_table": "bronze.pokemon", "id": 832, "raw": raw, "_batch_id": 1}
     quarantine = spark.createDataFrame(pd.concat([rows, pd.DataFrame([extra])]))
     failure = fails_with_hint(
         checks.check_silver,
