@@ -125,17 +125,21 @@ type_rules = new_suite("types", [
 # ## Exercise 1 — de-duplicate, keeping the right row
 #
 # Exports repeat themselves: byte-identical lines, and *near* duplicates — the same id with
-# `"  PIKACHU "` for a name. After tidying they are the same record, but Silver must hold
-# **one row per id**. Keep the row from the latest batch, and among equals the first by `raw`
-# (any fixed order makes re-runs give the same table). Return the kept rows and the others:
-# the others go to quarantine, not to the bin.
+# `"  PIKACHU "` or `"spiritomb"` for a name. After tidying they are the same record, but
+# Silver must hold **one row per id**. Which copy? The row from the latest batch; among those,
+# the copy that needed no repair — whose `name` in the raw line already is the tidy one — since
+# the odd copy is the suspect; then the first by `raw` (any fixed order makes re-runs give the
+# same table). Ordering by `raw` alone is not enough: `"  PIKACHU "` sorts before `"Pikachu"`.
+# Return the kept rows and the others: the others go to quarantine, not to the bin.
 #
-# Hint: `F.row_number().over(Window.partitionBy(key).orderBy(...))`.
+# Hints: `F.row_number().over(Window.partitionBy(key).orderBy(...))`;
+# `F.get_json_object("raw", "$.name")` is the name as it arrived.
 
 # %% tags=["solution"]
 def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]:
-    """Keep one row per key (latest batch, then first raw line); return (kept, duplicates)."""
-    raise NotImplementedError("TODO: Keep one row per key (latest batch, then first raw line); return (kept, duplicates)")
+    """Keep one row per key: latest batch, then the copy that arrived clean, then first raw.
+    Returns (kept, duplicates)."""
+    raise NotImplementedError("TODO: Keep one row per key: latest batch, then the copy that arrived clean, then first raw")
 
 
 # %%
@@ -186,7 +190,7 @@ quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
 # | column | how |
 # |---|---|
 # | `id`, `generation`, `base_experience`, `is_legendary` | straight from the JSON |
-# | `name` | trimmed; a name shouting in capitals (`PIKACHU`) becomes `Pikachu`; others keep their spelling (`Mr. Mime`, `Flabébé`, `Type: Null`) |
+# | `name` | trimmed, inner spaces collapsed; a name written all in one case (`PIKACHU`, `spiritomb`) becomes `Pikachu`, `Spiritomb`; others keep their spelling (`Mr. Mime`, `Ho-Oh`, `Porygon-Z`, `Flabébé`, `Type: Null`) |
 # | `height_m` | `height` is decimetres (`7` → 0.7), unless it ends in `m` (`"1.3m"` → 1.3) |
 # | `weight_kg` | `weight` is hectograms (`69` → 6.9), unless it ends in `kg` (`"230.0kg"` → 230.0) |
 # | `primary_type`, `secondary_type` | the type names in slot 1 and 2, tidied (`tidy`) |
@@ -217,8 +221,8 @@ def parse_pokemon(bronze: DataFrame) -> DataFrame:
 
 
 # %%
-typed_pokemon = checkpoint(parse_pokemon(bronze_rows("pokemon").filter(~F.col("_is_malformed"))), "pokemon_typed")
-checks.check_parsed_pokemon(typed_pokemon, batch)
+# The check runs parse_pokemon on the well-formed lines, stores the rows once (checkpoint) and returns them.
+typed_pokemon = checks.check_parsed_pokemon(parse_pokemon, bronze_rows("pokemon").filter(~F.col("_is_malformed")), batch)
 typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
     "id", "name", "height_m", "weight_kg", "primary_type", "hp", "total").orderBy("id").show()
 
@@ -226,8 +230,9 @@ typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
 # %% [markdown]
 # ## Exercise 3 — the Pokémon expectation suite
 #
-# Write the rules a Pokémon row must meet to enter Silver. Use at least six expectations of
-# at least three kinds. Think about what the data dump got wrong: missing names and stats,
+# Write the rules a Pokémon row must meet to enter Silver: several expectations, of several
+# kinds. The check wants the suite to fail exactly the rows that are broken — and no repaired
+# record, no real name. Think about what the data dump got wrong: missing names and stats,
 # empty type lists, stats out of the game's range (1 to 255), unknown types. A null passes
 # every expectation except `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
 #

@@ -105,7 +105,7 @@ def upsert(spark, target: str, source: str, key: str = "id") -> str:
 # %%
 for name in ("pokemon", "moves", "types"):
     upsert(spark, f"silver.{name}", f"silver.{name}_changes")
-checks.check_merge(spark)
+checks.check_merge(spark, upsert)  # also runs upsert twice on scratch tables
 
 # %% [markdown]
 # ## Refresh Gold
@@ -147,6 +147,7 @@ def long_form(df: DataFrame) -> pd.DataFrame:
     return rows.melt(id_vars=["id", "name"], var_name="field", value_name="value")
 
 
+checks.check_as_of(as_of, spark, "silver.pokemon", before_version)
 both = long_form(as_of(spark, "silver.pokemon", before_version)).merge(
     long_form(spark.table("silver.pokemon")), on=["id", "name", "field"], suffixes=("_before", "_after"))
 diff = (both[both["value_before"] != both["value_after"]]
@@ -252,7 +253,7 @@ def add_constraint(spark, table: str, name: str, condition: str) -> None:
 
 # %%
 add_constraint(spark, "silver.pokemon", "hp_in_range", "hp BETWEEN 1 AND 255")
-checks.check_constraint(add_constraint, spark)
+checks.check_constraint(add_constraint, spark)  # also runs add_constraint twice on a scratch table
 delta_ops.constraints("silver.pokemon")
 
 # %% [markdown]

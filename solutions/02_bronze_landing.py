@@ -105,7 +105,7 @@ def write_bronze(raw: DataFrame, table: str, batch: int) -> str:
 # %%
 for name in ("pokemon", "moves", "types"):
     write_bronze(read_raw(spark, name, batch), f"bronze.{name}", batch)
-checks.check_bronze(spark, batches=(batch,))
+checks.check_bronze(spark, write_bronze, batches=(batch,))  # also tries write_bronze twice on a scratch table
 
 # %% [markdown]
 # ## What landed

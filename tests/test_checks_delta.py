@@ -127,3 +127,171 @@ def test_constraint_must_be_added_once(spark):
     with pytest.raises(Exception, match="hp_in_range"):
         save_table(spark.createDataFrame([(2, 0)], "id INT, hp INT"), table, mode="append")
     assert spark.table(table).count() == 1
+
+
+# ---------------------------------------------------------------- upsert on scratch tables
+
+
+def _explicit_merge(spark, target, source, key="id"):
+    """The same MERGE with the columns spelled out, the statement opening with a comment."""
+    columns = spark.table(source).columns
+    spark.sql(
+        f"""-- upsert the batch
+        MERGE INTO {target} AS t USING (SELECT * FROM {source}) AS s ON t.{key} = s.{key}
+        WHEN MATCHED THEN UPDATE SET {", ".join(f"t.{c} = s.{c}" for c in columns)}
+        WHEN NOT MATCHED THEN INSERT ({", ".join(columns)}) VALUES ({", ".join(f"s.{c}" for c in columns)})"""
+    )
+
+
+def _delete_then_insert(spark, target, source, key="id"):
+    """Two commits instead of one, but the same table after any number of runs. (The ids are
+    listed: the embedded engine runs no subquery in a DELETE.)"""
+    keys = ", ".join(str(r[key]) for r in spark.table(source).select(key).collect())
+    spark.sql(f"DELETE FROM {target} WHERE {key} IN ({keys})")
+    spark.sql(f"INSERT INTO {target} SELECT * FROM {source}")
+
+
+def _statement(body: str):
+    def upsert(spark, target, source, key="id"):
+        spark.sql(body.format(target=target, source=source, key=key))
+
+    return upsert
+
+
+MERGE = "MERGE INTO {target} t USING {source} s ON t.{key} = s.{key} "
+
+
+def test_upsert_solution_and_alternatives_pass(spark):
+    from solution_code import solution
+
+    checks.check_upsert(solution("06", spark=spark)["upsert"], spark)
+    checks.check_upsert(_explicit_merge, spark)
+    checks.check_upsert(_delete_then_insert, spark)
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("INSERT INTO {target} SELECT * FROM {source}", "added the batch again"),
+        ("INSERT OVERWRITE {target} SELECT * FROM {source}", "replaced the table"),
+        (MERGE + "WHEN NOT MATCHED THEN INSERT *", "UPDATE SET"),
+        (MERGE + "WHEN MATCHED THEN UPDATE SET *", "NOT MATCHED"),
+        (MERGE + "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT * WHEN", "MERGE"),
+    ],
+)
+def test_wrong_upserts_fail_with_a_hint(spark, body, words):
+    error = failure(checks.check_upsert, _statement(body), spark)
+    assert words in error.message + error.fix
+
+
+def test_the_lesson_merge_check_runs_upsert(staged, capsys):
+    save_table(staged.createDataFrame(BATCH_1, SCHEMA), "gold.merge_target")
+    merge(staged)
+    checks.check_merge(
+        staged,
+        _delete_then_insert,
+        tables={"pokemon": staged.table("gold.merge_target")},
+        expected={"pokemon": 3},
+        updates=UPDATES,
+    )
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+# ---------------------------------------------------------------- as_of
+
+
+@pytest.fixture(scope="module")
+def versions(spark):
+    """A table with two versions: 0 holds BATCH_1, 1 holds CHANGES."""
+    table = "gold.as_of_demo"
+    save_table(spark.createDataFrame(BATCH_1, SCHEMA), table)
+    save_table(spark.createDataFrame(CHANGES, SCHEMA), table)
+    return table
+
+
+def _read_version(spark, table, version):
+    from lakehouse_kit.catalog import table_uri
+
+    return spark.read.format("delta").option("versionAsOf", version).load(table_uri(table))
+
+
+def test_as_of_solution_and_alternatives_pass(spark, versions):
+    from solution_code import solution
+
+    checks.check_as_of(solution("06", spark=spark)["as_of"], spark, versions, 0)
+    checks.check_as_of(_read_version, spark, versions, 0)
+    checks.check_as_of(
+        lambda spark, table, v: spark.sql(
+            f"-- time travel\nSELECT * FROM {table} VERSION AS OF {v}"
+        ),
+        spark,
+        versions,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        lambda spark, table, version: spark.table(table),  # the current version
+        lambda spark, table, version: _read_version(spark, table, version + 1),
+        lambda spark, table, version: _read_version(spark, table, version + 7),  # no such version
+    ],
+)
+def test_wrong_as_of_fails_with_a_hint(spark, versions, as_of):
+    assert "VERSION AS OF" in failure(checks.check_as_of, as_of, spark, versions, 0).fix
+
+
+# ---------------------------------------------------------------- add_constraint
+
+
+def test_other_valid_add_constraints_pass(spark):
+    table = "gold.constraint_alternatives"
+    save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
+    spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (hp BETWEEN 1 AND 255)")
+
+    def tolerant(spark, table, name, condition):
+        try:
+            spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
+        except Exception as error:  # already there
+            if name not in str(error) and "exists" not in str(error).lower():
+                raise
+
+    def with_the_lesson_helper(spark, table, name, condition):
+        if name in delta_ops.constraints(table):
+            return
+        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
+
+    for add in (tolerant, with_the_lesson_helper):
+        checks.check_constraint(add, spark=spark, table=table)
+
+
+@pytest.mark.parametrize(
+    "add, words",
+    [
+        (lambda spark, table, name, condition: None, "left the constraints {}"),
+        (
+            lambda spark, table, name, condition: (
+                None
+                if "hp_in_range" in delta_ops.constraints(table)
+                else spark.sql(
+                    f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (weight_kg > 0)"
+                )
+            ),
+            "hp_in_range",
+        ),  # the lesson's name typed in
+        (
+            lambda spark, table, name, condition: spark.sql(
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition} AND)"
+            ),
+            "ALTER TABLE",
+        ),  # an engine error on the first call
+    ],
+)
+def test_wrong_add_constraints_fail_with_a_hint(spark, add, words):
+    table = "gold.constraint_wrong"
+    save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
+    if "hp_in_range" not in delta_ops.constraints(table):  # an overwrite keeps constraints
+        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (hp BETWEEN 1 AND 255)")
+    error = failure(checks.check_constraint, add, spark=spark, table=table)
+    assert words in error.message + error.fix

@@ -55,6 +55,62 @@ def test_matchups_without_immunities_fail(gold):
     assert "ghost" in failure.message
 
 
+def test_matchups_without_the_default_get_a_hint_not_a_crash(gold):
+    no_default = gold.table("gold.type_matchups").withColumn(
+        "multiplier", F.when(F.col("multiplier") != 1.0, F.col("multiplier"))
+    )
+    assert "coalesce" in fails(checks.check_type_matchups, no_default, spark=gold).fix
+
+
+def test_matchups_in_sql_with_other_column_order_pass(gold):
+    """Another valid way: one CASE over the relation arrays, columns in another order."""
+    other = gold.sql("""
+        SELECT CASE WHEN array_contains(a.double_damage_to, d.name) THEN 2.0
+                    WHEN array_contains(a.half_damage_to, d.name) THEN 0.5
+                    WHEN array_contains(a.no_damage_to, d.name) THEN 0.0
+                    ELSE 1.0 END AS multiplier,
+               d.name AS defending_type, a.name AS attacking_type
+        FROM silver.types a CROSS JOIN silver.types d""")
+    checks.check_type_matchups(other, spark=gold)
+
+
+def test_strongest_and_move_usage_alternatives_pass(gold):
+    from solution_code import solution
+
+    ranked = gold.sql("""
+        SELECT * FROM (
+            SELECT name, total, generation, primary_type,
+                   row_number() OVER (PARTITION BY primary_type, generation
+                                      ORDER BY total DESC, id ASC) AS rank
+            FROM silver.pokemon) WHERE rank <= 3""")
+    checks.check_strongest(ranked, top_n=3, spark=gold)
+    lesson4 = solution("04", spark=gold)
+    pokemon, moves = gold.table("silver.pokemon"), gold.table("silver.moves")
+    checks.check_strongest(lesson4["strongest_by_type_generation"](pokemon, 2), top_n=2, spark=gold)
+    # Counting distinct Pokémon per move after a join is another valid count.
+    learned = (
+        pokemon.select("id", F.explode("moves").alias("move"))
+        .groupBy("move")
+        .agg(F.countDistinct("id").alias("learned_by"))
+    )
+    usage = moves.join(learned, moves["name"] == learned["move"], "left").select(
+        F.col("name").alias("move"),
+        F.coalesce("learned_by", F.lit(0)).alias("learned_by"),
+        "power",
+        "damage_class",
+        "type",
+    )
+    checks.check_move_usage(usage, spark=gold)
+    checks.check_move_usage(lesson4["move_usage"](pokemon, moves), spark=gold)
+
+
+def test_null_ranks_get_a_hint_not_a_crash(gold):
+    nulls = gold.table("gold.strongest_by_type_generation").withColumn(
+        "rank", F.lit(None).cast("int")
+    )
+    assert "row_number" in fails(checks.check_strongest, nulls, spark=gold).fix
+
+
 def test_matchups_without_default_pairs_fail(gold):
     only_relations = gold.table("gold.type_matchups").filter("multiplier != 1.0")
     assert "324" in fails(checks.check_type_matchups, only_relations, spark=gold).message
@@ -120,6 +176,27 @@ def test_type_summary_by_primary_type_only_fails(gold):
 def test_sql_answers_pass(gold):
     checks.check_strongest_per_type_sql(GOOD_SQL, spark=gold)
     checks.check_sql_row_counts(spark=gold)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "-- the strongest of each type\n" + GOOD_SQL,
+        "/* ranked */ " + GOOD_SQL + ";",
+        """(SELECT primary_type, name, total FROM (
+    SELECT primary_type, name, total,
+           ROW_NUMBER() OVER (PARTITION BY primary_type ORDER BY total DESC, id) AS r
+    FROM silver.pokemon) ranked
+WHERE r = 1)""",
+        GOOD_SQL.lower(),
+        """SELECT p.primary_type, p.name, p.total FROM silver.pokemon p
+WHERE NOT EXISTS (SELECT 1 FROM silver.pokemon q WHERE q.primary_type = p.primary_type
+                  AND (q.total > p.total OR (q.total = p.total AND q.id < p.id)))""",
+        "SELECT name, total, primary_type FROM (" + GOOD_SQL + ") AS best",
+    ],
+)
+def test_other_valid_sql_passes(gold, query):
+    checks.check_strongest_per_type_sql(query, spark=gold)
 
 
 @pytest.mark.parametrize(

@@ -42,10 +42,28 @@ def fails(func, *words: str) -> CheckFailed:
     return failure.value
 
 
-@pytest.mark.parametrize("answer", [solution, server_style])
+def typed_values(settings) -> dict:
+    """A Python True and an endpoint with a trailing slash: Spark's conf takes both."""
+    return {**solution(settings), "fs.s3a.path.style.access": True,
+            "fs.s3a.endpoint": settings.s3_endpoint + "/"}  # fmt: skip
+
+
+def host_and_port(settings) -> dict[str, str]:
+    """The endpoint without its scheme, SSL switched off by its own setting."""
+    return {
+        **solution(settings),
+        "fs.s3a.endpoint": settings.s3_endpoint.split("://", 1)[1],
+        "fs.s3a.connection.ssl.enabled": "false",
+    }
+
+
+@pytest.mark.parametrize("answer", [solution, server_style, typed_values, host_and_port])
 def test_correct_answers_pass(answer, capsys):
     options = checks.check_s3a_options(answer, load_settings(profile="local"))
-    assert options["fs.s3a.endpoint"] == load_settings(profile="local").s3_endpoint
+    endpoint = load_settings(profile="local").s3_endpoint
+    assert endpoint.endswith(
+        options["fs.s3a.endpoint"].rstrip("/")
+    )  # as written, by its Hadoop name
     assert all(key.startswith("fs.s3a.") for key in options)  # Hadoop names, whatever was written
     assert "✓" in capsys.readouterr().out
 
@@ -83,6 +101,13 @@ def test_missing_credentials_provider_fails():
 def test_wrong_endpoint_fails():
     fails(
         lambda s: {**solution(s), "fs.s3a.endpoint": "http://localhost:9000"},
+        "settings.s3_endpoint",
+    )
+
+
+def test_an_endpoint_without_scheme_is_https_unless_ssl_is_off():
+    fails(
+        lambda s: {**solution(s), "fs.s3a.endpoint": s.s3_endpoint.split("://", 1)[1]},
         "settings.s3_endpoint",
     )
 

@@ -17,7 +17,7 @@ from lakehouse_kit.checks.lesson1 import (
     check_s3a_options,
     check_starters,
 )
-from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines
+from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_write_bronze
 from lakehouse_kit.checks.lesson3 import (
     REAL_NAMES,
     check_deduplicate,
@@ -39,8 +39,10 @@ from lakehouse_kit.checks.lesson5 import (
 )
 from lakehouse_kit.checks.lesson6 import (
     SILVER_COUNT_KEYS,
+    check_as_of,
     check_constraint,
     check_merge,
+    check_upsert,
     check_version_diff,
     silver_change,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "SILVER_POKEMON_COLUMNS",
     "SIMPLE_CREDENTIALS",
     "CheckFailed",
+    "check_as_of",
     "check_bronze",
     "check_constraint",
     "check_deduplicate",
@@ -82,8 +85,10 @@ __all__ = [
     "check_type_matchups",
     "check_type_summary",
     "check_unexpected_fields",
+    "check_upsert",
     "check_upsert_newer",
     "check_version_diff",
+    "check_write_bronze",
     "expect",
     "landing_lines",
     "manifest",

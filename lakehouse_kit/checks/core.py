@@ -3,6 +3,9 @@ helpers to get the Spark session, a table and its columns."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from lakehouse_kit.errors import KitError
 
 
@@ -50,3 +53,48 @@ def rows_and_ids(df) -> tuple[int, int]:
 def sql_in(column: str, values) -> str:
     """A SQL filter: the column is one of the values."""
     return f"{column} IN ({', '.join(str(v) for v in values)})"
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line, short: what a hint quotes from an engine's long message."""
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def engine_error_types() -> tuple[type[BaseException], ...]:
+    """What an engine raises about a query: Spark's errors (Sail and the JVM alike) and delta-rs'.
+    A learner's own Python mistakes (and the lessons' NotImplementedError) are not among them."""
+    from deltalake.exceptions import DeltaError
+    from pyspark.errors import PySparkException
+
+    return PySparkException, DeltaError
+
+
+@contextlib.contextmanager
+def engine_errors(what: str, hint: str) -> Iterator[None]:
+    """Run the learner's code: an engine error becomes a CheckFailed that says what failed
+    and how to fix it, not a traceback from inside the engine."""
+    try:
+        yield
+    except engine_error_types() as error:
+        raise CheckFailed(f"{what} failed in the engine: {first_line(error)}", fix=hint) from error
+
+
+@contextlib.contextmanager
+def scratch_table(spark, name: str) -> Iterator[str]:
+    """A throw-away table name (`silver._check_<name>`) for running the learner's code without
+    touching the learner's tables; whatever was written there is removed afterwards."""
+    from lakehouse_kit.storage import delete_prefix
+
+    table = f"silver._check_{name}"
+    spark = session(spark)
+    _drop(spark, table, delete_prefix)
+    try:
+        yield table
+    finally:
+        _drop(spark, table, delete_prefix)
+
+
+def _drop(spark, table: str, delete_prefix) -> None:
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    delete_prefix(table.replace(".", "/", 1) + "/")

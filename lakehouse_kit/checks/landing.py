@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from lakehouse_kit.checks.core import expect
@@ -46,7 +47,8 @@ def manifest(landing: Path | None = None) -> dict:
         "Generate benchmark data with the default seed.",
     )
     scale = found["scale"]
-    found["defects"] = scale_defects(course["defects"], scale, found["id_stride"])
+    lines = {file: f["lines"] for file, f in course["files"].items()}
+    found["defects"] = scale_defects(course["defects"], scale, found["id_stride"], lines)
     found["expected"] = {
         "batch_001": {"pokemon_ids": course["expected"]["batch_001"]["pokemon_ids"] * scale}
     }
@@ -59,11 +61,21 @@ def copies(file: str, scale: int) -> int:
     return 1 if file.endswith("types.jsonl") else scale
 
 
-def scale_defects(defects: list[dict], scale: int, stride: int = COPY_ID_STRIDE) -> list[dict]:
+def scale_defects(
+    defects: list[dict],
+    scale: int,
+    stride: int = COPY_ID_STRIDE,
+    lines: dict[str, int] | None = None,
+) -> list[dict]:
     """The defects of a scaled copy: each course defect once per copy of its file, with the
-    copy's id (copy k shifts ids by k * stride, as `tools.datagen` does)."""
+    copy's id (copy k shifts ids by k * stride, as `tools.datagen` does) and, given the course
+    files' line counts, its line (copy k follows k whole copies of the file)."""
     return [
-        {**d, "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"]}
+        {
+            **d,
+            "id": d["id"] + k * stride if isinstance(d["id"], int) else d["id"],
+            "line": d["line"] + k * lines[d["file"]] if lines else d["line"],
+        }
         for d in defects
         for k in range(copies(d["file"], scale))
     ]
@@ -79,13 +91,34 @@ def landing_file(name: str, batch: int) -> str:
     return f"batch_{batch:03d}/{name}.jsonl"
 
 
-def landing_lines(name: str, batch: int) -> list[str]:
-    """The non-blank lines of a landing file (of the landing folder in the settings)."""
+def file_lines(name: str, batch: int) -> list[str]:
+    """Every line of a landing file, blank ones included: the manifest's line n is item n - 1."""
     path = landing_dir() / landing_file(name, batch)
     # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
     # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.
     text = path.read_bytes().decode("utf-8", errors="replace")
-    return [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def landing_lines(name: str, batch: int) -> list[str]:
+    """The non-blank lines of a landing file (of the landing folder in the settings)."""
+    return [line for line in file_lines(name, batch) if line.strip()]
+
+
+def defect_lines(
+    name: str, batch: int, kinds: set[str] | None = None, action: str | None = None
+) -> Counter:
+    """The manifest's defect lines of one landing file, as text (a Counter: a line may come
+    twice), optionally only of some kinds or of one action ('drop' or 'repair')."""
+    lines = file_lines(name, batch)
+    file = landing_file(name, batch)
+    return Counter(
+        lines[d["line"] - 1]
+        for d in manifest()["defects"]
+        if d["file"] == file
+        and (kinds is None or d["kind"] in kinds)
+        and (action is None or d["action"] == action)
+    )
 
 
 def landing_rows(landing: Path | None = None, batch: int = 1) -> int:

@@ -35,6 +35,20 @@ def _s3a_wanted(settings) -> dict[str, tuple[str, str]]:
     }
 
 
+def _same(options: dict[str, str], key: str, value: str) -> bool:
+    """Whether an S3A setting means `value`: booleans in any case; an endpoint with a trailing
+    slash, or without its scheme when fs.s3a.connection.ssl.enabled says which one, is the same."""
+    given = options.get(key, "").strip()
+    if key.endswith("access"):
+        return given.lower() == value.lower()
+    if key == "fs.s3a.endpoint":
+        if "://" not in given:
+            ssl = options.get("fs.s3a.connection.ssl.enabled", "true").strip().lower()
+            given = f"{'http' if ssl == 'false' else 'https'}://{given}"
+        return given.rstrip("/") == value.rstrip("/")
+    return given == value
+
+
 def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
     """The learner's S3A settings: every one present, right, and read from the settings (a value
     typed into the code fails when the settings change). Returns them by their Hadoop names."""
@@ -59,12 +73,7 @@ def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
     for key, (value, hint) in _s3a_wanted(settings).items():
         expect(key in options, f"{key} is missing.", hint)
         shown = "****" if "secret" in key else options[key]
-        same = (
-            options[key].strip().lower() == value.lower()
-            if key.endswith("access")
-            else options[key].strip() == value
-        )
-        expect(same, f"{key} is {shown!r}.", hint)
+        expect(_same(options, key, value), f"{key} is {shown!r}.", hint)
     if "fs.s3a.endpoint.region" in options:
         expect(
             options["fs.s3a.endpoint.region"] == settings.s3_region,
@@ -87,7 +96,7 @@ def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
     ):
         if key in options:
             expect(
-                again.get(key) == getattr(probe, field),
+                _same(again, key, getattr(probe, field)),
                 f"{key} is typed into the code, not read from the settings.",
                 f"Use settings.{field}: the same notebook then works on every profile, and no secret is written in it.",
             )

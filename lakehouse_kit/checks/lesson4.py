@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import columns_present, expect, passed, read_table, session
+from lakehouse_kit.checks.core import (
+    columns_present,
+    engine_errors,
+    expect,
+    passed,
+    read_table,
+    session,
+)
 from lakehouse_kit.contracts import columns
 
 LESSON = "04"
 
 
-def _gold(df, table: str, spark):
-    """The learner's DataFrame if given, else the Gold table; with its columns checked."""
+def _gold(df, table: str, spark) -> list:
+    """The rows of the learner's DataFrame if given, else of the Gold table; with its columns
+    checked, and never an engine traceback."""
     if df is None:
         df = read_table(spark, table, f"Run the cell that writes {table} with save_table.")
     columns_present(df, columns(table), table)
-    return df
+    with engine_errors(table, "Run your function on its own and fix the error it shows."):
+        return df.collect()
+
+
+def _no_nulls(rows: list, names: list[str], table: str, hint: str) -> None:
+    empty = sorted({c for r in rows for c in names if r[c] is None})
+    expect(not empty, f"{table} has null values in {empty}.", hint)
 
 
 def _silver_pokemon(spark) -> list:
@@ -36,8 +50,13 @@ def _silver_pokemon(spark) -> list:
 def check_type_matchups(matchups=None, spark=None) -> None:
     """324 pairs, each once, with multipliers that agree with silver.types."""
     spark = session(spark)
-    matchups = _gold(matchups, "gold.type_matchups", spark)
-    rows = matchups.collect()
+    rows = _gold(matchups, "gold.type_matchups", spark)
+    _no_nulls(
+        rows,
+        ["attacking_type", "defending_type", "multiplier"],
+        "gold.type_matchups",
+        "Pairs no relation mentions get 1.0: F.coalesce('multiplier', F.lit(1.0)).",
+    )
     chart = {(r["attacking_type"], r["defending_type"]): float(r["multiplier"]) for r in rows}
     expect(
         len(rows) == 324 and len(chart) == 324,
@@ -89,9 +108,15 @@ def check_type_matchups(matchups=None, spark=None) -> None:
 def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
     """At most top_n rows per (type, generation), ranked 1.. by total, ties by id."""
     spark = session(spark)
-    strongest = _gold(strongest, "gold.strongest_by_type_generation", spark)
+    rows = _gold(strongest, "gold.strongest_by_type_generation", spark)
+    _no_nulls(
+        rows,
+        ["name", "total", "rank"],
+        "gold.strongest_by_type_generation",
+        "Number the rows with F.row_number() over the window; keep name and total from Silver.",
+    )
     groups: dict[tuple, list] = {}
-    for r in strongest.collect():
+    for r in rows:
         groups.setdefault((r["primary_type"], r["generation"]), []).append(r)
     big = sorted(g for g, rows in groups.items() if len(rows) > top_n)
     expect(
@@ -136,8 +161,7 @@ def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
 def check_move_usage(usage=None, spark=None) -> None:
     """One row per Silver move; learned_by counts the Pokémon whose moves array holds it."""
     spark = session(spark)
-    usage = _gold(usage, "gold.move_usage", spark)
-    rows = usage.collect()
+    rows = _gold(usage, "gold.move_usage", spark)
     counts = {r["move"]: r["learned_by"] for r in rows}
     n_moves = read_table(spark, "silver.moves", "Run lesson 3 to build Silver.").count()
     expect(
@@ -161,21 +185,27 @@ def check_move_usage(usage=None, spark=None) -> None:
         f"Silver Pokémon hold {pairs} (Pokémon, move) pairs.",
         "Explode the moves arrays (one row per Pokémon and move), count per move, then join.",
     )
-    wrong = sorted(m for m, c in counts.items() if c != expected.get(m, 0))
+    wrong = sorted((m for m, c in counts.items() if c != expected.get(m, 0)), key=str)
     expect(
         not wrong,
         f"learned_by is wrong for {len(wrong)} moves, e.g. {wrong[:3]}.",
         "Join the counts to the moves on the move name.",
     )
-    top = max(counts, key=lambda m: (counts[m], m))
+    top = max(counts, key=lambda m: (counts[m], str(m)))
     passed(f"{len(rows)} moves, {pairs} (Pokémon, move) pairs; most learned: {top} ({counts[top]})")
 
 
 def check_type_summary(summary=None, spark=None) -> None:
     """Per type: Pokémon counted under both their types; counts, averages, maxima match Silver."""
     spark = session(spark)
-    summary = _gold(summary, "gold.type_summary", spark)
-    got = {r["type"]: r for r in summary.collect()}
+    rows = _gold(summary, "gold.type_summary", spark)
+    _no_nulls(
+        rows,
+        ["type", "pokemon_count", "max_total", "legendary_count"],
+        "gold.type_summary",
+        "Explode the non-null type names only (F.array_compact) and count, sum and max per type.",
+    )
+    got = {r["type"]: r for r in rows}
     expected: dict[str, list] = {}
     for p in _silver_pokemon(spark):
         for t in {p["primary_type"], p["secondary_type"]} - {None}:

@@ -83,18 +83,34 @@ def check_sql_matches_spark(sql_result, spark_result, what: str = "the query") -
     passed(f"SQL and Spark agree on {what}: {len(sql_rows)} rows")
 
 
+def _statement(query: str) -> str:
+    """A query's first keyword onwards: comments, blank lines and opening parentheses skipped,
+    which the engines accept before a SELECT or a WITH."""
+    text = query
+    while True:
+        text = text.lstrip().lstrip("(")
+        if text.startswith("--"):
+            text = text.partition("\n")[2]
+        elif text.startswith("/*"):
+            text = text.partition("*/")[2]
+        elif text[:1].isspace() or text.startswith("("):
+            continue
+        else:
+            return text
+
+
 def check_strongest_per_type_sql(query: str, engine=None, spark=None) -> None:
     """The learner's SQL gives, per primary type, the Pokémon with the highest total (ties: smaller id)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     expect(
-        isinstance(query, str) and query.strip().upper().startswith(("SELECT", "WITH")),
-        "strongest_per_type_sql must return the query text, starting with SELECT or WITH.",
+        isinstance(query, str) and _statement(query).upper().startswith(("SELECT", "WITH")),
+        "strongest_per_type_sql must return the text of one query (SELECT or WITH).",
         "Return a string such as '''WITH ranked AS (...) SELECT ...'''.",
     )
     spark = session(spark)
-    answer = _read_sql(query, _sql_engine(engine))
+    answer = _read_sql(query.strip().rstrip(";").rstrip(), _sql_engine(engine))
     best = Window.partitionBy("primary_type").orderBy(F.desc("total"), "id")
     expected = (
         read_table(spark, "silver.pokemon", "Run lesson 3 to build Silver.")
