@@ -72,6 +72,20 @@ def parsed(bronze: DataFrame, schema: str) -> DataFrame:
 
 
 # %% [markdown]
+# A byte that was not UTF-8 reached Bronze as U+FFFD, the replacement character (lesson 2).
+# Its line is still good JSON, so it is not *malformed*; but its text is no longer what was
+# sent, so it must not reach Silver either. `decoded(column)` expects no U+FFFD in a column, and
+# the quarantine then says exactly that.
+
+# %%
+def decoded(column: str):
+    """Expect text that decoded whole: no U+FFFD, the mark of a byte that was not UTF-8."""
+    return gxe.ExpectColumnValuesToNotMatchRegex(
+        column=column, regex="\ufffd", description=f"{column} has no U+FFFD (a byte that was not UTF-8)"
+    )
+
+
+# %% [markdown]
 # ## Types and moves: a worked example
 #
 # The same four steps for every table: **parse** the well-formed lines, **split** them with
@@ -115,6 +129,7 @@ TYPE_NAMES = ["normal", "fire", "water", "electric", "grass", "ice", "fighting",
 type_rules = new_suite("types", [
     gxe.ExpectColumnValuesToNotBeNull(column="id"),
     gxe.ExpectColumnValuesToBeInSet(column="name", value_set=TYPE_NAMES),
+    decoded("name"),
 ])
 
 
@@ -166,6 +181,7 @@ def known(name: str) -> list[str]:
 move_rules = new_suite("moves", [
     gxe.ExpectColumnValuesToNotBeNull(column="id"),
     gxe.ExpectColumnValuesToNotBeNull(column="name"),
+    decoded("name"),
     gxe.ExpectColumnValuesToBeInSet(column="type", value_set=known("types")),
     gxe.ExpectColumnValuesToNotBeNull(column="type"),
     gxe.ExpectColumnValuesToBeBetween(column="power", min_value=1, max_value=250),
@@ -225,11 +241,12 @@ typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
 #
 # Write the rules a Pokémon row must meet to enter Silver. Use at least six expectations of
 # at least three kinds. Think about what the data dump got wrong: missing names and stats,
-# empty type lists, stats out of the game's range (1 to 255), unknown types. A null passes
-# every expectation except `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
+# empty type lists, stats out of the game's range (1 to 255), unknown types, a name that
+# arrived in another encoding. A null passes every expectation except
+# `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
 #
 # Kinds you can use: `gxe.ExpectColumnValuesToNotBeNull`, `gxe.ExpectColumnValuesToBeBetween`,
-# `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`.
+# `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`, and `decoded(column)`.
 
 # %% tags=["solution"]
 def pokemon_rules(type_names: list[str]):

@@ -9,11 +9,11 @@ the checks a lesson runs need no instructor tooling).
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from lakehouse_kit.checks.core import expect
 from lakehouse_kit.settings import load_settings
+from lakehouse_kit.textfiles import split_lines
 
 COPY_ID_STRIDE = 100_000  # copy k of a generated file shifts every id by k * COPY_ID_STRIDE
 
@@ -82,10 +82,9 @@ def landing_file(name: str, batch: int) -> str:
 def landing_lines(name: str, batch: int) -> list[str]:
     """The non-blank lines of a landing file (of the landing folder in the settings)."""
     path = landing_dir() / landing_file(name, batch)
-    # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
-    # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+    # The lines an engine reads (textfiles.read_lines): not str.splitlines, which also splits
+    # on form feeds and unicode separators.
+    return [line for line in split_lines(path.read_bytes()) if line.strip()]
 
 
 def landing_rows(landing: Path | None = None, batch: int = 1) -> int:

@@ -105,16 +105,15 @@ def check_pokemon_rules(rules, typed, batch: int = 1) -> None:
         "Use at least six expectations of at least three kinds.",
     )
     valid, failed = split_valid(typed, rules)
-    must_fail = {
-        d["id"]
-        for d in defects("pokemon", batch, {"missing_field", "unknown_type", "stat_out_of_range"})
-    }
+    broken = {"missing_field", "unknown_type", "stat_out_of_range", "invalid_utf8"}
+    must_fail = {d["id"] for d in defects("pokemon", batch, broken)}
     failed_ids = {r["id"] for r in failed.select("id").collect()}
     missed = sorted(must_fail - failed_ids)
     expect(
         not missed,
         f"Rows with ids {missed} break the data rules but pass your suite.",
-        "Expect not-null names, types and stats; stats between 1 and 255; types in the known set.",
+        "Expect not-null names, types and stats; stats between 1 and 255; types in the known set; "
+        "names without U+FFFD (decoded).",
     )
     repaired = {
         d["id"]
