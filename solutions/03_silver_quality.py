@@ -48,6 +48,11 @@ def bronze_rows(name: str) -> DataFrame:
 # Silver parses the raw JSON with an explicit schema. Fields that arrive with the wrong type
 # (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so nothing turns
 # into a silent null; we convert them ourselves, knowing the units.
+#
+# Text can be wrong too: a byte that was not UTF-8 reached Bronze as U+FFFD, the replacement
+# character (lesson 2). Its line is good JSON, so it is not *malformed*, but its text is no
+# longer what was sent, so it must not reach Silver: `decoded(column)` expects no U+FFFD in a
+# column, and the quarantine then gives exactly that reason.
 
 # %%
 POKEMON_JSON = """id INT, name STRING, generation INT, height STRING, weight STRING,
@@ -71,13 +76,6 @@ def parsed(bronze: DataFrame, schema: str) -> DataFrame:
     return bronze.select(F.from_json("raw", schema).alias("j"), "raw", "_batch_id")
 
 
-# %% [markdown]
-# A byte that was not UTF-8 reached Bronze as U+FFFD, the replacement character (lesson 2).
-# Its line is still good JSON, so it is not *malformed*; but its text is no longer what was
-# sent, so it must not reach Silver either. `decoded(column)` expects no U+FFFD in a column, and
-# the quarantine then says exactly that.
-
-# %%
 def decoded(column: str):
     """Expect text that decoded whole: no U+FFFD, the mark of a byte that was not UTF-8."""
     return gxe.ExpectColumnValuesToNotMatchRegex(

@@ -822,7 +822,8 @@ def _write_lines(path: Path, lines, bom: bool = False, newline: str = "\n") -> i
 
 
 def _read_lines(path: Path) -> list[str]:
-    """A landing file's lines as `_write_lines` got them (BOM, line ends and bad bytes too)."""
+    """A landing file's lines as `_write_lines` was given them: no BOM or line ends, and a
+    byte that is not UTF-8 kept (as a surrogate), so that copies keep every defect."""
     text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix(BOM)
     return re.split(r"\r\n|\n", text)[:-1] if text else []  # the file ends with a line end
 
