@@ -19,7 +19,7 @@ def check_raw_lines(raw, name: str, batch: int) -> None:
     expect(
         got == expected,
         f"read_raw('{name}', {batch}) gave {got} rows; the file has {expected} non-blank lines.",
-        "Read the file with spark.read.text (one row per line) and drop only blank lines.",
+        "Read the file with read_lines(spark, uri) (one row per line) and drop only blank lines.",
     )
     malformed = expected_malformed(name, batch)
     flagged = raw.filter("_is_malformed").count()
