@@ -74,7 +74,10 @@ def results_table(result) -> pd.DataFrame:
 
 
 def describe(expectation) -> str:
-    """A short human label such as `hp between 1 and 255` for an expectation (or its config)."""
+    """A short human label such as `hp between 1 and 255` for an expectation (or its config):
+    its own `description` when it has one."""
+    if getattr(expectation, "description", None):
+        return expectation.description
     kind = _kind(expectation)
     kwargs = _kwargs(expectation)
     column = kwargs.get("column", "table")
@@ -84,6 +87,7 @@ def describe(expectation) -> str:
         "expect_column_values_to_be_between": f"{column} between {low} and {high}",
         "expect_column_values_to_be_in_set": f"{column} in allowed set",
         "expect_column_values_to_match_regex": f"{column} matches {kwargs.get('regex')}",
+        "expect_column_values_to_not_match_regex": f"{column} does not match {kwargs.get('regex')}",
         "expect_column_values_to_be_unique": f"{column} unique",
         "expect_table_row_count_to_be_between": f"row count between {low} and {high}",
     }
@@ -124,6 +128,8 @@ def _row_failure(expectation) -> Column | None:
         return column.isNotNull() & ~column.isin(list(kw["value_set"]))
     if kind == "expect_column_values_to_match_regex":
         return column.isNotNull() & ~column.rlike(kw["regex"])
+    if kind == "expect_column_values_to_not_match_regex":
+        return column.isNotNull() & column.rlike(kw["regex"])
     if kind == "expect_column_values_to_be_unique":
         count = F.count(F.lit(1)).over(Window.partitionBy(kw["column"]))
         return column.isNotNull() & (count > 1)

@@ -28,6 +28,7 @@ from pyspark.sql import functions as F
 from lakehouse_kit import checks
 from lakehouse_kit.spark import get_spark, save_table
 from lakehouse_kit.storage import landing_uri, summarize_bucket, upload_landing
+from lakehouse_kit.textfiles import read_lines
 
 spark = get_spark()
 
@@ -50,7 +51,7 @@ upload_landing(batch)
 # depends on what a batch happens to contain. Given a schema, it turns a value that does not
 # fit into null (JVM Spark) or fails the whole read (the embedded engine); a broken line
 # lands in a `_corrupt_record` column or, again, fails the read. So read each line as text
-# with `spark.read.text(uri)` (one row per line, column `value`) and add:
+# with `read_lines(spark, uri)` (one row per line, column `value`) and add:
 #
 # | column | meaning |
 # |---|---|
@@ -61,6 +62,13 @@ upload_landing(batch)
 # | `_is_malformed` | `True` when the line is not a JSON object: `F.json_object_keys("raw").isNull()` |
 #
 # Drop blank lines only: they are not records.
+#
+# Why not `spark.read.text`? Files arrive as their exporters wrote them: batch 1's type
+# chart came from a Windows tool (a byte-order mark before the first line, `\r\n` line ends),
+# and one Pokémon line holds a Latin-1 byte that is not UTF-8. Engines read these differently
+# (Sail keeps the mark, so line 1 looks broken, and refuses the whole file over one bad byte);
+# `read_lines` reads them alike on every engine: no mark, no line ends, and a bad byte becomes
+# U+FFFD (�), so the line is kept and Silver can tell why it is wrong.
 
 # %% tags=["solution"]
 def read_raw(spark, name: str, batch: int) -> DataFrame:

@@ -50,6 +50,11 @@ def bronze_rows(name: str) -> DataFrame:
 # into a silent null; we convert them ourselves, knowing the units. One thing an explicit
 # schema does silently: a field it does not name is dropped. Lesson 7 finds the three lines
 # that carry one.
+#
+# Text can be wrong too: a byte that was not UTF-8 reached Bronze as U+FFFD, the replacement
+# character (lesson 2). Its line is good JSON, so it is not *malformed*, but its text is no
+# longer what was sent, so it must not reach Silver: `decoded(column)` expects no U+FFFD in a
+# column, and the quarantine then gives exactly that reason.
 
 # %%
 POKEMON_JSON = """id INT, name STRING, generation INT, height STRING, weight STRING,
@@ -71,6 +76,13 @@ def tidy(column) -> "F.Column":
 def parsed(bronze: DataFrame, schema: str) -> DataFrame:
     """Parse `raw` into one struct column `j` (kept next to `raw` and `_batch_id`)."""
     return bronze.select(F.from_json("raw", schema).alias("j"), "raw", "_batch_id")
+
+
+def decoded(column: str):
+    """Expect text that decoded whole: no U+FFFD, the mark of a byte that was not UTF-8."""
+    return gxe.ExpectColumnValuesToNotMatchRegex(
+        column=column, regex="\ufffd", description=f"{column} has no U+FFFD (a byte that was not UTF-8)"
+    )
 
 
 # %% [markdown]
@@ -118,6 +130,7 @@ TYPE_NAMES = ["normal", "fire", "water", "electric", "grass", "ice", "fighting",
 type_rules = new_suite("types", [
     gxe.ExpectColumnValuesToNotBeNull(column="id"),
     gxe.ExpectColumnValuesToBeInSet(column="name", value_set=TYPE_NAMES),
+    decoded("name"),
 ])
 
 
@@ -173,6 +186,7 @@ def known(name: str) -> list[str]:
 move_rules = new_suite("moves", [
     gxe.ExpectColumnValuesToNotBeNull(column="id"),
     gxe.ExpectColumnValuesToNotBeNull(column="name"),
+    decoded("name"),
     gxe.ExpectColumnValuesToBeInSet(column="type", value_set=known("types")),
     gxe.ExpectColumnValuesToNotBeNull(column="type"),
     gxe.ExpectColumnValuesToBeBetween(column="power", min_value=1, max_value=250),
@@ -233,11 +247,12 @@ typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
 # Write the rules a Pokémon row must meet to enter Silver: several expectations, of several
 # kinds. The check wants the suite to fail exactly the rows that are broken — and no repaired
 # record, no real name. Think about what the data dump got wrong: missing names and stats,
-# empty type lists, stats out of the game's range (1 to 255), unknown types. A null passes
-# every expectation except `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
+# empty type lists, stats out of the game's range (1 to 255), unknown types, a name that
+# arrived in another encoding. A null passes every expectation except
+# `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
 #
 # Kinds you can use: `gxe.ExpectColumnValuesToNotBeNull`, `gxe.ExpectColumnValuesToBeBetween`,
-# `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`.
+# `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`, and `decoded(column)`.
 
 # %% tags=["solution"]
 def pokemon_rules(type_names: list[str]):

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_kit import course, services
 from lakehouse_kit.settings import load_settings
+from lakehouse_kit.textfiles import split_lines
 
 pytestmark = [pytest.mark.services, pytest.mark.course]
 
@@ -78,7 +79,7 @@ WRONG_TYPES = json.dumps(
 
 
 def non_blank(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    return [line for line in split_lines(path.read_bytes()) if line.strip()]
 
 
 def build_project(root: Path) -> Path:
@@ -86,11 +87,11 @@ def build_project(root: Path) -> Path:
     landing = root / "data" / "landing"
     shutil.copytree(DATA / "landing" / "batch_001", landing / "batch_001")
     pokemon = landing / "batch_001" / "pokemon.jsonl"
-    lines = pokemon.read_text(encoding="utf-8").split("\n")[:-1]  # the file ends with \n
+    lines = pokemon.read_bytes().split(b"\n")[:-1]  # the file ends with \n; it is not all UTF-8
     middle = len(lines) // 2
     added = [*BLANK_LINES, GARBAGE, EXTRA_FIELDS, *BLANK_LINES, CSV_ROW, WRONG_TYPES, JSON_ARRAY]
-    lines = lines[:middle] + added + lines[middle:]
-    pokemon.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = lines[:middle] + [line.encode() for line in added] + lines[middle:]
+    pokemon.write_bytes(b"\n".join(lines) + b"\n")
     (landing / "batch_003").mkdir()
     for name in TABLES:
         (landing / "batch_003" / f"{name}.jsonl").write_bytes(b"")

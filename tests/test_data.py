@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse_kit.textfiles import split_lines
 from lakehouse_kit.tools.datagen import build_landing, generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -20,6 +21,9 @@ KINDS = {
     "unknown_type",
     "unknown_move",
     "extra_field",
+    "invalid_utf8",
+    "byte_order_mark",
+    "crlf_line_endings",
 }
 
 
@@ -29,7 +33,8 @@ def manifest() -> dict:
 
 
 def lines_of(rel: str) -> list[str]:
-    return (LANDING / rel).read_text(encoding="utf-8").splitlines()
+    """A file's lines as an engine reads them (no BOM or line ends, U+FFFD for a bad byte)."""
+    return split_lines((LANDING / rel).read_bytes())
 
 
 def records(rel: str) -> list[dict]:
@@ -111,7 +116,7 @@ def test_drop_defects_leave_a_good_line_per_id(manifest):
 def test_unicode_names_survive():
     names = {r.get("name") for r in records("batch_001/pokemon.jsonl")}
     assert {"Flabébé", "Nidoran♀", "Nidoran♂", "Mr. Mime", "Type: Null"} <= names
-    assert "Flabébé" in (LANDING / "batch_001/pokemon.jsonl").read_text(encoding="utf-8")
+    assert "Flabébé".encode() in (LANDING / "batch_001/pokemon.jsonl").read_bytes()
 
 
 def test_record_shapes():
@@ -179,10 +184,43 @@ def test_generate_is_deterministic_and_scales(tmp_path, manifest):
     for rel, info in manifest["files"].items():
         factor = 1 if rel.endswith("types.jsonl") else 3
         assert counts[rel] == info["lines"] * factor
-    ids = [
-        r["id"]
-        for r in (
-            json.loads(x) for x in (a / "landing/batch_001/types.jsonl").read_text().splitlines()
-        )
+    types = (a / "landing/batch_001/types.jsonl").read_bytes()
+    assert [json.loads(x)["id"] for x in split_lines(types)] == list(range(1, 19))
+    assert types == (LANDING / "batch_001/types.jsonl").read_bytes()  # BOM and CRLF kept
+    pokemon = (a / "landing/batch_001/pokemon.jsonl").read_bytes()
+    assert pokemon.replace(b"\xc2\xa0", b"").count(b"\xa0") == 3  # the bad byte in every copy
+
+
+def defect(manifest: dict, kind: str) -> dict:
+    (found,) = [d for d in manifest["defects"] if d["kind"] == kind]
+    return found
+
+
+def test_a_windows_export_has_a_bom_and_crlf_line_ends(manifest):
+    bom, crlf = defect(manifest, "byte_order_mark"), defect(manifest, "crlf_line_endings")
+    assert bom["file"] == crlf["file"]
+    data = (LANDING / bom["file"]).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf{")
+    assert data.count(b"\r\n") == data.count(b"\n") == manifest["files"][bom["file"]]["lines"]
+    assert json.loads(lines_of(bom["file"])[0])["id"] == bom["id"]  # read, line 1 is a record
+    files = [p.read_bytes() for p in LANDING.rglob("*.jsonl")]
+    assert sum(b"\r" in x for x in files) == sum(x.startswith(b"\xef\xbb\xbf") for x in files) == 1
+
+
+def test_one_line_holds_a_latin1_byte_that_is_not_utf8(manifest):
+    bad = defect(manifest, "invalid_utf8")
+    raw = (LANDING / bad["file"]).read_bytes().split(b"\n")[bad["line"] - 1]
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert b"\xa0" in raw and b"\xc2\xa0" not in raw  # Latin-1's no-break space, not UTF-8's
+    garbled = json.loads(lines_of(bad["file"])[bad["line"] - 1])  # still JSON once decoded
+    assert garbled["id"] == bad["id"] and "\ufffd" in garbled["name"]
+    # A good line of the same record exists (the action is drop): its name has a plain space.
+    names = {r["name"] for r in records(bad["file"]) if r["id"] == bad["id"]}
+    assert names == {garbled["name"], garbled["name"].replace("\ufffd", " ")}
+    undecodable = [
+        p.relative_to(LANDING).as_posix()
+        for p in LANDING.rglob("*.jsonl")
+        if "\ufffd" in p.read_bytes().decode("utf-8", errors="replace")
     ]
-    assert ids == list(range(1, 19))
+    assert undecodable == [bad["file"]]

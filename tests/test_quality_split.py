@@ -44,3 +44,15 @@ def test_split_valid_warns_and_refuses_a_suite_with_nothing_to_split_on():
     with pytest.warns(UserWarning, match="row-level expectations only"):
         with pytest.raises(KitError, match="no row-level expectation"):
             split_valid(None, suite)
+
+
+def test_an_expectation_with_a_description_is_split_on_and_labelled_by_it():
+    from lakehouse_kit.quality import describe
+
+    plain = gxe.ExpectColumnValuesToNotMatchRegex(column="name", regex="\ufffd")
+    told = gxe.ExpectColumnValuesToNotMatchRegex(
+        column="name", regex="\ufffd", description="name has no U+FFFD"
+    )
+    assert describe(plain) == "name does not match \ufffd"
+    assert describe(told) == "name has no U+FFFD"
+    assert split_limits(new_suite("regex", [plain, told])) == []  # both are row-level

@@ -9,12 +9,12 @@ the checks a lesson runs need no instructor tooling).
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
 from lakehouse_kit.checks.core import expect
 from lakehouse_kit.settings import load_settings
+from lakehouse_kit.textfiles import split_lines
 
 COPY_ID_STRIDE = 100_000  # copy k of a generated file shifts every id by k * COPY_ID_STRIDE
 
@@ -94,10 +94,9 @@ def landing_file(name: str, batch: int) -> str:
 def file_lines(name: str, batch: int) -> list[str]:
     """Every line of a landing file, blank ones included: the manifest's line n is item n - 1."""
     path = landing_dir() / landing_file(name, batch)
-    # Split like Spark's text reader (\n, \r\n, \r), not like str.splitlines (which also splits
-    # on form feeds and unicode separators); bad bytes decode to U+FFFD as they do in Spark.
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return re.split(r"\r\n|\r|\n", text)
+    # The lines an engine reads (textfiles.read_lines): not str.splitlines, which also splits
+    # on form feeds and unicode separators.
+    return split_lines(path.read_bytes())
 
 
 def landing_lines(name: str, batch: int) -> list[str]:

@@ -20,7 +20,9 @@ from lakehouse_kit.contracts import columns
 
 LESSON = "02"
 
-READ_HINT = "Read the file with spark.read.text(uri) (one row per line) and drop only blank lines."
+READ_HINT = (
+    "Read the file with read_lines(spark, uri) (one row per line) and drop only blank lines."
+)
 WRITE_HINT = (
     'Write with save_table(raw, table, mode="overwrite", partition_by=["_batch_id"], '
     'replaceWhere=f"_batch_id = {batch}"): a re-run replaces its batch and leaves the others.'

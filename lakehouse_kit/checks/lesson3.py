@@ -236,7 +236,8 @@ def check_parsed_pokemon(parse_pokemon: Callable, bronze, batch: int = 1):
 
 STATS = ["hp", "attack", "defense", "special_attack", "special_defense", "speed"]
 RULES_HINT = (
-    "Expect not-null names, types and stats; stats between 1 and 255; types in the known set."
+    "Expect not-null names, types and stats; stats between 1 and 255; types in the known set; "
+    "names without U+FFFD (decoded)."
 )
 
 
@@ -270,7 +271,9 @@ def check_pokemon_rules(rules, typed, batch: int = 1) -> None:
     field, with an unknown type or a stat out of range; never a repaired row or a real name."""
     kinds = {type(e).__name__ for e in rules.expectations}
     failing = _failing_lines(rules, typed)
-    must = defect_lines("pokemon", batch, {"missing_field", "unknown_type", "stat_out_of_range"})
+    must = defect_lines(
+        "pokemon", batch, {"missing_field", "unknown_type", "stat_out_of_range", "invalid_utf8"}
+    )
     may = defect_lines("pokemon", batch, {"near_duplicate", "exact_duplicate"})
     missed = must - failing
     expect(

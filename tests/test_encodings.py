@@ -1,0 +1,120 @@
+"""Landing files as real exporters write them, on both engines (issue #9).
+
+The committed batch 1 holds a Windows export (types.jsonl: a UTF-8 byte-order mark and \\r\\n
+line ends) and a Pokémon line with a Latin-1 byte that is not UTF-8. On Sail (`local`) and on
+JVM Spark (`stack`), lessons 02 and 03 run on the committed data; then every line is in Bronze
+as Python reads it (`split_lines`), no valid record is lost or called malformed, and the
+undecodable line is quarantined for its encoding, and for nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse_kit import course, install, services
+from lakehouse_kit.settings import load_settings
+from lakehouse_kit.storage import landing_uri
+from lakehouse_kit.textfiles import BOM, REPLACEMENT, read_lines, split_lines
+
+pytestmark = [pytest.mark.services, pytest.mark.course]
+
+MANIFEST = json.loads((load_settings().data_dir / "manifest.json").read_text(encoding="utf-8"))
+ENCODING_KINDS = {"byte_order_mark", "crlf_line_endings", "invalid_utf8"}
+DEFECTS = {d["kind"]: d for d in MANIFEST["defects"] if d["kind"] in ENCODING_KINDS}
+FILES = sorted({d["file"] for d in DEFECTS.values()})  # 'batch_001/types.jsonl', ...
+REASON = "name has no U+FFFD (a byte that was not UTF-8)"
+
+
+def name_of(file: str) -> str:
+    return file.split("/")[1].removesuffix(".jsonl")
+
+
+@pytest.fixture(scope="module", params=["local", pytest.param("stack", marks=pytest.mark.stack)])
+def engine(request, tmp_path_factory):
+    """Lessons 02 and 03 (batch 1) run on one engine in a home of their own."""
+    profile = request.param
+    if profile == "stack":
+        reason = install.stack_unavailable(load_settings(profile="stack"))
+        if reason:
+            if os.environ.get("CI"):
+                pytest.fail(f"CI must run the stack tests: {reason}")
+            pytest.skip(reason)
+    home = tmp_path_factory.mktemp(f"encodings-{profile}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LAKEHOUSE_HOME", str(home / "lakehouse"))
+        mp.setenv("LAKEHOUSE_PROFILE", profile)
+        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
+            mp.delenv(name, raising=False)
+        services.start_services(load_settings())
+        try:
+            runs = [course.run_lesson(n, {"batch": 1}, output_dir=home) for n in ("02", "03")]
+            from lakehouse_kit.spark import get_spark
+
+            yield {"spark": get_spark(), "runs": runs, "landing": load_settings().landing}
+        finally:
+            services.stop_services(load_settings())
+            if profile == "stack":  # its catalog lives outside the temporary home
+                for folder in services.data_folders(load_settings()):
+                    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_lessons_run_on_files_as_exporters_write_them(engine):
+    for run in engine["runs"]:
+        assert run.ok, f"lesson {run.lesson} failed in {run.error} (see {run.output})"
+
+
+def test_the_engine_reads_the_lines_python_reads(engine):
+    assert set(DEFECTS) == ENCODING_KINDS and len(FILES) == 2
+    read = {}
+    for file in FILES:
+        batch = int(file[len("batch_") : len("batch_001")])
+        uri = landing_uri(batch, name_of(file))
+        read[file] = [r["value"] for r in read_lines(engine["spark"], uri).collect()]
+        expected = split_lines((engine["landing"] / file).read_bytes())
+        assert sorted(read[file]) == sorted(expected), file
+        assert not [line for line in read[file] if "\r" in line or BOM in line], file
+    bad = DEFECTS["invalid_utf8"]
+    garbled = [line for line in read[bad["file"]] if REPLACEMENT in line]
+    assert len(garbled) == 1 and json.loads(garbled[0])["id"] == bad["id"]
+
+
+def test_a_bom_or_crlf_makes_no_valid_line_look_malformed(engine):
+    spark = engine["spark"]
+    types = spark.table("bronze.types").filter("_batch_id = 1")
+    assert types.count() == MANIFEST["files"]["batch_001/types.jsonl"]["lines"]
+    assert types.filter("_is_malformed").count() == 0
+    first = types.filter(F.col("raw").startswith('{"id": 1,')).collect()
+    assert len(first) == 1 and json.loads(first[0]["raw"])["name"] == "normal"
+    for table in ("bronze.types", "bronze.pokemon", "silver.quarantine"):
+        stray = spark.table(table).filter(F.col("raw").contains("\r") | F.col("raw").contains(BOM))
+        assert stray.count() == 0, table
+    names = {r["name"] for r in spark.table("silver.types").collect()}
+    assert len(names) == 18 and "normal" in names
+
+
+def test_the_undecodable_line_is_quarantined_for_its_encoding_alone(engine):
+    spark, bad = engine["spark"], DEFECTS["invalid_utf8"]
+    pokemon = spark.table("bronze.pokemon").filter("_batch_id = 1")
+    malformed = sum(
+        d["kind"] == "malformed_json" for d in MANIFEST["defects"] if d["file"] == bad["file"]
+    )
+    assert pokemon.filter("_is_malformed").count() == malformed  # not called broken JSON
+    held = (
+        spark.table("silver.quarantine")
+        .filter(F.col("raw").contains(REPLACEMENT))
+        .select("source_table", "id", "failed_expectations")
+        .collect()
+    )
+    assert [(r["source_table"], r["id"], list(r["failed_expectations"])) for r in held] == [
+        ("bronze.pokemon", bad["id"], [REASON])
+    ]
+    silver = spark.table("silver.pokemon")
+    (kept,) = silver.filter(F.col("id") == bad["id"]).collect()  # its good line reached Silver
+    assert REPLACEMENT not in kept["name"] and " " in kept["name"]
+    assert silver.count() == MANIFEST["expected"]["batch_001"]["pokemon_ids"]
+    assert silver.filter(F.col("name").contains(REPLACEMENT)).count() == 0
