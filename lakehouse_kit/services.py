@@ -50,7 +50,7 @@ WEED_MEMORY = {
 SAIL_MEMORY = {
     # One partition per plan node instead of one per core: ~200 MB less and less CPU.
     "SAIL_EXECUTION__DEFAULT_PARALLELISM": "1",
-    # Sail's allocator (mimalloc) returns freed pages after 1 ms, not 10: ~150 MB less.
+    # Sail's allocator (mimalloc) returns freed pages after 1 ms, not 10: ~120 MB less.
     "MIMALLOC_PURGE_DELAY": "1",
 }
 
