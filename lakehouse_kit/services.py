@@ -42,6 +42,18 @@ _WEED_PORT_FLAGS = (
     "admin.port.grpc",
 )
 
+# Memory settings, each measured with `lakehouse-dev bench --scales 100` (docs/benchmark.md).
+WEED_MEMORY = {
+    # Go's GC lets the heap double (700 MB after Bronze); not lower: ~200 MB is reserved at start.
+    "GOMEMLIMIT": "384MiB",
+}
+SAIL_MEMORY = {
+    # One partition per plan node instead of one per core: ~200 MB less and less CPU.
+    "SAIL_EXECUTION__DEFAULT_PARALLELISM": "1",
+    # Sail's allocator (mimalloc) returns freed pages after 1 ms, not 10: ~120 MB less.
+    "MIMALLOC_PURGE_DELAY": "1",
+}
+
 
 def executable(name: str) -> str:
     """A program installed with the kit (beside this Python), else on PATH."""
@@ -82,9 +94,10 @@ def s3_service(settings: Settings) -> Service:
         env=lambda s, p: {
             "AWS_ACCESS_KEY_ID": s.s3_access_key,
             "AWS_SECRET_ACCESS_KEY": s.s3_secret_key,
+            **WEED_MEMORY,
         },
         endpoints=lambda port: {"s3_endpoint": f"http://127.0.0.1:{port}"},
-        memory="260 MB peak over the course",
+        memory="~300 MB at scale 100",
     )
 
 
@@ -101,6 +114,7 @@ def sail_service(settings: Settings) -> Service:
             # Workshop kernels sit idle for long stretches; Sail's default drops them after 900 s.
             "SAIL_SPARK__SESSION_TIMEOUT_SECS": "86400",
             "RUST_LOG": os.environ.get("LAKEHOUSE_SAIL_LOG", "warn"),
+            **SAIL_MEMORY,
         }
 
     return Service(
@@ -119,7 +133,7 @@ def sail_service(settings: Settings) -> Service:
         ],
         env=env,
         endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"},
-        memory="about 300 MB, more with data",
+        memory="~600 MB at scale 100",
     )
 
 

@@ -292,3 +292,19 @@ def test_spark_follows_the_s3_server_to_a_new_port(home):
         assert (
             spark.read.format("delta").load(f"s3a://{settings.bucket}/bronze/follow").count() == 3
         )
+
+
+def test_services_run_with_the_memory_settings(home):
+    """The memory settings (docs/benchmark.md) reach the live processes, and Sail obeys its own."""
+    from lakehouse_kit.spark import get_spark
+
+    services.start_services(load_settings())
+    live = pids(load_settings())
+    assert services.WEED_MEMORY.items() <= psutil.Process(live["s3"]).environ().items()
+    assert services.SAIL_MEMORY.items() <= psutil.Process(live["spark"]).environ().items()
+    # SQL, not DataFrame methods: these consult pyspark's global session, which an earlier test
+    # may have left pointing at a stopped server.
+    spark = get_spark(register=False)
+    rows = spark.sql("EXPLAIN SELECT id, count(*) FROM range(1000) GROUP BY id").collect()
+    plan = "\n".join(str(value) for row in rows for value in row)
+    assert "AggregateExec" in plan and "RepartitionExec" not in plan  # one partition: no shuffle
