@@ -144,3 +144,15 @@ def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
     assert run["rows"] > 1000 and run["seconds"] > 0 and run["peak_rss_mb"] > 0
     assert set(run["stages"]) >= {"bronze", "silver"} and all(s > 0 for s in run["stages"].values())
     assert not report["baseline"]["ran"] and "skipped" in report["baseline"]["note"]
+
+
+def test_generated_data_of_older_course_data_is_made_again(tmp_path):
+    landing = bench.bench_data(1, tmp_path)
+    manifest = landing.parent / "manifest.json"
+    stale = {**json.loads(manifest.read_text()), "source": "older course data"}
+    manifest.write_text(json.dumps(stale))
+    (landing / "batch_001" / "pokemon.jsonl").write_text("a copy of older data\n")
+    assert bench.bench_data(1, tmp_path) == landing
+    assert json.loads(manifest.read_text())["source"] != "older course data"
+    copied = (landing / "batch_001" / "pokemon.jsonl").read_bytes()
+    assert copied == (checks.landing.landing_dir() / "batch_001" / "pokemon.jsonl").read_bytes()

@@ -175,11 +175,13 @@ def _engine_processes() -> dict[str, psutil.Process]:
 
 
 def bench_data(scale: int, root: Path) -> Path:
-    """Generated landing data for a scale factor (made once, reused); returns the landing folder."""
-    from lakehouse_kit.tools.datagen import generate
+    """Generated landing data for a scale factor (made once, reused while data/ is unchanged);
+    returns the landing folder."""
+    from lakehouse_kit.tools.datagen import generate, source_digest
 
     landing = root / f"scale_{scale}" / "landing"
-    if not manifest_path(landing).exists() or read_manifest(landing).get("scale") != scale:
+    made = read_manifest(landing) if manifest_path(landing).exists() else {}
+    if (made.get("scale"), made.get("source")) != (scale, source_digest()):
         shutil.rmtree(landing.parent, ignore_errors=True)
         generate(scale, landing.parent)
     return landing

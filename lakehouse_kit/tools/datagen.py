@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import hashlib
 import json
 import random
 import re
@@ -879,6 +880,12 @@ def committed_batches(data_dir: Path | None = None) -> tuple[dict[str, list[str]
     return lines, json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
+def source_digest(data_dir: Path | None = None) -> str:
+    """A fingerprint of the course data a copy is made from: a copy of older data is stale."""
+    manifest = (data_dir or PROJECT_ROOT / "data") / "manifest.json"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
+
+
 def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
     """Write a ``scale``-times larger copy of both batches (types stay 18); return line counts.
     Its manifest has counts only; `checks.landing.manifest` derives the defects from data/."""
@@ -899,6 +906,7 @@ def generate(scale: int, out_dir: Path, seed: int = SEED) -> dict:
             "generator": f"lakehouse-dev data scale {scale} OUT_DIR",
             "seed": seed,
             "scale": scale,
+            "source": source_digest(),
             "id_stride": COPY_ID_STRIDE,
             "files": {n: {"lines": c} for n, c in sorted(counts.items())},
             "defect_counts": dict(sorted(kinds.items())),
