@@ -83,6 +83,8 @@ def register_all(spark: SparkSession, settings: Settings | None = None) -> list[
     """Create the medallion schemas and register every table found in the bucket."""
     settings = settings or load_settings()
     done = _REGISTERED.setdefault(spark.session_id, set())
+    if done and not spark.catalog.databaseExists(LAYERS[0]):
+        done.clear()  # a restarted server took the session id over with an empty catalog
     for layer in LAYERS:
         if layer not in done:
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS {layer}")

@@ -122,6 +122,7 @@ def sail_service(settings: Settings) -> Service:
         label="Spark",
         port=LOCAL_PORTS["local"]["spark"],
         needs=("s3",),
+        waits_for_needs=False,  # Sail opens S3 connections per query: both start at once
         command=lambda s, p: [
             executable("sail"),
             "spark",

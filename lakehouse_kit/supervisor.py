@@ -43,7 +43,10 @@ class Service:
     port: int  # preferred port; a taken one is replaced by a free one
     command: Callable[[Settings, Ports], list[str]]
     env: Callable[[Settings, Ports], dict[str, str]] = lambda settings, ports: {}
-    needs: tuple[str, ...] = ()  # services it talks to: started first, restarted it if they move
+    needs: tuple[str, ...] = ()  # services it talks to: started first, restarted if they move
+    # False for a server that connects only when a query comes: it starts beside what it needs
+    # (their ports are known) instead of waiting until they answer.
+    waits_for_needs: bool = True
     endpoints: Callable[[int], dict[str, str]] = lambda port: {}  # settings values it serves
     prepare: Callable[[Settings, Ports], None] | None = None  # one-off set-up before a start
     ready: Callable[[Settings, Ports], bool] | None = None  # beyond "its port answers"
@@ -290,7 +293,7 @@ def start(
 
     for service in services:
         for needed in service.needs:
-            if needed in pending:
+            if needed in pending and service.waits_for_needs:
                 wait(needed)
         proc = live_process(run_dir, service.name)
         moved = {n: plan.ports.get(n) for n in service.needs} != _started_with(
