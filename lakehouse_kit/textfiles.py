@@ -46,6 +46,7 @@ def read_lines(spark, uri: str, settings: Settings | None = None):
     """One row per line of the text file at `uri` (column `value`, blank lines included), the
     lines `split_lines` gives for the file's bytes, whatever the engine."""
     from pyspark.sql import functions as F
+    from pyspark.sql.types import ArrayType, StringType
 
     settings = settings or load_settings()
     if not settings.is_local:
@@ -55,6 +56,8 @@ def read_lines(spark, uri: str, settings: Settings | None = None):
     # Sail's text reader refuses the whole file on one bad byte, and it has no lossy decode:
     # read the bytes and split them in Python. binaryFile gives a file as one row (Sail 0.7
     # repeats that row once per split of a large file: limit(1), since uri is one file).
-    lines = F.udf(line_splitter(), "array<string>", useArrow=True)
+    # A type object, not "array<string>": the client sends a DDL string to its *active* session's
+    # server to parse, which need not be `spark`'s (and may be gone).
+    lines = F.udf(line_splitter(), ArrayType(StringType()), useArrow=True)
     files = spark.read.format("binaryFile").load(uri).limit(1)
     return files.select(F.explode(lines("content")).alias("value"))

@@ -102,15 +102,19 @@ def build_project(root: Path) -> Path:
     for defect in manifest["defects"]:
         if defect["file"] == file and defect["line"] > middle:
             defect["line"] += len(added)
+    # The checks take the manifest as the truth about every line: list what each hostile line is.
+    kinds = {**dict.fromkeys(NOT_OBJECTS, "malformed_json"), WRONG_TYPES: "missing_field"}
     for offset, line in enumerate(added, start=middle + 1):
-        if line in NOT_OBJECTS:
+        if line in kinds:
             manifest["defects"].append(
                 {
                     "file": file,
                     "line": offset,
-                    "kind": "malformed_json",
+                    "kind": kinds[line],
                     "id": None,
-                    "detail": "hostile test line",
+                    "detail": "hostile test line (every field of the wrong type: all missing once parsed)"
+                    if line == WRONG_TYPES
+                    else "hostile test line",
                     "action": "drop",
                 }
             )
