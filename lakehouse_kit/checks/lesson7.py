@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import columns_present, expect, passed, read_table, session
+from lakehouse_kit.checks.core import (
+    columns_present,
+    engine_errors,
+    expect,
+    passed,
+    read_table,
+    scratch_table,
+    session,
+)
 from lakehouse_kit.checks.landing import manifest
 
 LESSON = "07"
@@ -101,7 +109,6 @@ def check_sandbox(spark=None, table: str = SANDBOX) -> None:
     passed(f"{table}: {ids} Pokémon by generation, {nicknamed} with a nickname")
 
 
-SCRATCH = "scratch"  # a schema outside the medallion layers, for the checks' own tables
 TARGET_ROWS = [(1, "current", 2), (2, "old", 1), (4, "same", 2)]
 SOURCE_ROWS = [
     (1, "stale", 1),  # older than the target's row: must not win
@@ -112,36 +119,24 @@ SOURCE_ROWS = [
     (4, "same again", 2),  # as new as the target's: either is fine
 ]
 ROW_SCHEMA = "id INT, value STRING, _batch_id INT"
-
-
-def _scratch_table(spark, name: str, rows) -> str:
-    from lakehouse_kit.catalog import checkpoint_uri
-
-    table = f"{SCRATCH}.{name}"
-    spark.createDataFrame(rows, ROW_SCHEMA).write.format("delta").mode("overwrite").option(
-        "overwriteSchema", "true"
-    ).save(checkpoint_uri(name))
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {SCRATCH}")
-    spark.sql(f"DROP TABLE IF EXISTS {table}")
-    spark.sql(f"CREATE TABLE {table} USING delta LOCATION '{checkpoint_uri(name)}'")
-    return table
+DUPLICATES_HINT = (
+    "Two source rows for one key make MERGE fail: keep one row per key first "
+    "(row_number() over a window by key, newest version first)."
+)
 
 
 def check_upsert_newer(upsert_newer: Callable, spark=None) -> None:
     """The upsert keeps the newest row per key: stale rows skipped, duplicates resolved."""
+    from lakehouse_kit.spark import save_table
+
     spark = session(spark)
-    target = _scratch_table(spark, "upsert_target", TARGET_ROWS)
     source = spark.createDataFrame(SOURCE_ROWS, ROW_SCHEMA)
-    try:
-        upsert_newer(spark, target, source)
-    except Exception as error:  # the engine refuses duplicate matches; the message varies
-        expect(
-            False,
-            f"The MERGE failed: {str(error).strip().splitlines()[0][:140]}",
-            "Two source rows for one key make MERGE fail: keep one row per key first "
-            "(row_number() over a window by key, newest version first).",
-        )
-    rows = spark.table(target).collect()
+    with scratch_table(spark, "upsert_target") as target:
+        save_table(spark.createDataFrame(TARGET_ROWS, ROW_SCHEMA), target)
+        # The engine refuses two source rows matching one target row; its message varies.
+        with engine_errors("The MERGE", DUPLICATES_HINT):
+            upsert_newer(spark, target, source)
+        rows = spark.table(target).collect()
     values: dict[int, list[str]] = {}
     for row in rows:
         values.setdefault(row["id"], []).append(row["value"])
