@@ -100,6 +100,8 @@ def run_lesson(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from lakehouse_kit.kernel import ENGINE
+
     path = lesson_path(lesson, folder)
     # A run with parameters (lesson 6 runs lesson 3 with batch=2) must not overwrite the plain one.
     tag = "".join(
@@ -124,7 +126,7 @@ def run_lesson(
                 cwd=str(path.parent),
                 kernel_name="python3",
                 progress_bar=False,
-                **({"km": kernel.manager} if kernel is not None else {}),
+                **({"engine_name": ENGINE, "kernel": kernel} if kernel is not None else {}),
             )
     except PapermillExecutionError as failure:
         first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
@@ -177,47 +179,14 @@ def catch_up(lesson: int) -> list[str]:
     return ran
 
 
-class SharedKernel:
-    """One kernel for a run of lessons, its namespace emptied before each: a lesson still starts
-    with no variable of the one before (a missing import fails as in a fresh kernel), but the
-    imports (Spark Connect, pandas, Great Expectations: seconds each) and the Spark session are
-    paid once per run instead of once per lesson."""
-
-    def __init__(self, cwd: Path):
-        from jupyter_client.manager import KernelManager
-
-        self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(cwd=str(cwd))
-
-    # %reset also drops `__spec__` and the like from __main__, which imports then look up.
-    _RESET = (
-        "(lambda kept: (get_ipython().run_line_magic('reset', '-f'), globals().update(kept)))"
-        "({k: v for k, v in globals().items() if k.startswith('__')}); __import__('os').chdir(%r)"
-    )
-
-    def fresh_namespace(self, cwd: Path) -> None:
-        client = self.manager.client()  # a new client: it hears nothing of the last lesson
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=60)
-            reply = client.execute_interactive(
-                self._RESET % str(cwd), store_history=False, timeout=60, output_hook=lambda _: None
-            )
-        finally:
-            client.stop_channels()
-        if reply["content"]["status"] != "ok":
-            raise KitError("The course kernel could not be reset.", fix="Run the lessons again.")
-
-    def close(self) -> None:
-        self.manager.shutdown_kernel(now=True)
-
-
 @contextlib.contextmanager
 def shared_kernel(cwd: Path):
     with (
         _stderr_to(runs_dir() / "shared-kernel.log"),
         environment_default("JUPYTER_PREFER_ENV_PATH", "1"),
     ):
+        from lakehouse_kit.kernel import SharedKernel
+
         kernel = SharedKernel(cwd)
     try:
         yield kernel

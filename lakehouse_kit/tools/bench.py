@@ -296,14 +296,16 @@ def time_course(home: Path) -> dict:
     with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home)):
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
+        start = time.perf_counter()  # the whole run: the kernel and the services start in it
         try:
             lessons, errors, sampler = timed_lessons(
                 solution_files(), home / "runs", _engine_processes
             )
+            seconds = time.perf_counter() - start
         finally:
             services.stop_services(load_settings())
     return {
-        "seconds": round(sum(lessons.values()), 2),
+        "seconds": round(seconds, 2),
         "lessons": lessons,
         "ok": not errors,
         "errors": errors,
