@@ -199,13 +199,19 @@ def run_lessons(
     parameters: dict[str, dict] | None = None,
     output_dir: Path | None = None,
     on_lesson: OnLesson | None = None,
+    start_services: bool = True,
 ) -> CourseRun:
     """Execute lessons in order in one shared kernel (`SharedKernel`), up to the first that
     fails (the next would build on it). `parameters` go by lesson number ('03'); a lesson that
-    comes again keeps its earlier notebook (it writes to `repeat-N/`)."""
+    comes again keeps its earlier notebook (it writes to `repeat-N/`). The services start while
+    the new kernel imports what the lessons use."""
+    from lakehouse_kit.services import ensure_services
+
     if not paths:
         return CourseRun()
     with shared_kernel(paths[0].parent) as kernel:
+        if start_services:
+            ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
         return _run_in(kernel, paths, parameters, output_dir, on_lesson)
 
 
@@ -231,8 +237,8 @@ def run_course(only: int | None = None, on_lesson: OnLesson | None = None) -> Co
     """Execute every solution in order, or one lesson after building what it needs."""
     from lakehouse_kit.services import ensure_services
 
-    ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
     if only:
+        ensure_services()  # catch_up looks in the bucket
         catch_up(only)
     course = run_lessons([lesson_path(only)] if only else solution_files(), on_lesson=on_lesson)
     if course.ok:  # as `require` does: the caller's session sees the tables the kernels made

@@ -23,6 +23,12 @@ _FORGET_LESSON = (
 )
 
 
+# What the lessons import (pandas, Spark Connect, Great Expectations, matplotlib: ~4 s on 2
+# cores): a new kernel imports it at once, while its caller starts the services, so no lesson
+# waits for Great Expectations. Binds no name; a failed import fails the lesson that needs it.
+_PRELOAD = "[__import__(m) for m in ('lakehouse_kit.checks', 'lakehouse_kit.quality', 'matplotlib.pyplot')]"
+
+
 class SharedKernel:
     """A kernel and its one client for a run of lessons, its namespace emptied before each
     lesson: imports (Spark Connect, pandas, Great Expectations: seconds each) and the Spark
@@ -38,6 +44,7 @@ class SharedKernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
         self._run(_REMEMBER_START)
+        self.client.execute(_PRELOAD, silent=True, store_history=False)  # not awaited
 
     def fresh_namespace(self, cwd: Path) -> None:
         self._run(_FORGET_LESSON % str(cwd))

@@ -20,10 +20,11 @@ FILE_NAME = "lakehouse-kit.json"
 
 
 def settings_dir() -> Path:
-    """The folder of settings overrides that `jupyter lab` in this environment reads."""
-    from jupyterlab.labapp import LabApp
+    """The folder of settings overrides that `jupyter lab` in this environment reads (LabApp's
+    `app_settings_dir`, without importing LabApp: a second at every `lakehouse up`)."""
+    from jupyterlab.commands import get_app_dir
 
-    return Path(LabApp().app_settings_dir)
+    return Path(get_app_dir()) / "settings"
 
 
 def quiet_jupyterlab(folder: Path | None = None) -> Path | None:

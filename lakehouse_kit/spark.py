@@ -36,6 +36,13 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
 _SESSIONS: dict[str, object] = {}
 
 
+def current_spark(settings: Settings | None = None):
+    """The session this process already has for the profile's endpoint, as it is (no probe, no
+    re-registration), or None: for code that runs right after a lesson's own cells, e.g. checks."""
+    spark = _SESSIONS.get((settings or load_settings()).spark_remote)
+    return None if spark is None or spark.is_stopped else spark
+
+
 def import_connect_client() -> None:
     """Import pyspark's Spark Connect client (GX imports it too). On that import pyspark-client
     looks for a Spark distribution in SPARK_HOME and exits the process when there is none, though

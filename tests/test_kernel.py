@@ -37,7 +37,7 @@ def test_each_lesson_starts_with_nothing_of_the_one_before(folder, tmp_path):
         f"import os\nassert os.getcwd() == {str(folder)!r}, os.getcwd()",
         "print('second ran')",
     )
-    course = run_lessons([first, second], output_dir=tmp_path / "runs")
+    course = run_lessons([first, second], output_dir=tmp_path / "runs", start_services=False)
 
     assert [run.lesson for run in course.lessons] == ["01_first", "02_second"]
     assert course.ok, course.failed and course.failed.error
@@ -49,7 +49,7 @@ def test_each_lesson_starts_with_nothing_of_the_one_before(folder, tmp_path):
 def test_a_failing_cell_stops_the_run_and_is_named(folder, tmp_path):
     broken = _lesson(folder, "01_broken", "x = 1", "raise ValueError('no such table')", "y = 2")
     after = _lesson(folder, "02_after", "print('must not run')")
-    course = run_lessons([broken, after], output_dir=tmp_path / "runs")
+    course = run_lessons([broken, after], output_dir=tmp_path / "runs", start_services=False)
 
     assert [run.lesson for run in course.lessons] == ["01_broken"]
     assert "ValueError: no such table" in course.failed.error

@@ -23,4 +23,7 @@ def test_the_overrides_are_written_once(tmp_path):
 
 
 def test_the_default_folder_is_this_environments_jupyterlab_settings():
-    assert lab.settings_dir() == Path(get_app_dir()) / "settings"
+    from jupyterlab.labapp import LabApp
+
+    assert lab.settings_dir() == Path(LabApp().app_settings_dir)
+    assert lab.settings_dir().parent == Path(get_app_dir())

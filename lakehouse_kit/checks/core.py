@@ -23,10 +23,11 @@ def passed(what: str) -> None:
 
 
 def session(spark):
-    """The session given, else the kit's (started on demand)."""
-    from lakehouse_kit.spark import get_spark
+    """The session given, else the lesson's (its tables are registered: the lesson's first cell
+    did that, and `save_table` registers what it writes), else a new one."""
+    from lakehouse_kit.spark import current_spark, get_spark
 
-    return spark or get_spark()
+    return spark or current_spark() or get_spark()
 
 
 def read_table(spark, name: str, hint: str):
