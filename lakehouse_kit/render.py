@@ -161,20 +161,27 @@ def _ratios_table(ratios: list[dict], stages: list[str]) -> Table:
     return table
 
 
+def _median_of(run: dict) -> str:
+    samples = run.get("samples") or []
+    if len(samples) < 2:
+        return ""
+    return f"; the median of {len(samples)} runs: {', '.join(f'{s:.2f}' for s in samples)} s"
+
+
 def _print_course_and_targets(report: dict, console: Console) -> None:
     course, first = report["course"], report["first_result"]
     if course:
         lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
         console.print(
             f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
-            f"peak RSS {course['peak_rss_mb']:.0f} MB"
+            f"peak RSS {course['peak_rss_mb']:.0f} MB{_median_of(course)}"
         )
         for error in course["errors"]:
             console.print(f"[red]course: {error}[/]")
     if first:
         console.print(
             f"First result after `lakehouse up`: {first['seconds']:.2f} s "
-            f"(services up in {first['up_seconds']:.2f} s)"
+            f"(services up in {first['up_seconds']:.2f} s){_median_of(first)}"
         )
     marks = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}
     targets = report["targets"]

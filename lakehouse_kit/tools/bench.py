@@ -287,6 +287,17 @@ def jvm_unavailable() -> str:
 # ---------------------------------------------------------------- course and first result
 
 
+# A shared 2-core machine runs the same work 30-40 % slower at times (CPU taken by its
+# neighbours): the absolute targets are judged on the median of a few cold runs.
+COURSE_RUNS, FIRST_RESULT_RUNS = 3, 5
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median `seconds`, carrying every run's seconds as `samples`."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    return {**ordered[len(ordered) // 2], "samples": [run["seconds"] for run in runs]}
+
+
 def time_course(home: Path) -> dict:
     """`lakehouse run` from cold: services stopped, a fresh home, every solution in order."""
     from lakehouse_kit import services
@@ -441,10 +452,10 @@ def run_bench(
             runs.append(engine_run(engine, scale, landing, home / engine))
     course_run = first = None
     if course:
-        step("the whole course, from cold", False)
-        course_run = time_course(home / "course")
+        step(f"the whole course, from cold ({COURSE_RUNS} runs)", False)
+        course_run = median_run([time_course(home / "course") for _ in range(COURSE_RUNS)])
         step("first result after `lakehouse up`", False)
-        first = time_first_result(home / "first")
+        first = median_run([time_first_result(home / "first") for _ in range(FIRST_RESULT_RUNS)])
     return shape_report(runs, course_run, first, skipped, machine_facts())
 
 
