@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
-from lakehouse_kit.storage import list_objects, object_uri
+from lakehouse_kit.storage import has_objects, list_folders, object_uri
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -44,22 +44,21 @@ DELTA_LOG = "/_delta_log/"  # a key part only a table's files have
 
 
 def discover_tables(settings: Settings | None = None) -> list[str]:
-    """Every table in the warehouse, found by its files."""
+    """Every table in the warehouse, found by its folder and Delta log: a request per layer and
+    per folder, not a listing of every file (every notebook asks, and files pile up)."""
     settings = settings or load_settings()
-    found = set()
-    for layer in LAYERS:
-        for key in list_objects(f"{layer}/", settings)["key"]:
-            parts = key.split("/")
-            if len(parts) > 2 and DELTA_LOG in key and parts[1].isidentifier():
-                found.add(f"{layer}.{parts[1]}")
-    return sorted(found)
+    return sorted(
+        f"{layer}.{name}"
+        for layer in LAYERS
+        for name in list_folders(f"{layer}/", settings)
+        if name.isidentifier() and table_exists(f"{layer}.{name}", settings)
+    )
 
 
 def table_exists(table: str, settings: Settings | None = None) -> bool:
     """Whether the table's files are in the bucket (whatever the session's catalog says)."""
-    settings = settings or load_settings()
     layer, name = split_name(table)
-    return any(DELTA_LOG in key for key in list_objects(f"{layer}/{name}/", settings)["key"])
+    return has_objects(f"{layer}/{name}{DELTA_LOG}", settings)
 
 
 def _create_table(spark: SparkSession, table: str, settings: Settings) -> None:

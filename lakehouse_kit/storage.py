@@ -7,6 +7,7 @@ names the fix.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -130,9 +131,30 @@ def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
 
 
-def _pages(client, bucket: str, prefix: str) -> Iterator[dict]:
+def list_folders(prefix: str, settings: Settings | None = None) -> list[str]:
+    """The names of the folders right under a prefix ('silver/' -> ['moves', 'pokemon']): one
+    request per thousand folders, however many objects they hold."""
+    settings = settings or load_settings()
+    with s3_errors(settings):
+        return [
+            folder["Prefix"][len(prefix) :].rstrip("/")
+            for page in _pages(s3_client(settings), settings.bucket, prefix, Delimiter="/")
+            for folder in page.get("CommonPrefixes", [])
+        ]
+
+
+def has_objects(prefix: str, settings: Settings | None = None) -> bool:
+    """Whether any object's key starts with `prefix` (one request, however many there are)."""
+    settings = settings or load_settings()
+    with s3_errors(settings):
+        pages = _pages(s3_client(settings), settings.bucket, prefix, MaxKeys=1)
+        return any(page.get("KeyCount", 0) for page in itertools.islice(pages, 1))
+
+
+def _pages(client, bucket: str, prefix: str, **options) -> Iterator[dict]:
     try:
-        yield from client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        paginator = client.get_paginator("list_objects_v2")
+        yield from paginator.paginate(Bucket=bucket, Prefix=prefix, **options)
     except ClientError as error:
         if _error_code(error) != "NoSuchBucket":  # no bucket yet: nothing stored yet
             raise

@@ -74,6 +74,20 @@ def test_overwrite_with_new_schema_is_re_registered(spark, lakehouse, probe_tabl
 
 def test_discover_and_summarize(lakehouse, probe_table):
     assert probe_table in catalog.discover_tables(lakehouse)
+    # Folders that are no Delta table: files without a log, a name no table can have.
+    client = storage.s3_client(lakehouse)
+    not_tables = ["silver/notes_kit_io/readme.txt", "gold/kit-io-probe/_delta_log/0.json"]
+    for key in not_tables:
+        client.put_object(Bucket=lakehouse.bucket, Key=key, Body=b"{}")
+    try:
+        found = catalog.discover_tables(lakehouse)
+        assert "silver.notes_kit_io" not in found and not any("kit-io" in t for t in found)
+        assert catalog.table_exists(probe_table, lakehouse)
+        assert not catalog.table_exists("silver.notes_kit_io", lakehouse)
+        assert "notes_kit_io" in storage.list_folders("silver/", lakehouse)
+    finally:
+        for key in not_tables:
+            client.delete_object(Bucket=lakehouse.bucket, Key=key)
     summary = storage.summarize_bucket(lakehouse)
     assert list(summary.columns) == ["folder", "objects", "size_kb"]
     row = summary[summary["folder"] == "bronze/kit_io_probe"]
