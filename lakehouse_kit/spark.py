@@ -37,10 +37,11 @@ _SESSIONS: dict[str, object] = {}
 
 
 def current_spark(settings: Settings | None = None):
-    """The session this process already has for the profile's endpoint, as it is (no probe, no
-    re-registration), or None: for code that runs right after a lesson's own cells, e.g. checks."""
+    """The session this process already has for the profile's endpoint, its tables registered
+    as they are (no listing of the bucket), or None: for code that runs right after a lesson's
+    own cells, e.g. checks. None too when its server was restarted since."""
     spark = _SESSIONS.get((settings or load_settings()).spark_remote)
-    return None if spark is None or spark.is_stopped else spark
+    return spark if spark is not None and not spark.is_stopped and _answers(spark) else None
 
 
 def import_connect_client() -> None:

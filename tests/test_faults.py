@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from lakehouse_kit import delta_ops, services, storage
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import load_settings
-from lakehouse_kit.spark import get_spark, save_table
+from lakehouse_kit.spark import current_spark, get_spark, save_table
 
 pytestmark = pytest.mark.services
 
@@ -117,11 +117,13 @@ def test_spark_killed_under_an_open_session_is_restarted_by_get_spark(home):
     spark = get_spark()
     save_table(spark.range(10).select("id", (F.col("id") * 3).alias("triple")), table)
     before = rows(spark.table(table))
+    assert current_spark() is spark  # what checks use
     old_pid = kill_service(home, "spark")
 
     with pytest.raises(PySparkException):  # the open session really lost its server
         spark.range(1).collect()
     assert running(home) == {"s3": True, "spark": False}
+    assert current_spark() is None  # a check then asks get_spark for a new session
 
     start = time.monotonic()
     spark = get_spark()
