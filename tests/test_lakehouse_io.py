@@ -88,6 +88,17 @@ def test_discover_and_summarize(lakehouse, probe_table):
     finally:
         for key in not_tables:
             client.delete_object(Bucket=lakehouse.bucket, Key=key)
+
+
+def test_a_wiped_table_is_no_longer_discovered(spark, lakehouse):
+    """SeaweedFS keeps a folder whose files are all deleted: a folder alone is no table."""
+    table = "silver.kit_io_wiped"
+    save_table(spark.range(3), table)
+    assert table in catalog.discover_tables(lakehouse)
+    assert storage.delete_prefix("silver/kit_io_wiped/", lakehouse) >= 2
+    assert "kit_io_wiped" in storage.list_folders("silver/", lakehouse)  # the empty folder
+    assert table not in catalog.discover_tables(lakehouse)
+    assert not catalog.table_exists(table, lakehouse)
     summary = storage.summarize_bucket(lakehouse)
     assert list(summary.columns) == ["folder", "objects", "size_kb"]
     row = summary[summary["folder"] == "bronze/kit_io_probe"]
