@@ -108,7 +108,7 @@ def print_bench_report(report: dict, console: Console) -> None:
     m = report["machine"]
     console.print(
         f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-        f"Java: {m['java'] or 'not found'}"
+        f"Java: {m['java'] or 'not found'}; a fixed Python loop: {m.get('python_loop_seconds')} s"
     )
     stages = list(dict.fromkeys(s for r in report["runs"] for s in r["stages"]))
     console.print(_runs_table(report["runs"], stages))

@@ -93,6 +93,7 @@ def test_report_shapes_runs_ratios_and_targets():
     }
     assert report["baseline"]["ran"] and "S3A" in report["baseline"]["note"]
     assert report["machine"]["cores"] >= 1
+    assert 0 < report["machine"]["python_loop_seconds"] < 10
 
 
 def test_the_median_run_stands_for_a_noisy_machine(capsys):
