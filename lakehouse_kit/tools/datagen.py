@@ -31,6 +31,7 @@ from pathlib import Path
 
 from lakehouse_kit.checks.landing import COPY_ID_STRIDE, copies, scale_defects
 from lakehouse_kit.settings import PROJECT_ROOT
+from lakehouse_kit.textfiles import BOM
 
 SEED = 42
 MAX_MOVES = 12
@@ -225,7 +226,6 @@ LATE_MOVES = ["alluring-voice", "burning-bulwark", "electro-shot", "tera-starsto
 PROTECTED_IDS = {29, 32, 83, 122, 439, 669, 772, 865, 866}
 # The type chart comes from a Windows tool: a UTF-8 byte-order mark and \r\n line ends.
 WINDOWS_EXPORT = "batch_001/types.jsonl"
-BOM = "\ufeff"
 # A Latin-1 no-break space is the single byte 0xA0, which is not UTF-8 (UTF-8 writes C2 A0);
 # "surrogateescape" carries that byte in a str as the lone surrogate U+DCA0.
 LATIN1_NBSP = "\udca0"
