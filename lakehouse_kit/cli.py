@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from rich.console import Console
 from rich.table import Table
@@ -25,7 +26,7 @@ console = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COL
 def cmd_up(args) -> int:
     if args.docker:
         return _compose("up", "-d", "--build", "--wait")
-    _quiet_jupyterlab()
+    _print_note(_quiet_jupyterlab())
     settings = load_settings()
     if settings.profile == "stack":
         _install(settings)
@@ -41,17 +42,21 @@ def cmd_up(args) -> int:
     return cmd_status(argparse.Namespace(json=False))
 
 
-def _quiet_jupyterlab() -> None:
-    """`jupyter lab lessons/` opens without the news prompt (lakehouse_kit/lab.py says how)."""
+def _quiet_jupyterlab() -> str | None:
+    """`jupyter lab lessons/` opens without the news prompt (lakehouse_kit/lab.py says how);
+    returns what to tell the user, if anything."""
     from lakehouse_kit.lab import quiet_jupyterlab
 
     try:
         written = quiet_jupyterlab()
     except OSError as error:  # a read-only environment: only a pop-up is at stake
-        console.print(f"[yellow]JupyterLab will ask about news: {error}[/]")
-        return
-    if written:
-        console.print(f"JupyterLab: no news prompt, no update check ({written})")
+        return f"[yellow]JupyterLab will ask about news: {error}[/]"
+    return f"JupyterLab: no news prompt, no update check ({written})" if written else None
+
+
+def _print_note(note: str | None) -> None:
+    if note:
+        console.print(note)
 
 
 def cmd_down(args) -> int:
@@ -183,16 +188,23 @@ def cmd_reset(args) -> int:
 
 def cmd_run(args) -> int:
     from lakehouse_kit.course import run_course, runs_dir
-    from lakehouse_kit.report import lakehouse_summary
 
-    _quiet_jupyterlab()
-    with render.lesson_progress(console) as on_lesson:
-        course = run_course(only=args.lesson, on_lesson=on_lesson)
+    with ThreadPoolExecutor(1) as beside:
+        quieting = beside.submit(_quiet_jupyterlab)  # imports JupyterLab (~0.5 s): not in line
+        if args.json:
+            course = run_course(only=args.lesson, summarize=True)
+        else:
+            with render.lesson_progress(console) as on_lesson:
+                course = run_course(only=args.lesson, on_lesson=on_lesson, summarize=True)
+    if args.json:
+        print(json.dumps(render.course_json(course), indent=2))
+        return 0 if course.ok else 1
+    _print_note(quieting.result())
     console.print(render.lessons_table(course))
     if not course.ok:
         render.print_failure(course, console)
         return 1
-    for table in render.summary_tables(lakehouse_summary()):
+    for table in render.summary_tables(course.summary):
         console.print(table)
     console.print(f"Course finished in {course.seconds:.1f} s; executed notebooks in {runs_dir()}.")
     return 0
@@ -238,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--yes", action="store_true", help="do not ask")
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
+    run.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("progress", help="which exercises pass now")
     for name, func in [
         ("install", cmd_install),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.report import LakehouseSummary
 from lakehouse_kit.settings import PROJECT_ROOT, Settings, environment_default, load_settings
 
 SOLUTIONS = PROJECT_ROOT / "solutions"  # the complete notebooks: the source of truth
@@ -36,6 +37,7 @@ class LessonRun:
 @dataclass
 class CourseRun:
     lessons: list[LessonRun] = field(default_factory=list)
+    summary: LakehouseSummary | None = None  # what the lakehouse holds after it, when asked for
 
     @property
     def ok(self) -> bool:
@@ -100,7 +102,7 @@ def run_lesson(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from lakehouse_kit.kernel import ENGINE
+    from lakehouse_kit.papermill_engine import ENGINE
 
     path = lesson_path(lesson, folder)
     # A run with parameters (lesson 6 runs lesson 3 with batch=2) must not overwrite the plain one.
@@ -160,10 +162,16 @@ def require(lesson: str | int, parameters: dict | None = None) -> LessonRun:
 
 
 def _register_in_this_session() -> None:
+    """Register the tables the kernels made in this process's Spark session, if it has one (a
+    session made later registers them itself: `get_spark`)."""
+    if "lakehouse_kit.spark" not in sys.modules:  # never imported here: no session to update
+        return
     from lakehouse_kit.catalog import register_all
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import current_spark
 
-    register_all(get_spark(register=False))
+    spark = current_spark()
+    if spark is not None:
+        register_all(spark)
 
 
 def catch_up(lesson: int) -> list[str]:
@@ -200,11 +208,13 @@ def run_lessons(
     output_dir: Path | None = None,
     on_lesson: OnLesson | None = None,
     start_services: bool = True,
+    summarize: bool = False,
 ) -> CourseRun:
     """Execute lessons in order in one shared kernel (`SharedKernel`), up to the first that
     fails (the next would build on it). `parameters` go by lesson number ('03'); a lesson that
     comes again keeps its earlier notebook (it writes to `repeat-N/`). The services start while
-    the new kernel imports what the lessons use."""
+    the new kernel imports what the lessons use. With `summarize`, the kernel, its tables known,
+    also reports what the lakehouse holds (`CourseRun.summary`)."""
     from lakehouse_kit.services import ensure_services
 
     if not paths:
@@ -212,7 +222,13 @@ def run_lessons(
     with shared_kernel(paths[0].parent) as kernel:
         if start_services:
             ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
-        return _run_in(kernel, paths, parameters, output_dir, on_lesson)
+        course = _run_in(kernel, paths, parameters, output_dir, on_lesson)
+        if summarize and course.ok:
+            course.summary = LakehouseSummary.from_json(kernel.evaluate(_SUMMARY))
+        return course
+
+
+_SUMMARY = "__import__('lakehouse_kit.report').report.lakehouse_summary().to_json()"
 
 
 def _run_in(kernel, paths, parameters, output_dir, on_lesson) -> CourseRun:
@@ -233,14 +249,18 @@ def _run_in(kernel, paths, parameters, output_dir, on_lesson) -> CourseRun:
     return course
 
 
-def run_course(only: int | None = None, on_lesson: OnLesson | None = None) -> CourseRun:
-    """Execute every solution in order, or one lesson after building what it needs."""
+def run_course(
+    only: int | None = None, on_lesson: OnLesson | None = None, summarize: bool = False
+) -> CourseRun:
+    """Execute every solution in order, or one lesson after building what it needs (see
+    `run_lessons` for `summarize`)."""
     from lakehouse_kit.services import ensure_services
 
     if only:
         ensure_services()  # catch_up looks in the bucket
         catch_up(only)
-    course = run_lessons([lesson_path(only)] if only else solution_files(), on_lesson=on_lesson)
+    paths = [lesson_path(only)] if only else solution_files()
+    course = run_lessons(paths, on_lesson=on_lesson, summarize=summarize)
     if course.ok:  # as `require` does: the caller's session sees the tables the kernels made
         _register_in_this_session()
     return course

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import asdict
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,6 +58,25 @@ def lessons_table(course: CourseRun) -> Table:
     for run in course.lessons:
         timing.add_row(run.lesson, f"{run.seconds:.1f}", OK if run.ok else FAILED)
     return timing
+
+
+def course_json(course: CourseRun) -> dict:
+    """`lakehouse run --json`: each lesson's seconds and result, and the lakehouse after it."""
+    return {
+        "ok": course.ok,
+        "seconds": round(course.seconds, 2),
+        "lessons": [
+            {
+                "lesson": run.lesson,
+                "seconds": round(run.seconds, 2),
+                "ok": run.ok,
+                "error": run.error,
+                "notebook": str(run.output),
+            }
+            for run in course.lessons
+        ],
+        "summary": asdict(course.summary) if course.summary else None,
+    }
 
 
 def print_failure(course: CourseRun, console: Console) -> None:

@@ -4,7 +4,7 @@ quarantined rows, as plain data (`lakehouse run` draws it)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from lakehouse_kit.settings import load_settings
 
@@ -24,6 +24,14 @@ class LakehouseSummary:
     tables: dict[str, int]  # "layer.table" -> rows
     suites: list[SuiteResult]
     quarantine: dict[str, int]  # source table -> quarantined rows
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> LakehouseSummary:
+        data = json.loads(text)
+        return cls(data["tables"], [SuiteResult(**s) for s in data["suites"]], data["quarantine"])
 
 
 def table_counts(spark=None) -> dict[str, int]:

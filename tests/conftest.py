@@ -123,7 +123,7 @@ def course(lakehouse):
     """Every solution executed once, in order, on the session's lakehouse."""
     from lakehouse_kit.course import run_course
 
-    run = run_course()
+    run = run_course(summarize=True)
     failed = [f"{r.lesson}: {r.error}" for r in run.lessons if not r.ok]
     assert not failed, failed
     return run

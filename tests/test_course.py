@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,19 @@ def test_solutions_run_in_order_and_build_every_layer(course):
     assert {t for group in PRODUCES.values() for t in group} <= tables
 
 
+def test_the_course_reports_what_the_lakehouse_holds(course, spark):
+    from lakehouse_kit.catalog import discover_tables
+
+    summary = course.summary
+    assert sorted(summary.tables) == discover_tables()
+    for table in ("silver.pokemon", "gold.type_summary"):
+        assert summary.tables[table] == spark.table(table).count() > 0, table
+    quarantined = spark.table("silver.quarantine").groupBy("source_table").count().collect()
+    assert summary.quarantine == {row["source_table"]: row["count"] for row in quarantined}
+    assert [suite.suite for suite in summary.suites] == ["pokemon_batch_1"]
+    assert 0 < summary.suites[0].passed < summary.suites[0].expectations
+
+
 @pytest.mark.parametrize("lesson", LESSON_IDS)
 def test_lesson_stops_at_its_first_todo(course, lesson, tmp_path):
     run = run_lesson(lesson, folder=LESSONS, output_dir=tmp_path)
@@ -121,3 +135,24 @@ def test_a_failing_lesson_is_named_with_its_cell_and_run_exits_non_zero(
     out = capsys.readouterr().out
     assert exit_code == 1
     assert "01_broken failed in cell" in out and "ValueError: the data is not there" in out
+
+    exit_code = cli.main(["run", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert exit_code == 1 and not report["ok"] and report["summary"] is None
+    assert "ValueError: the data is not there" in report["lessons"][0]["error"]
+
+
+@pytest.mark.course  # `lakehouse run` executes a notebook
+def test_run_json_gives_each_lesson_and_the_lakehouse(course, tmp_path, monkeypatch, capsys):
+    from lakehouse_kit import cli
+    from lakehouse_kit import course as kit_course
+    from lakehouse_kit.catalog import discover_tables
+
+    tiny = tmp_path / "01_tiny.py"
+    tiny.write_text("# %%\nprint('a lesson')\n", encoding="utf-8")
+    monkeypatch.setattr(kit_course, "solution_files", lambda: [tiny])
+    exit_code = cli.main(["run", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert exit_code == 0 and report["ok"]
+    assert [(run["lesson"], run["ok"]) for run in report["lessons"]] == [("01_tiny", True)]
+    assert sorted(report["summary"]["tables"]) == discover_tables()

@@ -59,3 +59,16 @@ def test_a_failing_cell_stops_the_run_and_is_named(folder, tmp_path):
         o for c in written["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"
     ]
     assert [e["ename"] for e in errors] == ["ValueError"]
+
+
+def test_the_kernel_hands_back_a_value_or_names_what_failed(folder):
+    from lakehouse_kit.errors import KitError
+    from lakehouse_kit.kernel import SharedKernel
+
+    kernel = SharedKernel(folder)
+    try:
+        assert kernel.evaluate("__import__('json').dumps({'rows': 6 * 7})") == '{"rows": 42}'
+        with pytest.raises(KitError, match="ZeroDivisionError"):
+            kernel.evaluate("1 / 0")
+    finally:
+        kernel.close()
