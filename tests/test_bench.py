@@ -176,3 +176,21 @@ def test_generated_data_of_older_course_data_is_made_again(tmp_path):
     assert json.loads(manifest.read_text())["source"] != "older course data"
     copied = (landing / "batch_001" / "pokemon.jsonl").read_bytes()
     assert copied == (checks.landing.landing_dir() / "batch_001" / "pokemon.jsonl").read_bytes()
+
+
+def test_the_course_outcome_is_read_from_lakehouse_run_json():
+    report = {
+        "ok": False,
+        "lessons": [
+            {"lesson": "01_spark_and_storage", "seconds": 3.4, "ok": True, "error": ""},
+            {"lesson": "02_bronze_landing", "seconds": 1.0, "ok": False, "error": "cell 3 ..."},
+        ],
+    }
+    lessons, errors = bench._course_outcome(json.dumps(report))
+    assert lessons == {"01_spark_and_storage": 3.4, "02_bronze_landing": 1.0}
+    assert errors == ["02_bronze_landing failed in cell 3 ..."]
+    # A command that stopped before its report: what it printed is the error.
+    assert bench._course_outcome("No Spark Connect server answers.\n") == (
+        {},
+        ["lakehouse run: No Spark Connect server answers."],
+    )

@@ -16,6 +16,7 @@ a JSON-ready report; `lakehouse-dev bench` prints it.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -313,22 +314,29 @@ def median_run(runs: list[dict]) -> dict:
 
 
 def time_course(home: Path) -> dict:
-    """`lakehouse run` from cold: services stopped, a fresh home, every solution in order."""
+    """`lakehouse run` from cold, as a learner types it: services stopped, a fresh home, every
+    solution in order, the summary printed; the command's own start and end included."""
     from lakehouse_kit import services
-    from lakehouse_kit.course import solution_files
     from lakehouse_kit.settings import load_settings
 
     with kit_environment(LAKEHOUSE_PROFILE="local", LAKEHOUSE_HOME=str(home)):
         services.stop_services(load_settings())
         shutil.rmtree(home, ignore_errors=True)
-        start = time.perf_counter()  # the whole run: the kernel and the services start in it
         try:
-            lessons, errors, sampler = timed_lessons(
-                solution_files(), home / "runs", _engine_processes
+            start = time.perf_counter()
+            command = subprocess.Popen(
+                [services.executable("lakehouse"), "run", "--json"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
             )
+            cli = psutil.Process(command.pid)
+            with RssSampler(lambda: ([cli], _engine_processes())) as sampler:
+                output, _ = command.communicate()
             seconds = time.perf_counter() - start
         finally:
             services.stop_services(load_settings())
+    lessons, errors = _course_outcome(output)
     return {
         "seconds": round(seconds, 2),
         "lessons": lessons,
@@ -337,6 +345,18 @@ def time_course(home: Path) -> dict:
         "peak_rss_mb": sampler.peak_mb,
         "services_peak_rss_mb": sampler.services_peak_mb,
     }
+
+
+def _course_outcome(output: str) -> tuple[dict, list[str]]:
+    """Seconds per lesson and the errors, from `lakehouse run --json`."""
+    try:
+        report = json.loads(output)
+    except json.JSONDecodeError:  # it stopped before its report; what it said instead
+        return {}, [f"lakehouse run: {output.strip()[-500:]}"]
+    lessons = {run["lesson"]: run["seconds"] for run in report["lessons"]}
+    return lessons, [
+        f"{r['lesson']} failed in {r['error']}" for r in report["lessons"] if not r["ok"]
+    ]
 
 
 def time_first_result(home: Path) -> dict:
