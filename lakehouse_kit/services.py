@@ -201,6 +201,6 @@ def ensure_services(settings: Settings | None = None) -> Settings:
     settings = settings or load_settings()
     if settings.kit_managed and not all(s.running for s in service_status(settings)):
         for note in start_services(settings):
-            print(note)
+            print(note, file=sys.stderr)  # a warning: stdout may be a report (`--json`)
         settings = load_settings(profile=settings.profile)
     return settings

@@ -173,3 +173,26 @@ def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
     assert doctor.returncode != 0
     assert "lakehouse up" in text and "✗" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.course  # executes lesson 1
+def test_run_json_prints_the_report_alone_and_notes_on_stderr(tmp_path):
+    import socket
+
+    from lakehouse_kit.settings import LOCAL_PORTS
+
+    home = tmp_path / "home"
+    with socket.socket() as holder:  # another program on the S3 port: the kit moves and says so
+        try:
+            holder.bind(("127.0.0.1", LOCAL_PORTS["local"]["s3"]))
+        except OSError:
+            pass  # already taken by someone else: the same case
+        try:
+            result = lakehouse(home, "run", "--lesson", "1", "--json")
+        finally:
+            lakehouse(home, "down")
+    report = json.loads(result.stdout)  # nothing but the report on stdout
+    assert result.returncode == 0 and report["ok"], output(result)
+    assert [run["lesson"] for run in report["lessons"]] == ["01_spark_and_storage"]
+    assert report["summary"]["tables"] == {}  # lesson 1 writes files, no table
+    assert f"Port {LOCAL_PORTS['local']['s3']} is taken" in result.stderr

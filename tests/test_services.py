@@ -108,7 +108,7 @@ def test_kit_session_starts_services_when_down(home, capsys):
     s3_port = ports(live)["s3"]
     if default_taken:  # e.g. the session fixture's server: ours moved and said so
         assert s3_port != LOCAL_S3_PORT
-        assert f"Port {LOCAL_S3_PORT} is taken" in capsys.readouterr().out
+        assert f"Port {LOCAL_S3_PORT} is taken" in capsys.readouterr().err
     else:
         assert s3_port == LOCAL_S3_PORT
     assert live.s3_endpoint == f"http://127.0.0.1:{s3_port}"
