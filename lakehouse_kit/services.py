@@ -84,7 +84,6 @@ def s3_service(settings: Settings) -> Service:
             "-admin.ui=false",
             "-webdav=false",
             *flags,
-            *os.environ.get("WEED_EXTRA", "").split(),
         ]
 
     return Service(
