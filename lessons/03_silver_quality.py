@@ -42,6 +42,10 @@ def bronze_rows(name: str) -> DataFrame:
     return spark.table(f"bronze.{name}").filter(F.col("_batch_id") == batch)
 
 
+def wellformed(name: str) -> DataFrame:
+    return bronze_rows(name).filter(~F.col("_is_malformed"))
+
+
 # %% [markdown]
 # ## Schema on read
 #
@@ -94,7 +98,8 @@ def decoded(column: str):
 #
 # The parsed rows feed several actions (split, de-duplicate, quarantine, checks), and an engine
 # re-runs the whole plan — JSON parsing included — for each one. `checkpoint(df, name)` writes
-# them once to a scratch folder and reads them back: every later action starts from there.
+# them once to a scratch folder and reads them back: every later action starts from there
+# (`stored(name, parse)` below parses a table's well-formed lines and checkpoints them).
 #
 # Reading a field through an array of structs gives an array of that field:
 # `F.col("j.damage_relations.double_damage_to.name")` is the list of type names. That is
@@ -159,17 +164,21 @@ def deduplicate(rows: DataFrame, key: str = "id") -> tuple[DataFrame, DataFrame]
 checks.check_deduplicate(deduplicate)
 
 
-def cleanse(name: str, parse, rules, repair=lambda kept: kept) -> DataFrame:
-    """Parse, split by the rules, de-duplicate, repair; write Silver; return the quarantine."""
-    bronze = bronze_rows(name)
-    typed = checkpoint(parse(bronze.filter(~F.col("_is_malformed"))), f"{name}_typed")
+def stored(name: str, parse) -> DataFrame:
+    """Parse the well-formed lines once and store the typed rows (checkpoint)."""
+    return checkpoint(parse(wellformed(name)), f"{name}_typed")
+
+
+def cleanse(name: str, typed: DataFrame, rules, repair=lambda kept: kept) -> DataFrame:
+    """Split the typed rows by the rules, de-duplicate, repair; write Silver; return the quarantine."""
     valid, failed = split_valid(typed, rules)
     kept, duplicates = deduplicate(valid)
     save_table(repair(kept).drop("raw"), target(name))
-    return quarantine_rows(f"bronze.{name}", bronze.filter("_is_malformed"), failed, duplicates)
+    malformed = bronze_rows(name).filter("_is_malformed")
+    return quarantine_rows(f"bronze.{name}", malformed, failed, duplicates)
 
 
-quarantined = {"types": cleanse("types", parse_types, type_rules)}
+quarantined = {"types": cleanse("types", stored("types", parse_types), type_rules)}
 
 
 def reference(name: str) -> DataFrame:
@@ -194,7 +203,7 @@ move_rules = new_suite("moves", [
     gxe.ExpectColumnValuesToBeBetween(column="pp", min_value=1, max_value=40),
     gxe.ExpectColumnValuesToBeInSet(column="damage_class", value_set=["physical", "special", "status"]),
 ])
-quarantined["moves"] = cleanse("moves", parse_moves, move_rules)
+quarantined["moves"] = cleanse("moves", stored("moves", parse_moves), move_rules)
 
 # %% [markdown]
 # ## Exercise 2 — parse and flatten Pokémon
@@ -236,7 +245,7 @@ def parse_pokemon(bronze: DataFrame) -> DataFrame:
 
 # %%
 # The check runs parse_pokemon on the well-formed lines, stores the rows once (checkpoint) and returns them.
-typed_pokemon = checks.check_parsed_pokemon(parse_pokemon, bronze_rows("pokemon").filter(~F.col("_is_malformed")), batch)
+typed_pokemon = checks.check_parsed_pokemon(parse_pokemon, wellformed("pokemon"), batch)
 typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
     "id", "name", "height_m", "weight_kg", "primary_type", "hp", "total").orderBy("id").show()
 
@@ -312,7 +321,8 @@ dangling.toPandas()
 # ## Split, de-duplicate, repair, write — and account for every row
 
 # %%
-quarantined["pokemon"] = cleanse("pokemon", parse_pokemon, rules, repair=drop_unknown_moves)
+# The check stored the parsed Pokémon already: cleanse starts from those rows, no second parse.
+quarantined["pokemon"] = cleanse("pokemon", typed_pokemon, rules, repair=drop_unknown_moves)
 quarantine = quarantined["types"].unionByName(quarantined["moves"]).unionByName(quarantined["pokemon"])
 save_table(quarantine, "silver.quarantine", partition_by=["_batch_id"], replaceWhere=f"_batch_id = {batch}")
 checks.check_silver(spark, batch=batch, suffix="" if batch == 1 else "_changes")
