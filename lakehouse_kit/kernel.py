@@ -21,7 +21,8 @@ _FORGET_LESSON = (
 
 # What the lessons import (pandas, Spark Connect, Great Expectations, matplotlib: ~3 s on 2
 # cores): a new kernel imports it at once, while its caller starts the services and imports
-# papermill; only the first lesson waits for it. Binds no name; a failed import fails the lesson that needs it.
+# papermill; only the first lesson waits for it. Binds no name; a failed import fails the
+# lesson that needs it.
 _PRELOAD = "[__import__(m) for m in ('lakehouse_kit.checks', 'lakehouse_kit.quality', 'matplotlib.pyplot')]"
 
 
@@ -41,6 +42,7 @@ class SharedKernel:
         # Not awaited: the kernel runs them in order once it is up, while its caller goes on.
         for code in (_REMEMBER_START, _PRELOAD):
             self.client.execute(code, silent=True, store_history=False)
+        self._started = False  # the first request waits for the kernel (`_await_start`)
 
     def fresh_namespace(self, cwd: Path) -> None:
         self._run(_FORGET_LESSON % str(cwd))
@@ -57,7 +59,21 @@ class SharedKernel:
             )
         return ast.literal_eval(value["data"]["text/plain"])
 
+    def _await_start(self) -> None:
+        """Wait until the kernel answers (after its imports); a kernel that died is reported at
+        once, not after the timeout."""
+        try:
+            self.client.wait_for_ready(timeout=120)
+        except RuntimeError as error:
+            raise KitError(
+                f"The course kernel did not start: {error}",
+                fix="Run `lakehouse doctor`; `python -m ipykernel_launcher --version` must work.",
+            ) from error
+        self._started = True
+
     def _run(self, code: str, **options) -> dict:
+        if not self._started:
+            self._await_start()
         try:
             reply = self.client.execute_interactive(
                 code,

@@ -72,3 +72,20 @@ def test_the_kernel_hands_back_a_value_or_names_what_failed(folder):
             kernel.evaluate("1 / 0")
     finally:
         kernel.close()
+
+
+def test_a_kernel_that_died_at_its_start_is_reported_at_once(folder):
+    import time
+
+    from lakehouse_kit.errors import KitError
+    from lakehouse_kit.kernel import SharedKernel
+
+    kernel = SharedKernel(folder)
+    try:
+        kernel.manager.provisioner.process.kill()  # as an out-of-memory kill would
+        start = time.monotonic()
+        with pytest.raises(KitError, match="did not start"):
+            kernel.fresh_namespace(folder)
+        assert time.monotonic() - start < 30  # not the 120 s a silent kernel is given
+    finally:
+        kernel.close()
