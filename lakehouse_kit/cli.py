@@ -196,10 +196,11 @@ def cmd_run(args) -> int:
         else:
             with render.lesson_progress(console) as on_lesson:
                 course = run_course(only=args.lesson, on_lesson=on_lesson, summarize=True)
+    note = quieting.result()  # raises what went wrong in the thread, as if it ran in line
     if args.json:
         print(json.dumps(render.course_json(course), indent=2))
         return 0 if course.ok else 1
-    _print_note(quieting.result())
+    _print_note(note)
     console.print(render.lessons_table(course))
     if not course.ok:
         render.print_failure(course, console)

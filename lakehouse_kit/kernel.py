@@ -79,7 +79,7 @@ class SharedKernel:
                 code,
                 silent=True,
                 store_history=False,
-                timeout=120,  # the first call waits for the kernel's start and imports
+                timeout=120,  # a summary counts every table's rows (on the JVM: seconds each)
                 output_hook=lambda _: None,
                 **options,
             )

@@ -73,6 +73,9 @@ def suite_results() -> list[SuiteResult]:
 
 
 def lakehouse_summary(spark=None) -> LakehouseSummary:
+    from lakehouse_kit.spark import get_spark
+
+    spark = spark or get_spark()  # one session (and one listing of the bucket) for both counts
     return LakehouseSummary(
         table_counts(spark), suite_results(), dict(sorted(quarantine_counts(spark).items()))
     )
