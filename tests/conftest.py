@@ -81,6 +81,21 @@ def _source(func) -> str:
         return ""
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The catalogue of answers per exercise (tests/catalogue.py): a thin one shows here."""
+    from catalogue import sizes
+
+    rows = sizes()
+    if not any(v or w for _, v, w in rows):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("catalogue of answers per exercise")
+    write(f"{'exercise':<30} {'valid alternatives':>18} {'wrong answers':>14}")
+    for exercise, valid, wrong in rows:
+        write(f"{exercise:<30} {valid:>18} {wrong:>14}")
+    write(f"{'total':<30} {sum(r[1] for r in rows):>18} {sum(r[2] for r in rows):>14}")
+
+
 def pytest_unconfigure(config):
     # At interpreter exit pyspark releases sessions whose servers the fault tests killed on
     # purpose; its "RETRIES_EXCEEDED" warning would otherwise follow pytest's summary line.
