@@ -39,7 +39,7 @@ def cmd_up(args) -> int:
         notes = services.start_services(settings, on_ready)
     for note in notes:
         console.print(f"[yellow]{note}[/]")
-    return cmd_status(argparse.Namespace(json=False))
+    return cmd_status(argparse.Namespace(json=False, show_secrets=False))
 
 
 def _quiet_jupyterlab() -> str | None:
@@ -60,10 +60,20 @@ def _print_note(note: str | None) -> None:
 
 
 def cmd_down(args) -> int:
+    """Stop what the kit runs from this home: every profile's services, or with --profile
+    that profile's only."""
     if args.docker:
         return _compose("down")
-    stopped = services.stop_services(load_settings())
-    console.print(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
+    settings = load_settings()
+    if getattr(args, "profile", None):
+        stopped = {settings.profile: services.stop_services(settings)}
+    else:
+        stopped = services.stop_every_profile(settings)
+    stopped = {profile: names for profile, names in stopped.items() if names}
+    for profile, names in stopped.items():
+        console.print(f"Stopped ({profile}): {', '.join(names)}")
+    if not stopped:
+        console.print("Nothing was running.")
     return 0
 
 
@@ -107,7 +117,9 @@ def _compose(*words: str) -> int:
     return subprocess.call(["docker", "compose", *words], cwd=PROJECT_ROOT)
 
 
-def status_report() -> dict:
+def status_report(show_secrets: bool = False) -> dict:
+    """Profile, endpoints, credentials and services. The secret key is masked unless asked
+    for: on `remote` it is a real cloud key, and status output ends up in logs and chats."""
     settings = load_settings()
     statuses = services.service_status(settings)
     return {
@@ -117,7 +129,7 @@ def status_report() -> dict:
             "endpoint": settings.s3_endpoint,
             "region": settings.s3_region,
             "access_key": settings.s3_access_key,
-            "secret_key": settings.s3_secret_key,
+            "secret_key": settings.s3_secret_key if show_secrets else "****",
             "bucket": settings.bucket,
         },
         "sql": {"url": settings.sql_url},
@@ -127,7 +139,7 @@ def status_report() -> dict:
 
 
 def cmd_status(args) -> int:
-    report = status_report()
+    report = status_report(show_secrets=getattr(args, "show_secrets", False))
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -177,13 +189,13 @@ def cmd_reset(args) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             console.print("Nothing deleted.")
             return 1
-    services.stop_services(settings)
-    for folder in services.data_folders(settings):
-        shutil.rmtree(folder, ignore_errors=True)
+    wiped, kept = services.wipe(settings)
+    for problem in kept:
+        console.print(f"[yellow]Not removed: {problem}[/]")
     console.print(
-        f"Wiped the lakehouse data under {settings.state_dir}. `lakehouse up` starts afresh."
+        f"Wiped {', '.join(map(str, wiped)) or 'nothing (no data yet)'}. `lakehouse up` starts afresh."
     )
-    return 0
+    return 1 if kept else 0
 
 
 def cmd_run(args) -> int:
@@ -242,10 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
         "up", help="start the profile's services (idempotent; installs the stack first)"
     )
     up.add_argument("--docker", action="store_true", help="start the docker stack instead")
-    down = sub.add_parser("down", help="stop the servers the kit started")
+    down = sub.add_parser(
+        "down", help="stop the servers the kit started from this home (every profile's)"
+    )
     down.add_argument("--docker", action="store_true", help="stop the docker stack instead")
     status = sub.add_parser("status", help="profile, services and endpoints")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--show-secrets", action="store_true", help="print the S3 secret key instead of ****"
+    )
     sub.add_parser("doctor", help="check every part of the stack and print fixes")
     reset = sub.add_parser("reset", help="wipe the lakehouse data of a profile the kit runs here")
     reset.add_argument("--yes", action="store_true", help="do not ask")

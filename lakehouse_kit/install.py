@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.home import cache_lock
 from lakehouse_kit.settings import PROJECT_ROOT, Settings
 from lakehouse_kit.versions import STACK
 
@@ -127,14 +128,20 @@ def install(
     progress. Returns the names of the steps it ran."""
     parts = stack_parts(settings)
     parts.root.mkdir(parents=True, exist_ok=True)
-    try:
-        for index, step in enumerate(todo):
-            on_step(index, len(todo), step.name)
-            step.run(parts.root / "install.log")
-    finally:
-        # Maven's own copies of the downloads (1.5 GB: Trino's archive, the AWS SDK) are not
-        # needed once the parts are unpacked.
-        shutil.rmtree(parts.maven_repo, ignore_errors=True)
+    # Two installs at once would share downloads and clear each other's environment: the
+    # second waits, then runs only what the first left undone.
+    with cache_lock(
+        parts.root, "`lakehouse install`", lambda message: print(message, file=sys.stderr)
+    ):
+        todo = [step for step in todo if not step.done()]
+        try:
+            for index, step in enumerate(todo):
+                on_step(index, len(todo), step.name)
+                step.run(parts.root / "install.log")
+        finally:
+            # Maven's own copies of the downloads (1.5 GB: Trino's archive, the AWS SDK) are
+            # not needed once the parts are unpacked.
+            shutil.rmtree(parts.maven_repo, ignore_errors=True)
     on_step(len(todo), len(todo), "done")
     return [step.name for step in todo]
 
@@ -163,6 +170,22 @@ def _run(command: list[str], log: Path, what: str, fix: str, cwd: Path | None = 
         )
 
 
+# Everything else in the Spark environment, pinned exactly (what `pip freeze` listed there on
+# 2026-12-07): an install next month gets the same packages. Python UDFs run with them.
+SPARK_ENV_PINS = [
+    "pandas==2.3.3",
+    "pyarrow==26.0.1",
+    "numpy==2.4.6; python_version >= '3.11'",
+    "numpy==2.2.6; python_version < '3.11'",  # numpy 2.3+ needs Python 3.11
+    "py4j==0.10.9.9",
+    "python-dateutil==4.0.0",
+    "pytz==2026.6",
+    "tzdata==2026.6",
+    "importlib_metadata==8.7.1",
+    "zipp==4.1.2",
+]
+
+
 def _spark_env(parts: StackParts, log: Path) -> None:
     _run(
         [sys.executable, "-m", "venv", "--clear", str(parts.spark_env)],
@@ -170,12 +193,7 @@ def _spark_env(parts: StackParts, log: Path) -> None:
         "the Spark environment",
         "Check that Python's venv module is installed (apt-get install python3-venv).",
     )
-    packages = [
-        f"pyspark=={STACK['spark']}",
-        f"delta-spark=={STACK['delta']}",
-        "pandas>=2.2,<3",
-        "pyarrow>=18",
-    ]
+    packages = [f"pyspark=={STACK['spark']}", f"delta-spark=={STACK['delta']}", *SPARK_ENV_PINS]
     _run(
         [str(parts.spark_python), "-m", "pip", "install", "--quiet", *packages],
         log,
@@ -193,7 +211,8 @@ def _maven(parts: StackParts, args: list[str], log: Path, what: str) -> None:
             fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).",
         )
     _run(
-        [mvn, "-B", "-q", f"-Dmaven.repo.local={parts.maven_repo}", *args],
+        # --strict-checksums: a download whose checksum does not match fails (the default warns).
+        [mvn, "-B", "-q", "--strict-checksums", f"-Dmaven.repo.local={parts.maven_repo}", *args],
         log,
         what,
         "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.",

@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from lakehouse_kit import supervisor
+from lakehouse_kit import home, supervisor
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import LOCAL_PORTS, Settings, load_settings, refresh_settings
 from lakehouse_kit.supervisor import (  # noqa: F401 - the kit's port helpers live here too
@@ -71,8 +71,7 @@ def s3_service(settings: Settings) -> Service:
     """SeaweedFS's S3 server, the object store of `local` and `stack`."""
 
     def command(settings: Settings, ports: Ports) -> list[str]:
-        data = settings.state_dir / "s3"
-        data.mkdir(parents=True, exist_ok=True)
+        data = home.claim(settings.state_dir / "s3")
         flags = [f"-{flag}={free_port()}" for flag in _WEED_PORT_FLAGS]
         return [
             executable("weed"),
@@ -152,14 +151,32 @@ def definitions(settings: Settings) -> list[Service]:
     )
 
 
+def _tell(message: str) -> None:
+    print(message, file=sys.stderr)  # a note, not a result: stdout may be a report (`--json`)
+
+
+def _home_lock(settings: Settings, what: str, on_wait=_tell):
+    """One command at a time starts, stops or wipes a home's services (both profiles')."""
+    return home.home_lock(settings.home, what, on_wait)
+
+
 def start_services(
-    settings: Settings | None = None, on_ready=lambda name, seconds: None
+    settings: Settings | None = None, on_ready=lambda name, seconds: None, on_wait=_tell
 ) -> list[str]:
     """Start whichever service of the profile is not running; wait until all answer
-    (`on_ready(name, seconds)` hears of each). Returns notes for the user (ports that moved)."""
+    (`on_ready(name, seconds)` hears of each) and leave the bucket created, so any client that
+    follows `lakehouse status` finds a usable lakehouse. A second caller waits for the first
+    (`on_wait` hears of it), then finds the services up. Returns notes (ports that moved)."""
     settings = settings or load_settings()
-    plan = supervisor.start(definitions(settings), settings, on_ready)
-    refresh_settings()
+    with _home_lock(settings, f"`lakehouse up` ({settings.profile})", on_wait):
+        home.claim(settings.home)
+        home.claim(settings.state_dir)
+        plan = supervisor.start(definitions(settings), settings, on_ready)
+        refresh_settings()
+        if plan.started:
+            from lakehouse_kit.storage import ensure_bucket
+
+            ensure_bucket(load_settings(profile=settings.profile))
     return plan.notes
 
 
@@ -168,7 +185,20 @@ def stop_services(settings: Settings | None = None) -> list[str]:
     settings = settings or load_settings()
     if not settings.kit_managed:
         return []
-    return supervisor.stop(definitions(settings), settings.run_dir)
+    with _home_lock(settings, f"`lakehouse down` ({settings.profile})"):
+        return supervisor.stop(definitions(settings), settings.run_dir)
+
+
+def stop_every_profile(settings: Settings | None = None) -> dict[str, list[str]]:
+    """Stop whatever the kit runs from this home, on every profile: `lakehouse down` after
+    `lakehouse --profile stack up` must not leave the JVMs behind. Returns names by profile."""
+    settings = settings or load_settings()
+    stopped = {}
+    for profile in LOCAL_PORTS:
+        names = stop_services(load_settings(profile=profile, home=str(settings.home)))
+        if names:
+            stopped[profile] = names
+    return stopped
 
 
 def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
@@ -187,6 +217,34 @@ def data_folders(settings: Settings) -> list[Path]:
     return [settings.state_dir / "s3"]
 
 
+def wipe(settings: Settings) -> tuple[list[Path], list[str]]:
+    """Stop the profile's services and delete its data folders: only folders the kit made
+    (they carry its marker), inside a home it made. Returns what was wiped, and what was not
+    with why (a folder of someone else's, or a file the system would not let go)."""
+    wiped, refused = [], []
+    with _home_lock(settings, f"`lakehouse reset` ({settings.profile})"):
+        stop_services(settings)
+        for folder in data_folders(settings):
+            if not folder.exists():
+                continue
+            if not home.removable(folder, settings.home):
+                refused.append(f"{folder}: not made by the kit (no {home.MARKER} file), kept")
+                continue
+            problem = _remove(folder)
+            if problem:
+                refused.append(problem)
+            else:
+                wiped.append(folder)
+    return wiped, refused
+
+
+def _remove(folder: Path) -> str:
+    """Delete a folder; returns "" or the first thing the system would not let go."""
+    errors = []
+    shutil.rmtree(folder, onerror=lambda _f, path, exc: errors.append(f"{path}: {exc[1]}"))
+    return errors[0] if errors else ""
+
+
 def service_processes(settings: Settings) -> dict:
     """The running process of each of the profile's services, by name (for memory sampling)."""
     found = {
@@ -200,6 +258,6 @@ def ensure_services(settings: Settings | None = None) -> Settings:
     settings = settings or load_settings()
     if settings.kit_managed and not all(s.running for s in service_status(settings)):
         for note in start_services(settings):
-            print(note, file=sys.stderr)  # a warning: stdout may be a report (`--json`)
+            _tell(note)
         settings = load_settings(profile=settings.profile)
     return settings

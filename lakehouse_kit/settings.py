@@ -1,7 +1,8 @@
 """Settings and profiles: where the engine, the object store and the SQL engine live.
 
-Precedence, highest first: environment variables, the project's `.env`, profile defaults.
-Lesson code never holds an endpoint or a credential: it asks `load_settings()`.
+Precedence, highest first: environment variables, the live ports of the services the kit
+started, the project's `.env`, profile defaults. Lesson code never holds an endpoint or a
+credential: it asks `load_settings()`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from lakehouse_kit import home as kit_home
 from lakehouse_kit.errors import KitError
 
 PROJECT_ROOT = Path(os.environ.get("LAKEHOUSE_PROJECT", Path(__file__).resolve().parent.parent))
@@ -118,11 +120,11 @@ class Settings:
     @property
     def state_dir(self) -> Path:
         """Where this profile's services keep data, pids and logs."""
-        return state_dir(self.home, self.profile)
+        return kit_home.state_dir(self.home, self.profile)
 
     @property
     def run_dir(self) -> Path:
-        return self.state_dir / "run"
+        return kit_home.run_dir(self.home, self.profile)
 
     @property
     def is_local(self) -> bool:
@@ -139,11 +141,6 @@ class Settings:
         values = asdict(self)
         values["home"] = str(self.home)
         return values
-
-
-def state_dir(home: Path, profile: str) -> Path:
-    """`stack` keeps its services apart from `local`'s, so both can share one home."""
-    return home / "stack" if profile == "stack" else home
 
 
 def _read_env_file(root: Path) -> dict[str, str]:
@@ -164,9 +161,10 @@ def load_settings(**overrides: str) -> Settings:
     Cached: read again only when the kit's environment variables, the .env file or the live
     ports of the services change (`refresh_settings()` forgets everything)."""
     kit_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LAKEHOUSE_")))
-    home = os.environ.get("LAKEHOUSE_HOME", "")
-    home = Path(home or PROJECT_ROOT / ".lakehouse")
-    live_files = [state_dir(home, profile) / "run" / "endpoints.json" for profile in LOCAL_PORTS]
+    home = kit_home.resolve_home(os.environ.get("LAKEHOUSE_HOME", ""), PROJECT_ROOT)
+    live_files = [
+        kit_home.endpoints_file(kit_home.run_dir(home, profile)) for profile in LOCAL_PORTS
+    ]
     stamps = (_mtime(PROJECT_ROOT / ".env"), *map(_mtime, live_files))
     return _load(PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
 
@@ -178,10 +176,9 @@ def refresh_settings() -> None:
 
 @lru_cache(maxsize=32)
 def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settings:
-    from lakehouse_kit.supervisor import live_endpoints
-
     overrides = dict(overrides)
-    sources = {**_read_env_file(root), **dict(kit_env)}
+    env_file, environment = _read_env_file(root), dict(kit_env)
+    sources = {**env_file, **environment}
     profile = overrides.pop("profile", None) or sources.get("LAKEHOUSE_PROFILE", "local")
     if profile not in PROFILES:
         raise KitError(
@@ -190,18 +187,25 @@ def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settin
         )
     values = {"s3_region": "us-east-1", "bucket": "lakehouse"}
     values.update(_DEFAULTS[profile])
-    values["home"] = str(root / ".lakehouse")
     values["cache_dir"] = str(Path.home() / ".cache" / "lakehouse-kit")
-    home = Path(sources.get("LAKEHOUSE_HOME", values["home"]))
+    values.update(_named(env_file))
+    # A live port wins over .env: a service moved off a taken port must not be looked for at
+    # the old one (where a stranger may answer). Only the shell's environment overrides it.
     if profile in LOCAL_PORTS:
-        values.update(live_endpoints(state_dir(home, profile) / "run"))
-    for field, env_name in _ENV_NAMES.items():
-        if env_name in sources:
-            values[field] = sources[env_name]
+        home = kit_home.resolve_home(sources.get("LAKEHOUSE_HOME", ""), root)
+        values.update(kit_home.live_endpoints(kit_home.run_dir(home, profile)))
+    values.update(_named(environment))
     values.update(overrides)
-    settings = Settings(profile=profile, **{**values, "home": Path(values["home"])})
+    values["home"] = kit_home.resolve_home(str(values.get("home", "")), root)
+    settings = Settings(profile=profile, **values)
     _require_complete(settings)
+    _require_well_formed(settings)
     return settings
+
+
+def _named(variables: dict[str, str]) -> dict[str, str]:
+    """Settings values from variables named as in _ENV_NAMES."""
+    return {field: variables[name] for field, name in _ENV_NAMES.items() if name in variables}
 
 
 def _require_complete(settings: Settings) -> None:
@@ -212,6 +216,48 @@ def _require_complete(settings: Settings) -> None:
             f"The {settings.profile!r} profile needs settings that are not set: {', '.join(missing)}.",
             fix="Set them in the environment or in the project's .env file (see README, 'Profiles').",
         )
+
+
+# The URL settings: the schemes each accepts, and an example for the error message.
+_URL_SHAPES = {
+    "spark_remote": (("sc",), "sc://127.0.0.1:15002"),
+    "s3_endpoint": (("http", "https"), "http://127.0.0.1:9000"),
+}
+
+
+def _require_well_formed(settings: Settings) -> None:
+    """A URL setting with a wrong scheme, no host or a port that is no port fails here, where
+    it is read, naming the variable: not later as a traceback from a client library."""
+    for field, (schemes, example) in _URL_SHAPES.items():
+        value = getattr(settings, field)
+        problem = _url_problem(value, schemes)
+        if problem:
+            raise KitError(
+                f"{_ENV_NAMES[field]}={value!r} is not a valid URL: {problem}.",
+                fix=f"Set {_ENV_NAMES[field]} (environment or .env) to a URL such as {example}, "
+                "or unset it for the profile's default.",
+            )
+    if "://" not in settings.sql_url:
+        raise KitError(
+            f"LAKEHOUSE_SQL_URL={settings.sql_url!r} is not a SQLAlchemy URL.",
+            fix="Set LAKEHOUSE_SQL_URL to e.g. duckdb:///:memory: or trino://user@127.0.0.1:8080/delta.",
+        )
+
+
+def _url_problem(value: str, schemes: tuple[str, ...]) -> str:
+    """What is wrong with a URL, or "" when nothing is."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        return f"it must start with {' or '.join(s + '://' for s in schemes)}"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        port = 0
+    return "its port is not a number from 1 to 65535" if port == 0 else ""
 
 
 @contextlib.contextmanager

@@ -12,16 +12,19 @@ such as ports and endpoints, reach them as environment variables, never as edite
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
 from lakehouse_kit.errors import ServiceError
+from lakehouse_kit.home import is_marked, mark, write_private
 from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
-from lakehouse_kit.supervisor import Ports, Service
+from lakehouse_kit.supervisor import Ports, Service, as_user
 
 PORTS = LOCAL_PORTS["stack"]
 DB_USER = "lakehouse"
@@ -89,29 +92,62 @@ def _postgres_user() -> str | None:
     return "postgres" if _as_root() else None
 
 
+def db_password(settings: Settings) -> str:
+    """The metastore database's password: random per home, in a file only its owner reads
+    (PostgreSQL asks for it: any local account could otherwise connect and run commands as
+    the server's user)."""
+    path = settings.state_dir / "postgres.password"
+    if not path.exists():
+        write_private(path, secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
 def _init_postgres(settings: Settings, ports: Ports) -> None:
+    """A database cluster for the metastore, password-protected. The kit's marker is written
+    last: a folder without it is a set-up that was interrupted (or predates passwords), and is
+    made again; the tables themselves are in the bucket, and every session registers them."""
     data = postgres_data(settings)
-    if (data / "PG_VERSION").exists():
+    if is_marked(data):
         return
-    data.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
     user = _postgres_user()
     if user:
         shutil.chown(data, user, user)
-    binaries = postgres_bin()
-    initdb = [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", DB_USER, "-E", "UTF8"]
-    _run_as(user, [*initdb, "--no-sync"], "", "PostgreSQL's initdb")
+    binaries, password = postgres_bin(), settings.state_dir / "postgres.password"
+    db_password(settings)
+    with _readable_copy(password, data.parent, user) as pwfile:
+        initdb = [str(binaries / "initdb"), "-D", str(data), "-U", DB_USER, "-E", "UTF8"]
+        initdb += ["--auth=scram-sha-256", f"--pwfile={pwfile}", "--no-sync"]
+        _run_as(user, initdb, "", "PostgreSQL's initdb")
     # Single-user mode creates the database without starting a server.
     single = [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"]
     _run_as(user, single, f"CREATE DATABASE {DB_NAME};\n", "creating the metastore's database")
+    mark(data)
+
+
+@contextlib.contextmanager
+def _readable_copy(secret: Path, folder: Path, user: str | None):
+    """The secret in a file `user` alone can read, removed afterwards: initdb runs as
+    PostgreSQL's user, who cannot read the home's own copy."""
+    copy = write_private(folder / f".pwfile-{os.getpid()}", secret.read_text().strip() + "\n")
+    if user:
+        shutil.chown(copy, user, user)
+    try:
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def _run_as(user: str | None, command: list[str], stdin: str, what: str) -> None:
-    done = subprocess.run(command, user=user, input=stdin, capture_output=True, text=True)
+    done = subprocess.run(
+        command, input=stdin, capture_output=True, text=True, **as_user(user), check=False
+    )
     if done.returncode:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
         raise ServiceError(
             f"{what} failed (exit {done.returncode}):\n{tail}",
-            fix="`lakehouse --profile stack reset --yes` starts the catalog afresh; see docs/stack.md.",
+            fix="`lakehouse --profile stack up` makes an interrupted set-up again; see docs/stack.md.",
         )
 
 
@@ -159,7 +195,7 @@ def _metastore_env(settings: Settings, ports: Ports) -> dict[str, str]:
         "METASTORE_BIND_HOST": "127.0.0.1",
         "METASTORE_DB_URL": f"jdbc:postgresql://127.0.0.1:{ports['postgres']}/{DB_NAME}",
         "METASTORE_DB_USER": DB_USER,
-        "METASTORE_DB_PASSWORD": "",  # trust authentication on 127.0.0.1
+        "METASTORE_DB_PASSWORD": db_password(settings),
         "METASTORE_DB_POOL_SIZE": "3",
         "JAVA_HOME": str(_java17(settings)),
         "METASTORE_HOME": str(stack_parts(settings).metastore_home),
@@ -186,32 +222,32 @@ def _metastore_java(settings: Settings, main: str, *args: str) -> list[str]:
     ]
 
 
-def _schema_present(settings: Settings, ports: Ports) -> bool:
-    query = "SELECT 1 FROM information_schema.tables WHERE table_name = 'VERSION'"
-    out = subprocess.run(
-        [
-            str(postgres_bin() / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(ports["postgres"]),
-            "-U",
-            DB_USER,
-            "-d",
-            DB_NAME,
-            "-tAc",
-            query,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip() == "1"
+def _psql(settings: Settings, ports: Ports, database: str, sql: str):
+    command = [str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", str(ports["postgres"])]
+    command += ["-U", DB_USER, "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql]
+    env = {**os.environ, "PGPASSWORD": db_password(settings)}
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+def _schema_version(settings: Settings, ports: Ports) -> str:
+    """The version schematool recorded as its last step ("" when it never finished)."""
+    done = _psql(settings, ports, DB_NAME, 'SELECT "SCHEMA_VERSION" FROM "VERSION"')
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _init_schema(settings: Settings, ports: Ports) -> None:
-    """Create the metastore's tables with its own schematool, once."""
-    if _schema_present(settings, ports):
+    """Create the metastore's tables with its own schematool, once. A schema without its
+    version row was interrupted: its database is made again (the tables' data is in the
+    bucket, and sessions register them again)."""
+    if _schema_version(settings, ports):
         return
+    for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
+        done = _psql(settings, ports, "postgres", sql)
+        if done.returncode:
+            raise ServiceError(
+                f"PostgreSQL refused `{sql}`: {done.stderr.strip()[:300]}",
+                fix=f"Read {settings.run_dir / 'postgres.log'}; then `lakehouse --profile stack up` again.",
+            )
     env = {**os.environ, **_metastore_env(settings, ports)}
     command = _metastore_java(
         settings,
@@ -226,7 +262,7 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
     if code:
         raise ServiceError(
             f"The metastore's schema could not be created (exit {code}).",
-            fix=f"Read {log}; `lakehouse reset --yes` starts the catalog afresh.",
+            fix=f"Read {log}; then `lakehouse --profile stack up` again (it starts the schema afresh).",
         )
 
 
@@ -272,14 +308,24 @@ def _spark_command(settings: Settings, ports: Ports) -> list[str]:
         "--name",
         "lakehouse-kit",
         "--properties-file",
-        str(DOCKER_DIR / "spark" / "spark-defaults.conf"),
+        str(_spark_properties(settings, confs)),
         "--driver-memory",
         SPARK_DRIVER_MEMORY,
         # The classpath, not --jars: --jars copies every jar (the AWS SDK is 690 MB) per start.
         "--driver-class-path",
         str(parts.spark_jars / "*"),
-        *[arg for key, value in confs.items() for arg in ("--conf", f"{key}={value}")],
     ]
+
+
+def _spark_properties(settings: Settings, confs: dict[str, str]) -> Path:
+    """The shared spark-defaults.conf with this start's values after it (later lines win), in a
+    file only its owner reads: the S3 secret stays off the command line, which `ps` shows to
+    every user of the machine."""
+    shared = (DOCKER_DIR / "spark" / "spark-defaults.conf").read_text()
+    # A properties file reads a backslash as an escape: double it.
+    ours = "".join(f"{key} {value.replace(chr(92), chr(92) * 2)}\n" for key, value in confs.items())
+    text = f"{shared}\n# --- This start's values (lakehouse_kit/stack.py) ---\n{ours}"
+    return write_private(settings.run_dir / "spark.properties", text)
 
 
 def _spark_env(settings: Settings, ports: Ports) -> dict[str, str]:

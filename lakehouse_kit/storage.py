@@ -10,15 +10,18 @@ import functools
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import boto3
-import pandas as pd
 from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LANDING_PREFIX = "landing"
 
@@ -128,6 +131,8 @@ def list_objects(prefix: str = "", settings: Settings | None = None) -> pd.DataF
             for page in _pages(s3_client(settings), settings.bucket, prefix)
             for o in page.get("Contents", [])
         ]
+    import pandas as pd  # not at the top: `lakehouse up` creates the bucket without pandas
+
     return pd.DataFrame(rows, columns=["key", "size_kb", "modified"])
 
 
@@ -164,6 +169,8 @@ def summarize_bucket(settings: Settings | None = None) -> pd.DataFrame:
     """What is where: one row per folder two levels deep (landing/batch_001, silver/pokemon)."""
     objects = list_objects("", settings)
     if objects.empty:
+        import pandas as pd
+
         return pd.DataFrame(columns=["folder", "objects", "size_kb"])
     objects["folder"] = objects["key"].str.split("/").str[:2].str.join("/")
     summary = objects.groupby("folder").agg(objects=("key", "size"), size_kb=("size_kb", "sum"))

@@ -7,9 +7,10 @@ port is taken to a free one (and says so), waits until each answers, stops exact
 processes it started, and reports their state. Process control is psutil's, so it works the
 same on Linux, macOS and Windows.
 
-Everything lives in one run folder: `<name>.pid` (pid, start time, the ports it was started
-with), `<name>.log`, `ports.json` (the live port of each service) and `endpoints.json` (the
-settings values that follow from those ports, which `load_settings()` reads).
+Everything lives in one run folder (its files are spelled in `home.py`): `<name>.pid` (pid,
+start time, the ports it was started with), `<name>.log`, `ports.json` (the live port of each
+service) and `endpoints.json` (the settings values that follow from those ports, which
+`load_settings()` reads). Callers hold the home's lock around `start` and `stop`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 
+from lakehouse_kit import home
 from lakehouse_kit.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -114,41 +116,16 @@ def _choose_port(preferred: int, service: Service, notes: list[str]) -> int:
 # ---------------------------------------------------------------- the run folder
 
 
-def log_file(run_dir: Path, name: str) -> Path:
-    return run_dir / f"{name}.log"
-
-
-def _pid_file(run_dir: Path, name: str) -> Path:
-    return run_dir / f"{name}.pid"
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def read_ports(run_dir: Path) -> Ports:
-    return _read_json(run_dir / "ports.json")
-
-
-def live_endpoints(run_dir: Path) -> dict[str, str]:
-    """Settings values of the running services (their ports may have moved)."""
-    return _read_json(run_dir / "endpoints.json")
-
-
 def _write_state(run_dir: Path, services: list[Service], ports: Ports) -> None:
-    (run_dir / "ports.json").write_text(json.dumps(ports))
     endpoints = {
         k: v for s in services if s.name in ports for k, v in s.endpoints(ports[s.name]).items()
     }
-    (run_dir / "endpoints.json").write_text(json.dumps(endpoints))
+    home.write_state(run_dir, ports, endpoints)
 
 
 def live_process(run_dir: Path, name: str) -> psutil.Process | None:
     """The process started for `name`, if it still runs (a reused pid does not count)."""
-    record = _read_json(_pid_file(run_dir, name))
+    record = home.read_json(home.pid_file(run_dir, name))
     try:
         proc = psutil.Process(record["pid"])
         if (
@@ -162,10 +139,21 @@ def live_process(run_dir: Path, name: str) -> psutil.Process | None:
 
 
 def _started_with(run_dir: Path, name: str) -> Ports:
-    return _read_json(_pid_file(run_dir, name)).get("needs", {})
+    return home.read_json(home.pid_file(run_dir, name)).get("needs", {})
 
 
 # ---------------------------------------------------------------- process control
+
+
+def as_user(user: str | None) -> dict:
+    """Popen options to run as `user` with that user's own group and no other: a child of root
+    must not keep root's groups."""
+    if not user or sys.platform == "win32":
+        return {}
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _spawn(service: Service, settings: Settings, ports: Ports) -> psutil.Process:
@@ -177,9 +165,8 @@ def _spawn(service: Service, settings: Settings, ports: Ports) -> psutil.Process
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         options["start_new_session"] = True  # outlives the kernel or shell that started it
-        if service.user:
-            options["user"] = service.user
-    with open(log_file(run_dir, service.name), "ab") as log:
+        options.update(as_user(service.user))
+    with open(home.log_file(run_dir, service.name), "ab") as log:
         popen = subprocess.Popen(
             command,
             env=env,
@@ -191,7 +178,7 @@ def _spawn(service: Service, settings: Settings, ports: Ports) -> psutil.Process
     proc = psutil.Process(popen.pid)
     needs = {name: ports[name] for name in service.needs}
     record = {"pid": popen.pid, "created": proc.create_time(), "cmd": command[:3], "needs": needs}
-    _pid_file(run_dir, service.name).write_text(json.dumps(record))
+    home.pid_file(run_dir, service.name).write_text(json.dumps(record))
     return proc
 
 
@@ -226,21 +213,15 @@ def _listens_on(proc: psutil.Process, port: int) -> bool:
         return False
 
 
-def tail(path: Path, lines: int = 8) -> str:
-    if not path.exists():
-        return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
 def wait_until_ready(
     service: Service, settings: Settings, ports: Ports, proc: psutil.Process
 ) -> None:
-    log = log_file(settings.run_dir, service.name)
+    log = home.log_file(settings.run_dir, service.name)
     port, deadline = ports[service.name], time.monotonic() + service.timeout
     while time.monotonic() < deadline:
         if not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE:
             raise ServiceError(
-                f"{service.title} exited during start-up. Last log lines:\n{tail(log)}",
+                f"{service.title} exited during start-up. Last log lines:\n{home.tail(log)}",
                 fix=f"Read {log}; then run `lakehouse doctor`.",
             )
         # Our process must own the listener: another program may have taken the port between
@@ -282,7 +263,7 @@ def start(
     hears of each service that came up, with the seconds since `start` began."""
     run_dir = settings.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    plan = StartPlan(ports=read_ports(run_dir))
+    plan = StartPlan(ports=home.read_ports(run_dir))
     pending: dict[str, psutil.Process] = {}
     by_name = {s.name: s for s in services}
     began = time.monotonic()
@@ -326,12 +307,12 @@ def stop(services: list[Service], run_dir: Path) -> list[str]:
         if proc is not None:
             stop_tree(proc)
             stopped.append(service.name)
-        _pid_file(run_dir, service.name).unlink(missing_ok=True)
+        home.pid_file(run_dir, service.name).unlink(missing_ok=True)
     return stopped
 
 
 def status(services: list[Service], run_dir: Path) -> list[ServiceStatus]:
-    ports = read_ports(run_dir)
+    ports = home.read_ports(run_dir)
     report = []
     for service in services:
         proc = live_process(run_dir, service.name)
@@ -341,7 +322,7 @@ def status(services: list[Service], run_dir: Path) -> list[ServiceStatus]:
                 proc.pid if proc else None,
                 proc is not None,
                 ports.get(service.name),
-                str(log_file(run_dir, service.name)),
+                str(home.log_file(run_dir, service.name)),
                 service.memory,
             )
         )

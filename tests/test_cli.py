@@ -58,7 +58,7 @@ def output(result: subprocess.CompletedProcess) -> str:
 
 
 def status(home) -> dict:
-    result = lakehouse(home, "status", "--json")
+    result = lakehouse(home, "status", "--json", "--show-secrets")
     assert result.returncode == 0, output(result)
     return json.loads(result.stdout)
 
@@ -147,7 +147,9 @@ def test_reset_yes_wipes_the_data(cli_home):
     client = client_from(status(cli_home))
     with pytest.raises(ClientError) as info:
         client.get_object(Bucket=bucket, Key=key)
-    assert info.value.response["Error"]["Code"] in {"NoSuchKey", "NoSuchBucket", "404"}
+    assert info.value.response["Error"]["Code"] == "NoSuchKey"  # the bucket is there: `up` made it
+    # A client that follows `lakehouse status` can write at once.
+    client.put_object(Bucket=bucket, Key="hello.txt", Body=b"hi")
 
 
 def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
@@ -173,6 +175,69 @@ def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
     assert doctor.returncode != 0
     assert "lakehouse up" in text and "✗" in text
     assert "Traceback" not in text
+
+
+def test_two_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
+    """Two `lakehouse up` in one home at the same moment (a notebook and `lakehouse run`): the
+    second waits for the first, then finds the servers up; neither fails."""
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
+    env.update({"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "local", "COLUMNS": "200"})
+    command = [sys.executable, "-m", "lakehouse_kit.cli", "up"]
+    ups = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    try:
+        results = [(up.wait(timeout=120), *up.communicate()) for up in ups]
+        assert [code for code, _, _ in results] == [0, 0], results
+        assert any("Waiting for `lakehouse up` (local)" in err for _, _, err in results), results
+        report = status(home)
+        assert all(s["running"] for s in report["services"])
+        assert len({s["pid"] for s in report["services"]}) == 2
+    finally:
+        lakehouse(home, "down")
+
+
+def test_status_masks_the_secret_unless_asked(cli_home):
+    shown = lakehouse(cli_home, "status", "--json")
+    secret = load_settings().s3_secret_key
+    assert json.loads(shown.stdout)["s3"]["secret_key"] == "****"
+    assert secret not in shown.stdout + lakehouse(cli_home, "status").stdout
+    assert status(cli_home)["s3"]["secret_key"] == secret  # with --show-secrets
+
+
+def test_up_refuses_a_home_of_someone_elses_and_reset_deletes_nothing(tmp_path):
+    """LAKEHOUSE_HOME pointed at a folder holding a user's own `s3/`: nothing of it is used or
+    deleted, and the message says what to do."""
+    theirs = tmp_path / "theirs"
+    (theirs / "s3").mkdir(parents=True)
+    (theirs / "s3" / "notes.txt").write_text("mine")
+    up = lakehouse(theirs, "up")
+    assert up.returncode == 2 and "did not make" in up.stdout and "LAKEHOUSE_HOME" in up.stdout
+    reset = lakehouse(theirs, "reset", "--yes")
+    assert "Traceback" not in output(reset)
+    assert (theirs / "s3" / "notes.txt").read_text() == "mine"
+
+
+def test_an_empty_home_setting_means_the_default_home_not_the_current_folder(tmp_path):
+    """`LAKEHOUSE_HOME="" lakehouse reset --yes` once wiped the `s3/` of the folder it ran in."""
+    (tmp_path / "s3").mkdir()
+    (tmp_path / "s3" / "notes.txt").write_text("mine")
+    result = subprocess.run(
+        [sys.executable, "-m", "lakehouse_kit.cli", "status", "--json"],
+        env={**os.environ, "LAKEHOUSE_HOME": "", "LAKEHOUSE_PROFILE": "local"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    from lakehouse_kit.settings import PROJECT_ROOT
+
+    assert json.loads(result.stdout)["home"] == str(PROJECT_ROOT / ".lakehouse")
+    assert (tmp_path / "s3" / "notes.txt").exists()
 
 
 @pytest.mark.course  # executes lesson 1

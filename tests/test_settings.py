@@ -152,3 +152,57 @@ def test_live_ports_override_local_defaults(project, monkeypatch):
 def test_public_is_json_ready(project):
     public = load_settings().public()
     assert json.loads(json.dumps(public))["home"] == str(project / ".lakehouse")
+
+
+def test_a_live_port_beats_dotenv(project, monkeypatch):
+    """.env names the usual port; the service moved off it (taken): clients follow the move,
+    never the stranger now answering at the old port. Only the shell's environment wins."""
+    home = project / ".lakehouse"
+    (home / "run").mkdir(parents=True)
+    (home / "run" / "endpoints.json").write_text(
+        json.dumps({"s3_endpoint": "http://127.0.0.1:23456"})
+    )
+    write_env(project, LAKEHOUSE_S3_ENDPOINT="http://127.0.0.1:19000")
+    assert load_settings().s3_endpoint == "http://127.0.0.1:23456"
+    monkeypatch.setenv("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:1")
+    assert load_settings().s3_endpoint == "http://127.0.0.1:1"
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_home_is_the_default_one(project, monkeypatch, value):
+    """LAKEHOUSE_HOME="" once meant the current folder: `reset` then wiped a user's `s3/`."""
+    monkeypatch.setenv("LAKEHOUSE_HOME", value)
+    assert load_settings().home == project / ".lakehouse"
+
+
+def test_a_relative_home_is_taken_from_the_project_top(project, monkeypatch, tmp_path):
+    """A kernel started in lessons/ and the command at the top must find the same servers."""
+    monkeypatch.setenv("LAKEHOUSE_HOME", "my-home")
+    monkeypatch.chdir(tmp_path)
+    first = load_settings().home
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    settings_module.refresh_settings()
+    assert load_settings().home == first == project / "my-home"
+    assert first.is_absolute()
+
+
+@pytest.mark.parametrize(
+    "variable, value, words",
+    [
+        ("LAKEHOUSE_S3_ENDPOINT", "garbage", "must start with http:// or https://"),
+        ("LAKEHOUSE_S3_ENDPOINT", "http://", "names no host"),
+        ("LAKEHOUSE_SPARK_REMOTE", "sc://127.0.0.1:abc", "port is not a number"),
+        ("LAKEHOUSE_SPARK_REMOTE", "sc://127.0.0.1:99999", "port is not a number"),
+        ("LAKEHOUSE_SPARK_REMOTE", "127.0.0.1:15002", "must start with sc://"),
+        ("LAKEHOUSE_SQL_URL", "duckdb", "not a SQLAlchemy URL"),
+    ],
+)
+def test_a_malformed_url_setting_is_named_with_its_fix(
+    project, monkeypatch, variable, value, words
+):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(KitError) as error:
+        load_settings()
+    assert variable in error.value.message and words in error.value.message
+    assert variable in error.value.fix
