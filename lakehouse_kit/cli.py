@@ -1,4 +1,4 @@
-"""The `lakehouse` command: install, up, down, status, doctor, reset, run, progress.
+"""The `lakehouse` command: install, up, down, status, doctor, reset, repair, run, progress.
 
 The instructor's tools (notebook generator, data generator, benchmark) are `lakehouse-dev`."""
 
@@ -198,6 +198,21 @@ def cmd_reset(args) -> int:
     return 1 if kept else 0
 
 
+def cmd_repair(args) -> int:
+    """Make the lakehouse usable again without touching its tables: start the services (a
+    catalog whose set-up was interrupted is made again), then register in the catalog every
+    table whose Delta log is in the bucket."""
+    from lakehouse_kit.catalog import register_all
+    from lakehouse_kit.spark import get_spark
+
+    settings = services.ensure_services(load_settings())
+    tables = register_all(get_spark(settings, register=False), settings)
+    where = "the metastore" if settings.profile != "local" else "this session (Sail keeps none)"
+    console.print(f"Registered {len(tables)} tables from s3://{settings.bucket} in {where}:")
+    console.print(", ".join(tables) or "(none yet)")
+    return 0
+
+
 def cmd_run(args) -> int:
     from lakehouse_kit.course import run_course, runs_dir
 
@@ -270,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
     run.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("progress", help="which exercises pass now")
+    sub.add_parser(
+        "repair", help="start the services and register every table of the bucket in the catalog"
+    )
     for name, func in [
         ("install", cmd_install),
         ("up", cmd_up),
@@ -279,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("reset", cmd_reset),
         ("run", cmd_run),
         ("progress", cmd_progress),
+        ("repair", cmd_repair),
     ]:
         sub.choices[name].set_defaults(func=func)
     return parser

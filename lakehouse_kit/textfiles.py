@@ -24,9 +24,12 @@ from lakehouse_kit.settings import Settings, load_settings
 REPLACEMENT = "\ufffd"  # what a byte that is not UTF-8 becomes
 BOM = "\ufeff"
 CHUNK_BYTES = 1 << 20  # how much of a file the engine decodes at a time
+# The longest line kept whole (16 Mi characters; a record of this course is under 10 k): a
+# longer one, e.g. a whole export on one line, is cut and quarantined instead of held in memory.
+MAX_LINE_CHARS = 1 << 24
 
 
-def line_splitter(chunk_bytes: int = CHUNK_BYTES):
+def line_splitter(chunk_bytes: int = CHUNK_BYTES, max_line_chars: int = MAX_LINE_CHARS):
     """The function `split_chunks`. Made by a factory so that Spark ships it to the engine by
     value: the engine's Python workers need not have this kit installed."""
 
@@ -34,24 +37,51 @@ def line_splitter(chunk_bytes: int = CHUNK_BYTES):
         """A file's lines, a list for each `chunk_bytes` of its bytes (bytes or any buffer):
         split at \\n, \\r\\n or \\r, without the line ends and a BOM at the start; each byte
         that is not UTF-8 replaced by U+FFFD; blank lines kept. A chunk at a time, so a large
-        file never sits in memory as one string and one list."""
+        file never sits in memory as one string and one list; a line that spans chunks is
+        joined once, at its end (linear time however long it is), and one longer than
+        `max_line_chars` is cut to its start and a note saying so (it is no JSON any more, so
+        it goes to quarantine, named, instead of filling the memory)."""
         import codecs
         import re
 
         line_ends = re.compile(r"\r\n|\r|\n")
         data = memoryview(content)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        unfinished, at_start = "", True
+        pending: list[str] = []  # the pieces of the line not ended yet
+        pending_chars, held, at_start = 0, "", True
+
+        def cut(pieces: list[str], length: int) -> str:
+            """What stands for a line too long to keep: its start and a note naming the limit."""
+            start = "".join(pieces)[:200]
+            return f"{start}… [cut: a line of {length:,} characters; a line may have {max_line_chars:,}]"
+
+        def end_line(piece: str) -> str:
+            nonlocal pending, pending_chars
+            pieces, length = [*pending, piece], pending_chars + len(piece)
+            pending, pending_chars = [], 0
+            return "".join(pieces) if length <= max_line_chars else cut(pieces, length)
+
+        def split(text: str) -> list[str]:
+            """The lines `text` ends; what follows the last line end waits in `pending`."""
+            nonlocal pending_chars
+            *ended, rest = line_ends.split(text)
+            lines = [end_line(piece) for piece in ended]
+            if pending_chars <= max_line_chars:  # past the limit only the count is kept
+                pending.append(rest)
+            pending_chars += len(rest)
+            return lines
+
         for offset in range(0, len(data), chunk_bytes):
-            text = unfinished + decoder.decode(data[offset : offset + chunk_bytes])
+            text = decoder.decode(data[offset : offset + chunk_bytes])
             if at_start and text:
                 text, at_start = text.removeprefix("\ufeff"), False
+            text = held + text
             held = "\r" if text.endswith("\r") else ""  # the next chunk may start with its \n
-            lines = line_ends.split(text[: len(text) - len(held)])
-            unfinished = lines.pop() + held
-            yield lines
-        lines = line_ends.split(unfinished + decoder.decode(b"", final=True))
-        yield lines[:-1] if lines[-1] == "" else lines  # a final line end ends a line
+            yield split(text[: len(text) - len(held)])
+        lines = split(held + decoder.decode(b"", final=True))
+        if pending_chars:  # a last line without a line end
+            lines.append(end_line(""))
+        yield lines
 
     return split_chunks
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 
 import pandas as pd
 import psutil
@@ -52,6 +53,51 @@ def trino(query: str, settings) -> pd.DataFrame:
     from lakehouse_kit.sql import sql_engine
 
     return pd.read_sql(query, sql_engine(settings))
+
+
+def test_up_leaves_a_usable_lakehouse_with_its_bucket(stack):
+    """A client that follows `lakehouse status` (Trino here, before any kit function made the
+    bucket) can create a schema at once: `up` created the bucket."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=stack.s3_endpoint,
+        aws_access_key_id=stack.s3_access_key,
+        aws_secret_access_key=stack.s3_secret_key,
+        region_name=stack.s3_region,
+    )
+    assert stack.bucket in {b["Name"] for b in client.list_buckets()["Buckets"]}
+    trino("CREATE SCHEMA IF NOT EXISTS delta.first_client", stack)
+    trino("DROP SCHEMA delta.first_client", stack)
+
+
+def test_no_open_doors_on_a_shared_machine(stack):
+    """PostgreSQL asks for a password (kept in a file only its owner reads), runs without
+    root's groups, and no process shows the S3 secret on its command line (`ps` shows it to
+    every user)."""
+    from lakehouse_kit.stack import DB_NAME, DB_USER, db_password
+    from lakehouse_kit.supervisor import as_user
+
+    statuses = {s.name: s for s in services.service_status(stack)}
+    psql = [str(install.postgres_bin() / "psql"), "-h", "127.0.0.1"]
+    psql += ["-p", str(statuses["postgres"].port), "-U", DB_USER, "-d", DB_NAME, "-tAc", "SELECT 1"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    for password, works in (("wrong", False), (db_password(stack), True)):
+        done = subprocess.run(
+            psql, env={**clean, "PGPASSWORD": password}, capture_output=True, text=True
+        )
+        assert (done.returncode == 0) == works, done.stderr
+    password_file = stack.state_dir / "postgres.password"
+    assert password_file.stat().st_mode & 0o077 == 0
+    if os.geteuid() == 0:
+        postgres = psutil.Process(statuses["postgres"].pid)
+        assert 0 not in postgres.gids() and postgres.uids().real != 0
+        assert as_user("postgres")["extra_groups"] == []
+    for status in statuses.values():
+        proc = psutil.Process(status.pid)
+        for member in [proc, *proc.children(recursive=True)]:
+            assert stack.s3_secret_key not in " ".join(member.cmdline()), status.name
 
 
 def test_every_service_runs_on_loopback(stack):
@@ -186,3 +232,29 @@ def test_the_jvm_engine_uses_the_learners_s3a_settings(stack, capsys):
     with pytest.raises(checks.CheckFailed) as failure:
         checks.check_s3a_engine({**options, "fs.s3a.access.key": "nobody"}, stack)
     assert "access.key" in failure.value.fix
+
+
+def test_an_interrupted_catalog_set_up_is_made_again_and_the_tables_come_back(stack):
+    """PostgreSQL's folder without the kit's completion mark (initdb or the database creation
+    was interrupted): the next `up` makes it again; the tables, whose files are in the bucket,
+    are registered again by the next session (`lakehouse repair` does it at once)."""
+    from lakehouse_kit.cli import main
+    from lakehouse_kit.home import MARKER
+    from lakehouse_kit.stack import postgres_data
+
+    services.stop_services(stack)
+    (postgres_data(stack) / MARKER).unlink()
+    assert main(["repair"]) == 0
+    live = load_settings()
+    assert trino("SELECT count(*) AS n FROM silver.stack_probe", live)["n"][0] == 3
+
+
+def test_plain_down_stops_the_stack_too(stack, monkeypatch, capsys):
+    """`lakehouse down` without --profile, from a shell whose profile is `local`, must not
+    leave 3 GB of JVMs running."""
+    from lakehouse_kit.cli import main
+
+    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
+    assert main(["down"]) == 0
+    assert "Stopped (stack)" in capsys.readouterr().out
+    assert not any(s.running for s in services.service_status(load_settings(profile="stack")))
