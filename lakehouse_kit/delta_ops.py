@@ -10,6 +10,7 @@ import pandas as pd
 from deltalake import DeltaTable
 
 from lakehouse_kit.catalog import table_uri
+from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 
 
@@ -68,12 +69,42 @@ def compact(table: str, settings: Settings | None = None) -> dict:
 
 
 def vacuum(
-    table: str, retention_hours: int = 168, settings: Settings | None = None, dry_run: bool = False
+    table: str,
+    retention_hours: int | None = None,
+    settings: Settings | None = None,
+    dry_run: bool = False,
+    *,
+    override_retention: bool = False,
 ) -> list[str]:
-    """Delete files no version younger than `retention_hours` needs. Returns the files."""
-    return delta_table(table, settings).vacuum(
-        retention_hours=retention_hours, dry_run=dry_run, enforce_retention_duration=False
-    )
+    """Delete files that no version younger than the retention period needs; returns them.
+
+    The retention period is the table's `delta.deletedFileRetentionDuration` (7 days unless
+    set). A shorter one is refused, as Delta refuses it: a reader still on an older version (a
+    dashboard mid-query) or a writer that started before would find its files gone. Only
+    `override_retention=True`, said on purpose, lifts the refusal."""
+    from deltalake.exceptions import DeltaError
+
+    try:
+        return delta_table(table, settings).vacuum(
+            retention_hours=retention_hours,
+            dry_run=dry_run,
+            enforce_retention_duration=not override_retention,
+        )
+    except DeltaError as error:
+        if "retention" not in str(error).lower():
+            raise
+        raise KitError(
+            f"Vacuum of {table} with {retention_hours} hours of retention was refused: "
+            "it is shorter than the table's retention period (7 days unless set).",
+            fix="Keep the default, or, if no reader or writer can still be using older "
+            "versions, say so with override_retention=True.",
+        ) from error
+
+
+def restore(table: str, version: int, settings: Settings | None = None) -> dict:
+    """Make `version` the table's content again, as a new commit (RESTORE TABLE ... TO VERSION
+    AS OF on the JVM): the bad write stays in the history, undone. Returns delta-rs metrics."""
+    return delta_table(table, settings).restore(version)
 
 
 def constraints(table: str, settings: Settings | None = None) -> dict[str, str]:

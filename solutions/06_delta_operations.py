@@ -11,13 +11,15 @@
 #
 # **What you will build:** a second batch of Pokémon (Generation 9 and 20 corrections) upserted
 # into Silver with `MERGE INTO`, a before/after comparison through **time travel**, the table's
-# **history**, compacted and vacuumed files, and a **CHECK constraint** that rejects bad rows.
+# **history**, a bad write undone with **RESTORE**, compacted and vacuumed files, and a **CHECK
+# constraint** that rejects bad rows.
 #
 # **Why:** data keeps arriving, and some of it corrects what you already have. Rewriting a whole
 # table for 20 corrections is wasteful; appending them creates duplicates. A MERGE updates what
 # matches and inserts what is new, in one atomic commit. Because every commit is a new *version*,
-# you can read the table as it was, audit who changed what, and undo mistakes. Those versions
-# cost files, so you also need to know how to tidy them up without losing what you rely on.
+# you can read the table as it was, see what changed and when, and undo a mistake. Those
+# versions cost files, so you also need to know how to tidy them up without losing what you
+# rely on.
 
 # %% tags=["parameters"]
 batch = 2  # the incremental batch to upsert into Silver
@@ -190,6 +192,26 @@ history = delta_ops.history("silver.pokemon")[["version", "timestamp", "operatio
 history.astype({"rows_written": "Int64", "files_added": "Int64"})
 
 # %% [markdown]
+# ## Undo a bad write: RESTORE
+#
+# A job overwrites a Gold table with nothing (a filter that matched no row, a source that was
+# empty that morning). The old rows are not lost: the previous version still points at its
+# files. **RESTORE** makes an old version the current content again, as a *new* commit, so the
+# mistake and its repair both stay in the history. On the JVM it is SQL,
+# `RESTORE TABLE gold.type_summary TO VERSION AS OF 3`; Sail has no RESTORE, so the course
+# uses delta-rs's `restore` on the same files, which works on every profile.
+
+# %%
+gold_table = "gold.type_summary"
+good_version = int(delta_ops.history(gold_table)["version"].max())
+empty = spark.createDataFrame([], spark.table(gold_table).schema)
+save_table(empty, gold_table)  # the bad write: an empty table
+print(f"after the bad write: {spark.table(gold_table).count()} rows")
+delta_ops.restore(gold_table, good_version)
+print(f"after RESTORE to version {good_version}: {spark.table(gold_table).count()} rows")
+delta_ops.history(gold_table)[["version", "operation"]].head(3)
+
+# %% [markdown]
 # ## Compaction: fewer, larger files
 #
 # Every commit writes new files, and a MERGE rewrites the files holding matched rows. Frequent
@@ -206,26 +228,37 @@ print(f"silver.pokemon: {files_before} files -> {delta_ops.file_count('silver.po
 # %% [markdown]
 # ## Vacuum: deleting files the table no longer uses
 #
-# Compaction and MERGE do not delete the old files: older versions still point at them, which
-# is what makes time travel work. **Vacuum** deletes the files the current version does not use
-# and that were removed from the table longer ago than the retention period. The default
-# retention is 7 days: a safety net for readers still
-# using an old version, and for you to time-travel back after a bad write. Today nothing is
-# old enough:
+# Compaction, MERGE and RESTORE do not delete old files: older versions still point at them,
+# which is what makes time travel and RESTORE work. **Vacuum** deletes the files the current
+# version does not use and that were removed from the table longer ago than the **retention
+# period**: the table's `delta.deletedFileRetentionDuration`, 7 days unless set. The period
+# is a safety net for readers still using an old version (a dashboard in the middle of a
+# query), for a writer that started before a compaction, and for you to go back after a bad
+# write. Today nothing is old enough:
 
 # %%
 delta_ops.vacuum("silver.pokemon", dry_run=True)
 
 # %% [markdown]
-# With a retention of 0 hours, vacuum deletes every file the *current* version does not use,
-# and time travel to older versions breaks. Never do that to Silver (re-running this lesson
-# compares against its batch-1 version). A Gold table is rebuilt from Silver on every run, so
-# its old versions are worth nothing: vacuum it completely.
+# A shorter retention is refused, as Delta refuses it (`VACUUM ... RETAIN 0 HOURS` on the JVM
+# fails unless `spark.databricks.delta.retentionDurationCheck.enabled` is turned off): it would
+# delete files that a running reader or writer may still need, and the versions that used them
+# could no longer be read or restored.
 
 # %%
-gold_table = "gold.type_summary"
-previous = last_load(gold_table) - 1  # the version before lesson 4 rewrote it just now
-removed = delta_ops.vacuum(gold_table, retention_hours=0)
+try:
+    delta_ops.vacuum(gold_table, retention_hours=0)
+except Exception as refused:
+    print(str(refused).splitlines()[0])
+
+# %% [markdown]
+# Overriding the rule must be a decision, said in the code. It is safe only when nothing can be
+# reading an older version: here, on your own laptop, for a Gold table that is rebuilt from
+# Silver on every run. The price: time travel to the versions before it breaks.
+
+# %%
+previous = good_version - 1  # the version before lesson 6 replayed lesson 4 for batch 2
+removed = delta_ops.vacuum(gold_table, retention_hours=0, override_retention=True)
 print(f"{gold_table}: deleted {len(removed)} files that only older versions used")
 try:
     as_of(spark, gold_table, previous).toPandas()  # read the rows (a count may come from the log alone)

@@ -147,3 +147,20 @@ def test_fresh_session_sees_the_table_again(spark, lakehouse, probe_table, monke
         assert fresh.table(probe_table).count() == spark.table(probe_table).count() > 0
     finally:
         fresh.stop()
+
+
+def test_restore_undoes_a_bad_write_and_vacuum_keeps_the_retention_rule(spark, lakehouse):
+    """RESTORE makes an old version current again as a new commit; a vacuum shorter than the
+    retention period is refused with the fix, and deletes only when overridden on purpose."""
+    table = "bronze.kit_restore_probe"
+    save_table(spark.createDataFrame(ROWS, "id long, name string, hp int"), table)
+    save_table(spark.createDataFrame([(9, "missingno", 0)], "id long, name string, hp int"), table)
+    delta_ops.restore(table, 0)
+    assert sorted(r["id"] for r in spark.table(table).collect()) == [1, 2, 3]
+    assert list(delta_ops.history(table, lakehouse)["operation"])[:1] == ["RESTORE"]
+
+    with pytest.raises(KitError) as refused:
+        delta_ops.vacuum(table, retention_hours=0)
+    assert "override_retention=True" in refused.value.fix
+    assert delta_ops.vacuum(table, retention_hours=0, dry_run=True, override_retention=True)
+    assert delta_ops.vacuum(table, dry_run=True) == []  # nothing is a week old
