@@ -29,12 +29,6 @@ PARAMETERS = {
 }
 
 
-def _settings(namespace, spark):
-    from lakehouse_kit.settings import load_settings
-
-    return load_settings()
-
-
 def _typed_pokemon(namespace, spark):
     """The parsed rows lesson 3's rules are checked on, stored apart from the checkpoint that
     check_parsed_pokemon rewrites for every parse_pokemon mutant."""
@@ -56,7 +50,6 @@ def _before_version(namespace, spark):
 
 # Names the check cells use that earlier cells of the lesson make, made once per lesson.
 INPUTS: dict[str, dict[str, Callable]] = {
-    "01": {"settings": _settings},
     "03": {"typed_pokemon": _typed_pokemon},
     "05": {"engine": _sql_engine},
     "06": {"before_version": _before_version},
@@ -65,7 +58,10 @@ INPUTS: dict[str, dict[str, Callable]] = {
 
 def lesson_namespace(lesson: str, spark) -> dict:
     """A solution's definitions and what its check cells use from the cells before them."""
-    namespace = solution(lesson, spark=spark, **PARAMETERS.get(lesson, {}))
+    from lakehouse_kit.settings import load_settings
+
+    namespace = solution(lesson, spark=spark, settings=load_settings())
+    namespace.update(PARAMETERS.get(lesson, {}))  # after the notebook's own parameter cell
     for name, make in INPUTS.get(lesson, {}).items():
         namespace[name] = make(namespace, spark)
     return namespace
@@ -160,7 +156,9 @@ def _move_usage(ns, spark):
 
 @judge("strongest_per_type_sql", "05")
 def _strongest_per_type_sql(ns, spark):
-    checks.check_strongest_per_type_sql(ns["strongest_per_type_sql"](), engine=ns["engine"], spark=spark)
+    checks.check_strongest_per_type_sql(
+        ns["strongest_per_type_sql"](), engine=ns["engine"], spark=spark
+    )
 
 
 # ------------------------------------------------------------------ lesson 6
