@@ -7,6 +7,7 @@ the check then reads it, the judge hands the check the DataFrame, or lets the ch
 function on its scratch tables: a mutant never writes to the lesson's own tables, which the
 other judges read. The names a check cell takes from earlier cells (the notebook's parameters,
 the parsed rows, the SQL engine, a version) are in the namespace: `lesson_namespace`.
+When a lesson's check cell changes, its judge changes with it.
 """
 
 from __future__ import annotations

@@ -1,15 +1,20 @@
 """Mutation testing of the exercise checks: how many plausible wrong answers does each catch?
 
 Each exercise's solution cell (tagged `solution` in solutions/NN_*.py) is parsed, and one small
-change at a time is made to its functions' syntax tree: an order's direction flipped, a filter,
-a condition or a column dropped, "overwrite" for "append", a left join for an inner one, a
-number changed, an argument ignored, a comparison flipped, a `distinct` removed; the same on
-SQL text, parsed with sqlglot. Each mutant is compiled into the solution's namespace and judged
-by tests/judges.py, which calls the lesson's check as the lesson's check cell does.
+change at a time is made to its functions' syntax tree (OPERATORS): an order's direction
+flipped, a filter, a condition, a column or a `distinct` dropped, "overwrite" for "append", a
+left join for an inner one, a number n -> n + 1, a comparison flipped, an argument ignored; the
+same on SQL text (a statement, or a condition given to filter or replaceWhere), parsed with
+sqlglot, plus a MERGE clause dropped. An ignored argument is replaced by its default or, without
+one, by the value of the function's first call (a learner who typed in the lesson's value): only
+a check that calls the function with other arguments catches it. Each mutant is compiled into
+the solution's namespace and judged by tests/judges.py, which calls the lesson's check as the
+lesson's check cell does.
 
 A mutant is *caught* when the check raises CheckFailed; *crashed* when it raises anything else
-(a traceback, not a hint: it does not count as caught); *equivalent* when EQUIVALENT below says
-why no input the exercise allows could tell it from the solution; *survived* otherwise.
+(counted apart, and not as caught: a traceback is not a hint; the report says whether it came
+from the check or from the answer before any check ran); *equivalent* when EQUIVALENT says why
+no input the exercise allows could tell it from the solution; *survived* otherwise.
 score = caught / (made - equivalent).
 
 Run it (a few minutes; the table and every survivor are printed at the end):
@@ -165,11 +170,8 @@ def drop_distinct(site: Site) -> list[Change]:
     """x.distinct() / x.dropDuplicates(...) -> x."""
     node = site.node
     if _method(node) in ("distinct", "dropDuplicates", "drop_duplicates"):
-        return [
-            Change(
-                "drop-distinct", f"{_text(node.func.value, 40)}.{node.func.attr}", node.func.value
-            )
-        ]
+        label = f"{_text(node.func.value, 40)}.{node.func.attr}"
+        return [Change("drop-distinct", label, node.func.value)]
     return []
 
 
@@ -247,13 +249,8 @@ def swap_mode(site: Site) -> list[Change]:
     node = site.node
     other = {"overwrite": "append", "append": "overwrite"}
     if isinstance(node, ast.Constant) and node.value in other and not site.sql:
-        return [
-            Change(
-                "swap-mode",
-                f"{node.value!r} in {_text(site.call or node, 50)}",
-                ast.Constant(other[node.value]),
-            )
-        ]
+        label = f"{node.value!r} in {_text(site.call or node, 50)}"
+        return [Change("swap-mode", label, ast.Constant(other[node.value]))]
     return []
 
 
@@ -285,14 +282,18 @@ def change_constant(site: Site) -> list[Change]:
     node = site.node
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         new = node.value + 1
-        return [
-            Change(
-                "constant",
-                f"{node.value}->{new} in {_text(site.call or site.parent, 60)}",
-                ast.Constant(new),
-            )
-        ]
+        label = f"{node.value}->{new} in {_context(site)}"
+        return [Change("constant", label, ast.Constant(new))]
     return []
+
+
+def _context(site: Site) -> str:
+    """Where a constant is, short: its container, or its keyword in the call."""
+    if isinstance(site.parent, ast.keyword) and site.call is not None:
+        return f"{site.parent.arg}= of {_text(site.call, 75)}"
+    if len(_text(site.parent)) <= 40 or site.call is None:
+        return _text(site.parent, 40)
+    return _text(site.call, 60)
 
 
 class _Replace(ast.NodeTransformer):
@@ -386,6 +387,11 @@ def _pop(node: exp.Expression) -> None:
     node.pop()
 
 
+def _join(join: exp.Join, side: str | None) -> None:
+    join.set("side", side)
+    join.set("kind", None)
+
+
 def _flip(ordered: exp.Ordered, dialect: str) -> None:
     """ASC for DESC and back, with the dialect's default place for nulls: as a learner types it."""
     desc = not ordered.args.get("desc")
@@ -427,11 +433,7 @@ def _sql_edits(node: exp.Expression, dialect: str) -> Iterator[tuple[str, str, E
         inner = not node.side and node.kind in (None, "", "INNER")
         if inner or node.side == "LEFT":
             label = f"{'inner->left' if inner else 'left->inner'} join {node.this.sql(dialect)}"
-            yield (
-                "join-type",
-                label,
-                lambda t: (t.set("side", "LEFT" if inner else None), t.set("kind", None)),
-            )
+            yield "join-type", label, lambda t: _join(t, "LEFT" if inner else None)
     elif isinstance(node, exp.Select):
         if node.args.get("distinct"):
             yield "drop-distinct", "SELECT DISTINCT", lambda t: t.set("distinct", None)
@@ -461,10 +463,10 @@ def sql_text(site: Site, dialect: str = "spark") -> list[Change]:
             mutated = tree.copy()
             target = list(mutated.walk())[index]
             replacement = edit(target)
-            if isinstance(replacement, exp.Expression):
-                mutated = (
-                    replacement if target is mutated else (target.replace(replacement), mutated)[1]
-                )
+            if isinstance(replacement, exp.Expression) and target is mutated:
+                mutated = replacement
+            elif isinstance(replacement, exp.Expression):
+                target.replace(replacement)
             shown = _trimmed(*(_shown(t.sql(dialect=dialect), values) for t in (tree, mutated)))
             text = _string(mutated.sql(dialect=dialect), values)
             changes.append(Change(operator, f"sql {_shown(label, values)}", text, f"SQL: {shown}"))
@@ -527,17 +529,10 @@ def _sites(tree: ast.AST) -> Iterator[tuple[Site, ast.AST, str, int | None]]:
         for field_name, value in ast.iter_fields(node):
             if field_name in ("annotation", "returns"):
                 continue
-            items = value if isinstance(value, list) else [value]
-            for i, item in enumerate(items):
-                if isinstance(item, ast.AST):
-                    yield from visit(
-                        item,
-                        node,
-                        field_name,
-                        i if isinstance(value, list) else None,
-                        call,
-                        function,
-                    )
+            children = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for index, child in children:
+                if isinstance(child, ast.AST):
+                    yield from visit(child, node, field_name, index, call, function)
 
     yield from visit(tree, None, "", None, None, None)
 
@@ -607,7 +602,9 @@ def exercise_mutants(exercise: str, source: str) -> list[Mutant]:
         seen[key] = seen.get(key, 0) + 1
         mutant_id = key if seen[key] == 1 else f"{key} #{seen[key]}"
         if mutation.operator == "ignore-argument":
-            description = f"in {mutation.function}, {mutation.label}"
+            name, _, value = mutation.label.partition(" is always ")
+            value = "the value of its first call" if value == "the first one given" else value
+            description = f"{mutation.function} ignores `{name}`: it is always {value}"
         else:
             description = mutation.shown or _difference(original, mutation.source)
         mutants.append(Mutant(exercise, mutant_id, description, mutation.tree))
