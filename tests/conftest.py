@@ -82,9 +82,11 @@ def _source(func) -> str:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The catalogue of answers per exercise (tests/catalogue.py): a thin one shows here."""
+    """The catalogue of answers per exercise (tests/catalogue.py): a thin one shows here; and
+    the mutation score of the checks, when this run measured it."""
     from catalogue import sizes
 
+    _mutation_summary(terminalreporter)
     rows = sizes()
     if not any(v or w for _, v, w in rows):
         return
@@ -94,6 +96,15 @@ def pytest_terminal_summary(terminalreporter):
     for exercise, valid, wrong in rows:
         write(f"{exercise:<30} {valid:>18} {wrong:>14}")
     write(f"{'total':<30} {sum(r[1] for r in rows):>18} {sum(r[2] for r in rows):>14}")
+
+
+def _mutation_summary(terminalreporter) -> None:
+    """The mutation score of the checks (tests/mutation.py), when this run measured it."""
+    mutation = sys.modules.get("mutation")
+    for report in mutation.REPORTS if mutation else ():
+        terminalreporter.section("mutation score of the checks")
+        for line in report.lines():
+            terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config):
