@@ -235,6 +235,11 @@ def one_leaderboard_per_type(pokemon, top_n):
     return _ranked(pokemon, top_n, by=("primary_type",))
 
 
+@mistake("strongest_by_type_generation", hint="primary_type and generation")
+def one_leaderboard_per_generation(pokemon, top_n):
+    return _ranked(pokemon, top_n, by=("generation",))
+
+
 @mistake("strongest_by_type_generation", hint="top_n")
 def always_the_top_three(pokemon, top_n):
     return _ranked(pokemon, 3)

@@ -302,7 +302,7 @@ def _judge_strongest(rows: list, pokemon: list, top_n: int, where: str) -> int:
     expect(
         not strangers,
         f"{where} names {strangers[:3]}, which are not among the Pokémon given.",
-        "Keep each Pokémon's name as silver.pokemon has it.",
+        "Rank the Pokémon the function is given (its pokemon argument), names as they are.",
     )
     changed = [r for r in rows if r["total"] != by_name[r["name"]]["total"]]
     expect(
@@ -335,7 +335,7 @@ def _judge_strongest(rows: list, pokemon: list, top_n: int, where: str) -> int:
     groups: dict[tuple, list] = {}
     for r in sorted(rows, key=lambda r: r["rank"]):
         groups.setdefault(_group(r), []).append(r)
-    _judge_ranks(groups, where)
+    _judge_ranks(groups, top_n, where)
     _judge_sizes(groups, _leaderboard(pokemon, top_n), top_n, where)
     _judge_order(groups, _leaderboard(pokemon, top_n), where)
     return len(groups)
@@ -345,11 +345,8 @@ def _group(row) -> tuple:
     return row["primary_type"], row["generation"]
 
 
-def _judge_ranks(groups: dict[tuple, list], where: str) -> None:
+def _judge_ranks(groups: dict[tuple, list], top_n: int, where: str) -> None:
     """Ranks 1, 2, 3 … in every group, none shared."""
-    by_type: dict[str, list] = {}
-    for (kind, _), members in groups.items():
-        by_type.setdefault(kind, []).extend(r["rank"] for r in members)
     for group, members in sorted(groups.items(), key=str):
         ranks = [r["rank"] for r in members]
         expect(
@@ -358,15 +355,27 @@ def _judge_ranks(groups: dict[tuple, list], where: str) -> None:
             "Number the rows with F.row_number(): F.rank() and F.dense_rank() give tied Pokémon "
             "the same rank.",
         )
-        across = sorted(by_type[group[0]]) == list(range(1, len(by_type[group[0]]) + 1))
         expect(
             ranks == list(range(1, len(ranks) + 1)),
             f"{where}: {group} has the ranks {ranks}; expected 1 to {len(ranks)}.",
             "Partition the window by primary_type and generation: each generation of a type has "
             "a leaderboard of its own."
-            if across
-            else "Number the rows 1, 2, 3 … in each group with F.row_number() over the window.",
+            if _ranked_across(groups, group)
+            else f"Keep ranks 1 to top_n ({top_n} here) of each group: F.row_number() over the "
+            "window, then rank <= top_n.",
         )
+
+
+def _ranked_across(groups: dict[tuple, list], group: tuple) -> bool:
+    """Whether the ranks run across the groups of one type, or of one generation: the window
+    was partitioned by only one of the two."""
+    for part in (0, 1):
+        ranks = sorted(
+            r["rank"] for g, rows in groups.items() if g[part] == group[part] for r in rows
+        )
+        if ranks == list(range(1, len(ranks) + 1)):
+            return True
+    return False
 
 
 def _judge_sizes(groups: dict, wanted: dict, top_n: int, where: str) -> None:
