@@ -240,7 +240,8 @@ def _judge_strongest_sql(answer, expected, where: str) -> int:
 
 def check_strongest_per_type_sql(query: str, engine=None, spark=None) -> None:
     """The learner's SQL gives, per primary type, the Pokémon with the highest total (ties: the
-    smaller id), on both engines: once over silver.pokemon, once over it with the ids mirrored."""
+    smaller id): once over silver.pokemon, once over it with the ids negated. Syntax only one
+    of the course's engines takes (DuckDB here, Trino on the stack) is refused on both."""
     from pyspark.sql import functions as F
 
     expect(
