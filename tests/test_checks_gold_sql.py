@@ -126,6 +126,19 @@ def defaults_added_by_anti_join(types):
     return known.unionByName(rest.withColumn("multiplier", F.lit(1.0)))
 
 
+@alternative("type_matchups")
+def sql_case_with_decimal_literals(types):
+    """Spark SQL over a temporary view: 2.0 is a DECIMAL there, not a DOUBLE."""
+    types.createOrReplaceTempView("matchup_types")
+    return types.sparkSession.sql("""
+        SELECT CASE WHEN array_contains(a.double_damage_to, d.name) THEN 2.0
+                    WHEN array_contains(a.half_damage_to, d.name) THEN 0.5
+                    WHEN array_contains(a.no_damage_to, d.name) THEN 0.0
+                    ELSE 1.0 END AS multiplier,
+               d.name AS defending_type, a.name AS attacking_type
+        FROM matchup_types a CROSS JOIN matchup_types d""")
+
+
 @mistake("type_matchups", hint="no_damage_to")
 def immunities_left_out(types):
     known = _relations(types, {"double_damage_to": 2.0, "half_damage_to": 0.5})
@@ -313,6 +326,19 @@ def join_first_then_count_a_pokemon_column(pokemon, moves):
         .groupBy("move", "type", "damage_class", "power")
         .agg(F.count("pokemon_id").alias("learned_by"))
     )
+
+
+@alternative("move_usage")
+def sql_over_temporary_views(pokemon, moves):
+    pokemon.createOrReplaceTempView("usage_pokemon")
+    moves.createOrReplaceTempView("usage_moves")
+    return pokemon.sparkSession.sql("""
+        WITH learned AS (
+            SELECT move, COUNT(*) AS n
+            FROM (SELECT explode(moves) AS move FROM usage_pokemon) AS held
+            GROUP BY move)
+        SELECT m.name AS move, m.type, m.damage_class, m.power, COALESCE(l.n, 0) AS learned_by
+        FROM usage_moves m LEFT JOIN learned l ON m.name = l.move""")
 
 
 @mistake("move_usage", hint="inner join")
