@@ -268,8 +268,9 @@ def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
     silver = _silver_pokemon(spark)
     function = strongest if callable(strongest) else None
     if function:
+        made_up = _made_up_pokemon(spark)
         for n in (5, 1):  # other values of top_n; ties; a group smaller than 5
-            rows = _run(function, table, f"with top_n={n}", _made_up_pokemon(spark), n)
+            rows = _run(function, table, f"with top_n={n}", made_up, n)
             where = f"With top_n={n} on made-up Pokémon, your leaderboard"
             _judge_strongest(rows, _made_up_pokemon_rows(), n, where)
         pokemon = read_table(spark, "silver.pokemon", SILVER_HINT)
