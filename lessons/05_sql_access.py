@@ -84,7 +84,8 @@ pd.read_sql(of_type, engine, params={"kind": type_of_interest}).head(8)
 # Write a query over `silver.pokemon` that returns one row per `primary_type` — the Pokémon
 # with the highest `total`, ties broken by the smaller `id` — with the columns
 # `primary_type`, `name`, `total`. Return the query text; the check runs it on the SQL engine
-# and compares the answer with the same one computed by Spark.
+# and compares the answer with the same one computed by Spark, twice: over `silver.pokemon`,
+# then over a copy whose ids are negated, so ties break the way your query says, not by luck.
 #
 # Hint: a `WITH` clause numbering the rows with
 # `ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...)`, then keep number 1. Standard SQL only:

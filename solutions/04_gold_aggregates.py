@@ -104,7 +104,7 @@ def type_matchups(types: DataFrame) -> DataFrame:
 
 # %%
 save_table(type_matchups(types), "gold.type_matchups")
-checks.check_type_matchups(spark=spark)
+checks.check_type_matchups(type_matchups, spark=spark)  # also tries it on made-up types
 
 # %% [markdown]
 # The whole chart at a glance: rows attack, columns defend. The order follows the type ids,
@@ -152,7 +152,7 @@ def strongest_by_type_generation(pokemon: DataFrame, top_n: int) -> DataFrame:
 
 # %%
 save_table(strongest_by_type_generation(pokemon, top_n), "gold.strongest_by_type_generation")
-checks.check_strongest(top_n=top_n, spark=spark)
+checks.check_strongest(strongest_by_type_generation, top_n=top_n, spark=spark)  # also top_n 5 and 1
 spark.table("gold.strongest_by_type_generation").filter("primary_type = 'dragon'").orderBy(
     "generation", "rank").toPandas()
 
@@ -182,7 +182,7 @@ def move_usage(pokemon: DataFrame, moves: DataFrame) -> DataFrame:
 
 # %%
 save_table(move_usage(pokemon, moves), "gold.move_usage")
-checks.check_move_usage(spark=spark)
+checks.check_move_usage(move_usage, spark=spark)  # also tries it on made-up moves
 spark.table("gold.move_usage").orderBy(F.desc("learned_by"), "move").limit(5).toPandas()
 
 # %% [markdown]

@@ -1,9 +1,13 @@
-"""The lesson 4 (Gold) and lesson 5 (SQL) checks: right answers pass, wrong ones fail with a hint."""
+"""The lesson 4 (Gold) and lesson 5 (SQL) checks: every valid answer passes, and each plausible
+wrong one (tests/catalogue.py) fails with a hint that names its mistake."""
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
+from catalogue import alternative, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
@@ -18,6 +22,26 @@ GOOD_SQL = """WITH ranked AS (
     FROM silver.pokemon
 )
 SELECT primary_type, name, total FROM ranked WHERE strength_rank = 1"""
+
+# How each exercise's check cell calls its check, given the learner's function.
+CHECKS = {
+    "type_matchups": lambda function, spark: checks.check_type_matchups(function, spark=spark),
+    "strongest_by_type_generation": lambda function, spark: checks.check_strongest(
+        function, top_n=3, spark=spark
+    ),
+    "move_usage": lambda function, spark: checks.check_move_usage(function, spark=spark),
+    "strongest_per_type_sql": lambda function, spark: checks.check_strongest_per_type_sql(
+        function(), engine=_sql_engine(), spark=spark
+    ),
+}
+
+
+@functools.cache
+def _sql_engine():
+    """One engine for the module, as the lesson makes one (after the tables exist)."""
+    from lakehouse_kit.sql import sql_engine
+
+    return sql_engine()
 
 
 @pytest.fixture(scope="module")
@@ -35,123 +59,542 @@ def fails(check, *args, **kwargs) -> CheckFailed:
     return caught.value
 
 
-# ---------------------------------------------------------------- lesson 4
+def _solution(lesson: str, spark) -> dict:
+    from solution_code import solution
+
+    return solution(lesson, spark=spark)
 
 
-def test_gold_tables_pass_their_checks(gold):
-    checks.check_type_matchups(spark=gold)
-    checks.check_strongest(top_n=3, spark=gold)
-    checks.check_move_usage(spark=gold)
-    checks.check_type_summary(spark=gold)
+# ---------------------------------------------------------------- type_matchups
+
+MULTIPLIERS = {"double_damage_to": 2.0, "half_damage_to": 0.5, "no_damage_to": 0.0}
 
 
-def test_matchups_without_immunities_fail(gold):
-    no_immunities = gold.table("gold.type_matchups").withColumn(
-        "multiplier", F.when(F.col("multiplier") == 0.0, F.lit(1.0)).otherwise(F.col("multiplier"))
+def _relations(
+    types, multipliers=MULTIPLIERS, attacking="attacking_type", defending="defending_type"
+):
+    """The solution's step 1: one (attacking, defending, multiplier) row per listed pair."""
+    parts = [
+        types.select(
+            F.col("name").alias(attacking),
+            F.explode(column).alias(defending),
+            F.lit(multiplier).alias("multiplier"),
+        )
+        for column, multiplier in multipliers.items()
+    ]
+    known = parts[0]
+    for part in parts[1:]:
+        known = known.unionByName(part)
+    return known
+
+
+def _pairs(types):
+    names = types.select("name")
+    return names.withColumnRenamed("name", "attacking_type").crossJoin(
+        names.withColumnRenamed("name", "defending_type")
     )
-    failure = fails(checks.check_type_matchups, no_immunities, spark=gold)
-    assert "ghost" in failure.message
 
 
-def test_matchups_without_the_default_get_a_hint_not_a_crash(gold):
-    no_default = gold.table("gold.type_matchups").withColumn(
-        "multiplier", F.when(F.col("multiplier") != 1.0, F.col("multiplier"))
+def _chart(pairs, known, how="left", on=("attacking_type", "defending_type")):
+    return pairs.join(known, list(on), how).select(
+        "attacking_type", "defending_type", F.coalesce("multiplier", F.lit(1.0)).alias("multiplier")
     )
-    assert "coalesce" in fails(checks.check_type_matchups, no_default, spark=gold).fix
 
 
-def test_matchups_in_sql_with_other_column_order_pass(gold):
-    """Another valid way: one CASE over the relation arrays, columns in another order."""
-    other = gold.sql("""
+@alternative("type_matchups")
+def one_case_over_the_lists(types):
+    """No explode: one CASE per pair over the relation arrays, columns in another order."""
+    a, d = types.alias("a"), types.alias("d")
+    multiplier = (
+        F.when(F.array_contains("a.double_damage_to", F.col("d.name")), 2.0)
+        .when(F.array_contains("a.half_damage_to", F.col("d.name")), 0.5)
+        .when(F.array_contains("a.no_damage_to", F.col("d.name")), 0.0)
+        .otherwise(1.0)
+    )
+    return a.crossJoin(d).select(
+        multiplier.alias("multiplier"),
+        F.col("d.name").alias("defending_type"),
+        F.col("a.name").alias("attacking_type"),
+    )
+
+
+@alternative("type_matchups")
+def defaults_added_by_anti_join(types):
+    """The listed pairs, plus every other pair with 1.0 (a left anti join finds them)."""
+    known = _relations(types)
+    rest = _pairs(types).join(known, ["attacking_type", "defending_type"], "left_anti")
+    return known.unionByName(rest.withColumn("multiplier", F.lit(1.0)))
+
+
+@alternative("type_matchups")
+def sql_case_with_decimal_literals(types):
+    """Spark SQL over a temporary view: 2.0 is a DECIMAL there, not a DOUBLE."""
+    types.createOrReplaceTempView("matchup_types")
+    return types.sparkSession.sql("""
         SELECT CASE WHEN array_contains(a.double_damage_to, d.name) THEN 2.0
                     WHEN array_contains(a.half_damage_to, d.name) THEN 0.5
                     WHEN array_contains(a.no_damage_to, d.name) THEN 0.0
                     ELSE 1.0 END AS multiplier,
                d.name AS defending_type, a.name AS attacking_type
-        FROM silver.types a CROSS JOIN silver.types d""")
-    checks.check_type_matchups(other, spark=gold)
+        FROM matchup_types a CROSS JOIN matchup_types d""")
 
 
-def test_strongest_and_move_usage_alternatives_pass(gold):
-    from solution_code import solution
+@mistake("type_matchups", hint="no_damage_to")
+def immunities_left_out(types):
+    known = _relations(types, {"double_damage_to": 2.0, "half_damage_to": 0.5})
+    return _chart(_pairs(types), known)
 
-    ranked = gold.sql("""
+
+@mistake("type_matchups", hint="coalesce")
+def no_default_multiplier(types):
+    return _pairs(types).join(_relations(types), ["attacking_type", "defending_type"], "left")
+
+
+@mistake("type_matchups", hint="inner join")
+def inner_join_keeps_listed_pairs_only(types):
+    return _chart(_pairs(types), _relations(types), how="inner")
+
+
+@mistake("type_matchups", hint="turned around")
+def attacking_and_defending_swapped(types):
+    known = _relations(types, attacking="defending_type", defending="attacking_type")
+    return _chart(_pairs(types), known)
+
+
+@mistake("type_matchups", hint="0.5")
+def half_damage_as_a_quarter(types):
+    multipliers = MULTIPLIERS | {"half_damage_to": 0.25}
+    return _chart(_pairs(types), _relations(types, multipliers))
+
+
+@mistake("type_matchups", hint="both attacking_type and defending_type")
+def joined_on_the_attacker_only(types):
+    known = _relations(types).withColumnRenamed("defending_type", "listed")
+    return _chart(_pairs(types), known, on=("attacking_type",))
+
+
+@mistake("type_matchups", hint="names given")
+def reads_silver_not_its_argument(types):
+    """The lesson's global `types` (silver.types) instead of the DataFrame given."""
+    silver = types.sparkSession.table("silver.types")
+    return _chart(_pairs(silver), _relations(silver))
+
+
+# ---------------------------------------------------------------- strongest_by_type_generation
+
+LEADERBOARD = ["primary_type", "generation", "name", "total", "rank"]
+
+
+def _ranked(pokemon, top_n, *order, number=F.row_number, by=("primary_type", "generation")):
+    order = order or (F.desc("total"), F.col("id"))
+    window = Window.partitionBy(*by).orderBy(*order)
+    return (
+        pokemon.withColumn("rank", number().over(window))
+        .filter(F.col("rank") <= top_n)
+        .select(*LEADERBOARD)
+    )
+
+
+@alternative("strongest_by_type_generation")
+def sql_over_a_temporary_view(pokemon, top_n):
+    pokemon.createOrReplaceTempView("leaderboard_input")
+    return pokemon.sparkSession.sql(f"""
         SELECT * FROM (
             SELECT name, total, generation, primary_type,
                    row_number() OVER (PARTITION BY primary_type, generation
                                       ORDER BY total DESC, id ASC) AS rank
-            FROM silver.pokemon) WHERE rank <= 3""")
-    checks.check_strongest(ranked, top_n=3, spark=gold)
-    lesson4 = solution("04", spark=gold)
-    pokemon, moves = gold.table("silver.pokemon"), gold.table("silver.moves")
-    checks.check_strongest(lesson4["strongest_by_type_generation"](pokemon, 2), top_n=2, spark=gold)
-    # Counting distinct Pokémon per move after a join is another valid count.
+            FROM leaderboard_input) WHERE rank <= {int(top_n)}""")
+
+
+@alternative("strongest_by_type_generation")
+def rank_with_the_id_in_the_order(pokemon, top_n):
+    """Ids are unique, so with id in the order rank() never ties: it equals row_number()."""
+    return _ranked(pokemon, top_n, number=F.rank)
+
+
+@alternative("strongest_by_type_generation")
+def dense_rank_with_the_id_in_the_order(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.col("total").desc(), F.asc("id"), number=F.dense_rank)
+
+
+@alternative("strongest_by_type_generation")
+def keeps_id_and_stats_too(pokemon, top_n):
+    window = Window.partitionBy("primary_type", "generation").orderBy(F.desc("total"), "id")
+    return pokemon.withColumn("rank", F.row_number().over(window)).where(f"rank <= {top_n}")
+
+
+@mistake("strongest_by_type_generation", hint="six stats")
+def total_as_zero(pokemon, top_n):
+    return _ranked(pokemon, top_n).withColumn("total", F.lit(0))
+
+
+@mistake("strongest_by_type_generation", hint="row_number")
+def rank_shares_ties(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.desc("total"), number=F.rank)
+
+
+@mistake("strongest_by_type_generation", hint="row_number")
+def dense_rank_shares_ties(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.desc("total"), number=F.dense_rank)
+
+
+@mistake("strongest_by_type_generation", hint="descending")
+def weakest_first(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.asc("total"), F.col("id"))
+
+
+@mistake("strongest_by_type_generation", hint="primary_type and generation")
+def one_leaderboard_per_type(pokemon, top_n):
+    return _ranked(pokemon, top_n, by=("primary_type",))
+
+
+@mistake("strongest_by_type_generation", hint="primary_type and generation")
+def one_leaderboard_per_generation(pokemon, top_n):
+    return _ranked(pokemon, top_n, by=("generation",))
+
+
+@mistake("strongest_by_type_generation", hint="top_n")
+def always_the_top_three(pokemon, top_n):
+    return _ranked(pokemon, 3)
+
+
+@mistake("strongest_by_type_generation", hint="top_n")
+def one_short_of_top_n(pokemon, top_n):
+    return _ranked(pokemon, top_n - 1)
+
+
+@mistake("strongest_by_type_generation", hint="smaller id")
+def ties_to_the_larger_id(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.desc("total"), F.desc("id"))
+
+
+@mistake("strongest_by_type_generation", hint="smaller id")
+def no_tie_breaker(pokemon, top_n):
+    return _ranked(pokemon, top_n, F.desc("total"))
+
+
+@mistake("strongest_by_type_generation", hint="secondary type")
+def secondary_types_ranked_too(pokemon, top_n):
+    """The worked example's explode, where only the primary type counts."""
+    both = F.explode(F.array_compact(F.array("primary_type", "secondary_type")))
+    return _ranked(pokemon.withColumn("primary_type", both), top_n)
+
+
+# ---------------------------------------------------------------- move_usage
+
+USAGE = ["move", "type", "damage_class", "power", "learned_by"]
+
+
+def _learned(pokemon):
+    return (
+        pokemon.select(F.explode("moves").alias("move"))
+        .groupBy("move")
+        .agg(F.count("*").alias("learned_by"))
+    )
+
+
+def _usage(pokemon, moves, how="left", zero=True):
+    usage = moves.select(F.col("name").alias("move"), "type", "damage_class", "power").join(
+        _learned(pokemon), "move", how
+    )
+    return usage.withColumn("learned_by", F.coalesce("learned_by", F.lit(0))) if zero else usage
+
+
+@alternative("move_usage")
+def distinct_pokemon_per_move(pokemon, moves):
     learned = (
         pokemon.select("id", F.explode("moves").alias("move"))
         .groupBy("move")
         .agg(F.countDistinct("id").alias("learned_by"))
     )
-    usage = moves.join(learned, moves["name"] == learned["move"], "left").select(
+    return moves.join(learned, moves["name"] == learned["move"], "left").select(
         F.col("name").alias("move"),
         F.coalesce("learned_by", F.lit(0)).alias("learned_by"),
         "power",
         "damage_class",
         "type",
     )
-    checks.check_move_usage(usage, spark=gold)
-    checks.check_move_usage(lesson4["move_usage"](pokemon, moves), spark=gold)
 
 
-def test_null_ranks_get_a_hint_not_a_crash(gold):
+@alternative("move_usage")
+def join_first_then_count_a_pokemon_column(pokemon, moves):
+    """count(column) skips the null a move nobody learns gets from the left join."""
+    holders = pokemon.select(F.col("id").alias("pokemon_id"), F.explode("moves").alias("move"))
+    return (
+        moves.withColumnRenamed("name", "move")
+        .join(holders, "move", "left")
+        .groupBy("move", "type", "damage_class", "power")
+        .agg(F.count("pokemon_id").alias("learned_by"))
+    )
+
+
+@alternative("move_usage")
+def sql_over_temporary_views(pokemon, moves):
+    pokemon.createOrReplaceTempView("usage_pokemon")
+    moves.createOrReplaceTempView("usage_moves")
+    return pokemon.sparkSession.sql("""
+        WITH learned AS (
+            SELECT move, COUNT(*) AS n
+            FROM (SELECT explode(moves) AS move FROM usage_pokemon) AS held
+            GROUP BY move)
+        SELECT m.name AS move, m.type, m.damage_class, m.power, COALESCE(l.n, 0) AS learned_by
+        FROM usage_moves m LEFT JOIN learned l ON m.name = l.move""")
+
+
+@mistake("move_usage", hint="inner join")
+def unused_moves_dropped(pokemon, moves):
+    return _usage(pokemon, moves, how="inner")
+
+
+@mistake("move_usage", hint="coalesce")
+def null_for_unused_moves(pokemon, moves):
+    return _usage(pokemon, moves, zero=False)
+
+
+@mistake("move_usage", hint="count('*')")
+def counted_the_empty_row(pokemon, moves):
+    holders = pokemon.select(F.explode("moves").alias("move"))
+    return (
+        moves.withColumnRenamed("name", "move")
+        .join(holders, "move", "left")
+        .groupBy("move", "type", "damage_class", "power")
+        .agg(F.count("*").alias("learned_by"))
+    )
+
+
+@mistake("move_usage", hint="fill only learned_by")
+def every_null_filled_with_zero(pokemon, moves):
+    return _usage(pokemon, moves, zero=False).fillna(0)
+
+
+@mistake("move_usage", hint="filter nothing out")
+def rows_with_nulls_dropped(pokemon, moves):
+    return _usage(pokemon, moves).dropna()
+
+
+@mistake("move_usage", hint="from silver.moves")
+def attributes_left_empty(pokemon, moves):
+    """Only the count computed; the other columns there to have the right names."""
+    empty = {c: F.lit(None).cast(t) for c, t in [("type", "string"), ("damage_class", "string")]}
+    counts = moves.select(F.col("name").alias("move")).join(_learned(pokemon), "move", "left")
+    return counts.select(
+        "move",
+        *[e.alias(c) for c, e in empty.items()],
+        F.lit(None).cast("int").alias("power"),
+        F.coalesce("learned_by", F.lit(0)).alias("learned_by"),
+    )
+
+
+@mistake("move_usage", hint="not the Pokémon's")
+def type_of_the_pokemon(pokemon, moves):
+    learned = (
+        pokemon.select("primary_type", F.explode("moves").alias("move"))
+        .groupBy("move")
+        .agg(F.count("*").alias("learned_by"), F.first("primary_type").alias("type"))
+    )
+    return (
+        moves.select(F.col("name").alias("move"), "damage_class", "power")
+        .join(learned, "move", "left")
+        .withColumn("learned_by", F.coalesce("learned_by", F.lit(0)))
+    )
+
+
+@mistake("move_usage", hint="right or full join")
+def counts_first_then_moves(pokemon, moves):
+    """Starting from the counts keeps a move silver.moves does not list, drops unused ones."""
+    return _learned(pokemon).join(
+        moves.select(F.col("name").alias("move"), "type", "damage_class", "power"), "move", "left"
+    )
+
+
+@mistake("move_usage", hint="number of Pokémon")
+def dual_types_counted_twice(pokemon, moves):
+    """The worked example's explode of both types, then the moves: dual types count twice."""
+    both = F.explode(F.array_compact(F.array("primary_type", "secondary_type")))
+    per_type = pokemon.select(both.alias("kind"), "moves")
+    learned = (
+        per_type.select(F.explode("moves").alias("move"))
+        .groupBy("move")
+        .agg(F.count("*").alias("learned_by"))
+    )
+    usage = moves.select(F.col("name").alias("move"), "type", "damage_class", "power")
+    return usage.join(learned, "move", "left").fillna(0, subset=["learned_by"])
+
+
+# ---------------------------------------------------------------- strongest_per_type_sql
+
+
+def _sql(text: str):
+    return lambda: text
+
+
+for name, query in {
+    "after_a_comment": "-- the strongest of each type\n" + GOOD_SQL,
+    "in_a_block_comment_with_a_semicolon": "/* ranked */ " + GOOD_SQL + ";",
+    "in_lower_case": GOOD_SQL.lower(),
+    "columns_in_another_order": "SELECT name, total, primary_type FROM (" + GOOD_SQL + ") AS best",
+    "a_subquery_in_parentheses": """(SELECT primary_type, name, total FROM (
+    SELECT primary_type, name, total,
+           ROW_NUMBER() OVER (PARTITION BY primary_type ORDER BY total DESC, id) AS r
+    FROM silver.pokemon) ranked
+WHERE r = 1)""",
+    "not_exists_a_stronger_one": """SELECT p.primary_type, p.name, p.total FROM silver.pokemon p
+WHERE NOT EXISTS (SELECT 1 FROM silver.pokemon q WHERE q.primary_type = p.primary_type
+                  AND (q.total > p.total OR (q.total = p.total AND q.id < p.id)))""",
+    "rank_with_the_id_in_the_order": GOOD_SQL.replace("ROW_NUMBER()", "RANK()"),
+    "dense_rank_with_the_id_in_the_order": GOOD_SQL.replace("ROW_NUMBER()", "DENSE_RANK()"),
+    "group_by_then_the_smallest_id": """WITH best AS (
+    SELECT primary_type, MAX(total) AS total FROM silver.pokemon GROUP BY primary_type
+), first_id AS (
+    SELECT p.primary_type, MIN(p.id) AS id
+    FROM silver.pokemon AS p JOIN best AS b
+      ON p.primary_type = b.primary_type AND p.total = b.total
+    GROUP BY p.primary_type
+)
+SELECT p.primary_type, p.name, p.total
+FROM silver.pokemon AS p JOIN first_id AS f ON p.id = f.id""",
+    "quoted_names_and_an_alias": """SELECT "primary_type", "name", "total" FROM (
+    SELECT x.primary_type, x.name, x.total,
+           ROW_NUMBER() OVER (PARTITION BY x.primary_type ORDER BY x.total DESC, x.id ASC) AS n
+    FROM "silver"."pokemon" x) AS numbered
+WHERE n = 1
+ORDER BY total DESC""",
+}.items():
+    alternative("strongest_per_type_sql", name=name)(_sql(query))
+
+for name, hint, query in [
+    ("the_weakest_per_type", "total DESC", GOOD_SQL.replace("total DESC", "total ASC")),
+    (
+        "total_left_out",
+        "columns",
+        GOOD_SQL.replace("SELECT primary_type, name, total FROM", "SELECT primary_type, name FROM"),
+    ),
+    ("every_pokemon_kept", "PARTITION BY", GOOD_SQL.replace("WHERE strength_rank = 1", "")),
+    (
+        "limit_instead_of_one_per_type",
+        "a LIMIT keeps the top rows of the whole table",
+        "SELECT primary_type, name, total FROM silver.pokemon ORDER BY total DESC, id LIMIT 18",
+    ),
+    ("rank_keeps_ties", "RANK()", GOOD_SQL.replace("ROW_NUMBER()", "RANK()").replace(", id", "")),
+    (
+        "join_on_the_maximum_keeps_ties",
+        "tied",
+        """SELECT p.primary_type, p.name, p.total FROM silver.pokemon p
+JOIN (SELECT primary_type, MAX(total) AS best FROM silver.pokemon GROUP BY primary_type) m
+  ON p.primary_type = m.primary_type AND p.total = m.best""",
+    ),
+    ("no_tie_breaker", "smaller id", GOOD_SQL.replace("total DESC, id", "total DESC")),
+    (
+        "ties_to_the_larger_id",
+        "smaller id",
+        GOOD_SQL.replace("total DESC, id", "total DESC, id DESC"),
+    ),
+    (
+        "qualify_runs_on_duckdb_only",
+        "QUALIFY",
+        """SELECT primary_type, name, total FROM silver.pokemon
+QUALIFY ROW_NUMBER() OVER (PARTITION BY primary_type ORDER BY total DESC, id) = 1""",
+    ),
+    (
+        "distinct_on_runs_on_duckdb_only",
+        "DISTINCT ON",
+        """SELECT DISTINCT ON (primary_type) primary_type, name, total FROM silver.pokemon
+ORDER BY primary_type, total DESC, id""",
+    ),
+    (
+        "spark_backticks",
+        "Backticks",
+        GOOD_SQL.replace("FROM silver.pokemon", "FROM `silver`.`pokemon`"),
+    ),
+    (
+        "a_double_colon_cast",
+        ":: cast",
+        GOOD_SQL.replace("name, total,", "name, total::INTEGER AS total,"),
+    ),
+    (
+        "a_table_that_does_not_exist",
+        "silver.pokemon",
+        "SELECT primary_type, name, total FROM silver.no_such_table",
+    ),
+    ("not_a_query", "SELECT or WITH", "not a query"),
+]:
+    mistake("strongest_per_type_sql", hint=hint, name=name)(_sql(query))
+
+
+# ---------------------------------------------------------------- the catalogue, judged
+
+
+@pytest.mark.parametrize(
+    "lesson, exercise", [("04", e) for e in list(CHECKS)[:3]] + [("05", "strongest_per_type_sql")]
+)
+def test_solutions_pass(gold, lesson, exercise):
+    CHECKS[exercise](_solution(lesson, gold)[exercise], gold)
+
+
+@pytest.mark.parametrize(
+    "answer", [a for e in CHECKS for a in valid(e)], ids=lambda a: f"{a.exercise}-{a}"
+)
+def test_valid_answers_pass(gold, answer):
+    CHECKS[answer.exercise](answer.function, gold)
+
+
+@pytest.mark.parametrize(
+    "answer", [a for e in CHECKS for a in wrong(e)], ids=lambda a: f"{a.exercise}-{a}"
+)
+def test_wrong_answers_fail_with_their_hint(gold, answer):
+    failure = fails(CHECKS[answer.exercise], answer.function, gold)
+    said = f"{failure.message} {failure.fix}"
+    assert answer.hint.lower() in said.lower(), said
+    assert "Traceback" not in said
+
+
+def test_every_exercise_has_four_mistakes():
+    for exercise in CHECKS:
+        assert len(wrong(exercise)) >= 4, exercise
+
+
+# ---------------------------------------------------------------- the tables themselves
+
+
+def test_gold_tables_pass_their_checks(gold):
+    """As `lakehouse progress` runs them: the tables, no function."""
+    checks.check_type_matchups(spark=gold)
+    checks.check_strongest(top_n=3, spark=gold)
+    checks.check_move_usage(spark=gold)
+    checks.check_type_summary(spark=gold)
+
+
+def test_a_leaderboard_of_another_top_n_passes(gold):
+    """A DataFrame is judged on its own (the Gold table was written with top_n 3)."""
+    strongest = _solution("04", gold)["strongest_by_type_generation"]
+    board = strongest(gold.table("silver.pokemon"), 2)
+    checks.check_strongest(board, top_n=2, spark=gold)
+    assert "top_n" in fails(checks.check_strongest, board, top_n=3, spark=gold).fix
+
+
+def test_wrong_dataframes_fail_like_wrong_functions(gold):
+    """A DataFrame given instead of a function is judged against Silver the same way."""
+    pokemon, moves = gold.table("silver.pokemon"), gold.table("silver.moves")
+    zero = total_as_zero(pokemon, 3)
+    assert "six stats" in fails(checks.check_strongest, zero, top_n=3, spark=gold).fix
+    usage = every_null_filled_with_zero(pokemon, moves)
+    assert "fill only learned_by" in fails(checks.check_move_usage, usage, spark=gold).fix
+    chart = immunities_left_out(gold.table("silver.types"))
+    assert "no_damage_to" in fails(checks.check_type_matchups, chart, spark=gold).fix
+
+
+def test_null_ranks_and_renamed_columns_get_a_hint_not_a_crash(gold):
     nulls = gold.table("gold.strongest_by_type_generation").withColumn(
         "rank", F.lit(None).cast("int")
     )
     assert "row_number" in fails(checks.check_strongest, nulls, spark=gold).fix
-
-
-def test_matchups_without_default_pairs_fail(gold):
-    only_relations = gold.table("gold.type_matchups").filter("multiplier != 1.0")
-    assert "324" in fails(checks.check_type_matchups, only_relations, spark=gold).message
-
-
-def test_matchups_need_their_columns(gold):
     renamed = gold.table("gold.type_matchups").withColumnRenamed("multiplier", "factor")
-    fails(checks.check_type_matchups, renamed, spark=gold)
+    assert "multiplier" in fails(checks.check_type_matchups, renamed, spark=gold).fix
 
 
-def test_strongest_without_ranking_fails(gold):
-    unranked = gold.table("gold.strongest_by_type_generation").withColumn("rank", F.lit(1))
-    fails(checks.check_strongest, unranked, spark=gold)
-
-
-def test_strongest_without_top_n_filter_fails(gold):
-    window = Window.partitionBy("primary_type", "generation").orderBy(F.desc("total"), "id")
-    everyone = (
-        gold.table("silver.pokemon")
-        .withColumn("rank", F.row_number().over(window))
-        .select("primary_type", "generation", "name", "total", "rank")
-    )
-    assert "more than 3" in fails(checks.check_strongest, everyone, top_n=3, spark=gold).message
-
-
-def test_strongest_with_the_wrong_tie_breaker_fails(gold):
-    # Salamence (373) and Latias (380), both 600, share the dragon / generation 3 podium.
-    window = Window.partitionBy("primary_type", "generation").orderBy(F.desc("total"), F.desc("id"))
-    wrong_ties = (
-        gold.table("silver.pokemon")
-        .withColumn("rank", F.row_number().over(window))
-        .filter("rank <= 3")
-        .select("primary_type", "generation", "name", "total", "rank")
-    )
-    fails(checks.check_strongest, wrong_ties, top_n=3, spark=gold)
-
-
-def test_move_usage_with_wrong_counts_fails(gold):
-    usage = gold.table("gold.move_usage")
-    fails(
-        checks.check_move_usage, usage.withColumn("learned_by", F.col("learned_by") + 1), spark=gold
-    )
-    fails(checks.check_move_usage, usage.unionByName(usage.limit(5)), spark=gold)
+def test_a_function_that_returns_nothing_gets_a_hint(gold):
+    failure = fails(checks.check_move_usage, lambda pokemon, moves: None, spark=gold)
+    assert "return" in failure.fix
 
 
 def test_type_summary_by_primary_type_only_fails(gold):
@@ -168,50 +611,11 @@ def test_type_summary_by_primary_type_only_fails(gold):
     assert "pokemon_count" in fails(checks.check_type_summary, primary_only, spark=gold).message
 
 
-# ---------------------------------------------------------------- lesson 5
+# ---------------------------------------------------------------- lesson 5, the rest
 
 
-def test_sql_answers_pass(gold):
-    checks.check_strongest_per_type_sql(GOOD_SQL, spark=gold)
+def test_sql_row_counts(gold):
     checks.check_sql_row_counts(spark=gold)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "-- the strongest of each type\n" + GOOD_SQL,
-        "/* ranked */ " + GOOD_SQL + ";",
-        """(SELECT primary_type, name, total FROM (
-    SELECT primary_type, name, total,
-           ROW_NUMBER() OVER (PARTITION BY primary_type ORDER BY total DESC, id) AS r
-    FROM silver.pokemon) ranked
-WHERE r = 1)""",
-        GOOD_SQL.lower(),
-        """SELECT p.primary_type, p.name, p.total FROM silver.pokemon p
-WHERE NOT EXISTS (SELECT 1 FROM silver.pokemon q WHERE q.primary_type = p.primary_type
-                  AND (q.total > p.total OR (q.total = p.total AND q.id < p.id)))""",
-        "SELECT name, total, primary_type FROM (" + GOOD_SQL + ") AS best",
-    ],
-)
-def test_other_valid_sql_passes(gold, query):
-    checks.check_strongest_per_type_sql(query, spark=gold)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        GOOD_SQL.replace("total DESC", "total ASC"),  # the weakest instead of the strongest
-        GOOD_SQL.replace("SELECT primary_type, name, total FROM", "SELECT primary_type, name FROM"),
-        GOOD_SQL.replace("WHERE strength_rank = 1", ""),  # every Pokémon, not one per type
-        "SELECT primary_type, name, total FROM silver.no_such_table",
-        "not a query",
-    ],
-)
-def test_wrong_sql_fails(gold, query):
-    fails(checks.check_strongest_per_type_sql, query, spark=gold)
-
-
-def test_sql_row_counts_that_disagree_fail(gold):
     counts = {table: gold.table(table).count() for table in PRODUCES["04"]}
     checks.check_sql_row_counts(counts, spark=gold)
     counts["gold.move_usage"] += 1
@@ -225,6 +629,25 @@ def test_sql_matches_spark_compares_values_not_order(spark):
     other = pd.DataFrame({"kind": ["fire", "water"], "value": [1.5, 2.0]})
     fails(checks.check_sql_matches_spark, other, expected)
     fails(checks.check_sql_matches_spark, pd.DataFrame({"kind": ["fire"]}), expected)
+
+
+def test_the_mirrored_query_keeps_aliases_and_quotes():
+    from lakehouse_kit.checks.lesson5 import _mirrored
+
+    columns = ["id", "name", "total"]
+    inner = "(SELECT -id AS id, name, total FROM "
+    assert _mirrored("SELECT * FROM silver.pokemon", columns) == (
+        f"SELECT * FROM {inner}silver.pokemon) AS pokemon"
+    )
+    assert _mirrored("SELECT * FROM Silver.Pokemon p WHERE 1=1", columns) == (
+        f"SELECT * FROM {inner}Silver.Pokemon) p WHERE 1=1"
+    )
+    assert _mirrored('FROM delta."silver"."pokemon" AS q', columns) == (
+        f'FROM {inner}delta."silver"."pokemon") AS q'
+    )
+    assert _mirrored("FROM silver.pokemon_extra JOIN silver.pokemon\nWHERE", columns) == (
+        f"FROM silver.pokemon_extra JOIN {inner}silver.pokemon) AS pokemon\nWHERE"
+    )
 
 
 # ---------------------------------------------------------------- the generated lessons
