@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from lakehouse_kit import home, supervisor
+from lakehouse_kit import engine, home, supervisor
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import LOCAL_PORTS, Settings, load_settings, refresh_settings
 from lakehouse_kit.supervisor import (  # noqa: F401 - the kit's port helpers live here too
@@ -101,15 +101,14 @@ def s3_service(settings: Settings) -> Service:
 
 
 def sail_service(settings: Settings) -> Service:
-    """Sail, the embedded Spark Connect engine; it reads S3 settings from its environment."""
+    """Sail, the embedded Spark Connect engine; it reads S3 settings from its environment,
+    taken from the engine configuration lesson 1 writes (the course's until then)."""
 
     def env(settings: Settings, ports: Ports) -> dict[str, str]:
+        live = engine.live_settings(settings, ports)
+        conf, _ = engine.server_conf(live)
         return {
-            "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
-            "AWS_REGION": settings.s3_region,
-            "AWS_ENDPOINT": f"http://127.0.0.1:{ports['s3']}",
-            "AWS_ALLOW_HTTP": "true",
+            **engine.sail_environment(conf, live),
             # Workshop kernels sit idle for long stretches; Sail's default drops them after 900 s.
             "SAIL_SPARK__SESSION_TIMEOUT_SECS": "86400",
             "RUST_LOG": os.environ.get("LAKEHOUSE_SAIL_LOG", "warn"),
@@ -132,6 +131,7 @@ def sail_service(settings: Settings) -> Service:
             str(p["spark"]),
         ],
         env=env,
+        signature=engine.signature,
         endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"},
         memory="~600 MB at scale 100",
     )
@@ -251,6 +251,24 @@ def service_processes(settings: Settings) -> dict:
         s.name: supervisor.live_process(settings.run_dir, s.name) for s in definitions(settings)
     }
     return {name: proc for name, proc in found.items() if proc}
+
+
+def configure_engine(template: dict[str, str] | None, settings: Settings | None = None) -> bool:
+    """Keep `template` as the engine's lakehouse configuration (None: back to the course's) and
+    restart the engine if it runs with another one. Returns whether it was restarted."""
+    settings = settings or load_settings()
+    with _home_lock(settings, f"configuring the {settings.profile!r} engine"):
+        before = engine.saved_template(settings)
+        if template is None:
+            engine.forget(settings)
+        else:
+            engine.save(template, settings)
+        if not settings.kit_managed or before == template:
+            return False
+        running = {s.name: s.running for s in service_status(settings)}
+        plan = supervisor.start(definitions(settings), settings)
+        refresh_settings()
+        return running.get("spark", False) and "spark" in plan.started
 
 
 def ensure_services(settings: Settings | None = None) -> Settings:

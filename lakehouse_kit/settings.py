@@ -44,6 +44,8 @@ def _local_defaults(profile: str) -> dict[str, str]:
     return {
         "s3_endpoint": f"http://127.0.0.1:{ports['s3']}",
         "spark_remote": f"sc://127.0.0.1:{ports['spark']}",
+        # Sail has no metastore: its catalog lives in each session.
+        "metastore_uri": f"thrift://127.0.0.1:{ports['metastore']}" if "metastore" in ports else "",
         "s3_access_key": LOCAL_ACCESS_KEY,
         "s3_secret_key": LOCAL_SECRET_KEY,
         "sql_url": sql_url,
@@ -63,6 +65,8 @@ _DEFAULTS = {
         "s3_access_key": "lakehouse",
         "s3_secret_key": "lakehouse-secret",
         "sql_url": "trino://trino@127.0.0.1:8080/delta",
+        # The Spark server reaches the metastore by its service name, inside the stack.
+        "metastore_uri": "thrift://hive-metastore:9083",
     },
     "remote": {
         "s3_endpoint": "",
@@ -70,6 +74,7 @@ _DEFAULTS = {
         "s3_access_key": "",
         "s3_secret_key": "",
         "sql_url": "",
+        "metastore_uri": "",
     },
 }
 
@@ -81,6 +86,7 @@ _ENV_NAMES = {
     "bucket": "LAKEHOUSE_BUCKET",
     "spark_remote": "LAKEHOUSE_SPARK_REMOTE",
     "sql_url": "LAKEHOUSE_SQL_URL",
+    "metastore_uri": "LAKEHOUSE_METASTORE_URI",
     "home": "LAKEHOUSE_HOME",
     "landing_dir": "LAKEHOUSE_LANDING_DIR",
     "cache_dir": "LAKEHOUSE_CACHE",
@@ -100,6 +106,9 @@ class Settings:
     bucket: str
     spark_remote: str
     sql_url: str
+    # Where the engine finds the shared catalog (thrift://host:port), as its server sees it;
+    # empty on `local`, whose engine has none.
+    metastore_uri: str = ""
     # The raw files the course lands: batch_NNN/ folders, manifest.json beside them.
     landing_dir: str = ""
     # What `stack` installs once (Spark distribution, jars, Trino), shared by every home.

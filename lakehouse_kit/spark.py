@@ -167,6 +167,50 @@ def s3a_round_trip(
         session.stop()
 
 
+ENGINE_PROBE = "bronze.lesson1_engine_check"
+
+
+def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
+    """Prove the engine is a lakehouse engine with its current configuration: a Delta table
+    written into the bucket (through S3A on the JVM), registered in the catalog (the metastore
+    on the stack), read back by name by Spark, then by name by the SQL engine (Trino on the
+    stack). Returns ("", "") when all worked, else the step that failed and the engine's words."""
+    import pandas as pd
+
+    from lakehouse_kit.sql import sql_engine
+
+    settings = settings or load_settings()
+    step, spark = "connect", None
+    try:
+        spark = get_spark(settings, register=False)
+        step = "write"
+        save_table(
+            spark.range(3).selectExpr("id", "'probe' AS tag"), ENGINE_PROBE, settings=settings
+        )
+        step = "read"
+        rows = spark.table(ENGINE_PROBE).count()
+        if rows != 3:
+            return step, f"read back {rows} rows instead of 3"
+        step = "sql"
+        counted = pd.read_sql(f"SELECT count(*) AS n FROM {ENGINE_PROBE}", sql_engine(settings))
+        return ("", "") if int(counted["n"][0]) == 3 else (step, f"{counted['n'][0]} rows")
+    except Exception as error:  # the engine's own words are the lesson here
+        return step, (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+    finally:
+        _drop_probe(spark, settings)
+
+
+def _drop_probe(spark, settings: Settings) -> None:
+    from lakehouse_kit.storage import delete_prefix
+
+    try:
+        if spark is not None:
+            spark.sql(f"DROP TABLE IF EXISTS {ENGINE_PROBE}")
+        delete_prefix(ENGINE_PROBE.replace(".", "/", 1) + "/", settings)
+    except Exception:  # noqa: BLE001 - best effort: a broken engine is what the caller reports
+        pass
+
+
 def sail_equivalent(options: dict[str, str]) -> dict[str, str]:
     """The environment variables that give Sail (the embedded engine) the same S3 settings."""
     names = {

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from lakehouse_kit import engine
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import is_marked, mark, write_private
 from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
@@ -277,6 +278,7 @@ def metastore_service() -> Service:
         ),
         env=_metastore_env,
         prepare=_init_schema,
+        endpoints=lambda port: {"metastore_uri": f"thrift://127.0.0.1:{port}"},
         timeout=180,
         memory=f"heap {METASTORE_HEAP}; 330 MB peak",
     )
@@ -295,12 +297,11 @@ def _spark_command(settings: Settings, ports: Ports) -> list[str]:
         "spark.ui.enabled": "false",
         "spark.local.dir": str(_folder(settings, "spark") / "tmp"),
         "spark.sql.warehouse.dir": f"s3a://{settings.bucket}/warehouse",
-        "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{ports['metastore']}",
-        "spark.hadoop.fs.s3a.endpoint": f"http://127.0.0.1:{ports['s3']}",
         "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
-        "spark.hadoop.fs.s3a.access.key": settings.s3_access_key,
-        "spark.hadoop.fs.s3a.secret.key": settings.s3_secret_key,
     }
+    # S3A, Delta and the metastore: lesson 1's configuration (the course's until it is done).
+    lakehouse, _ = engine.server_conf(engine.live_settings(settings, ports))
+    confs.update(lakehouse)
     return [
         str(parts.spark_home / "bin" / "spark-submit"),
         "--class",
@@ -347,6 +348,7 @@ def spark_service() -> Service:
         needs=("s3", "metastore"),
         command=_spark_command,
         env=_spark_env,
+        signature=engine.signature,
         cwd=lambda s: _folder(s, "spark"),
         endpoints=lambda port: {"spark_remote": f"sc://127.0.0.1:{port}"},
         timeout=240,

@@ -52,6 +52,9 @@ class Service:
     endpoints: Callable[[int], dict[str, str]] = lambda port: {}  # settings values it serves
     prepare: Callable[[Settings, Ports], None] | None = None  # one-off set-up before a start
     ready: Callable[[Settings, Ports], bool] | None = None  # beyond "its port answers"
+    # What its configuration is (e.g. a hash of it): a running service started with another
+    # one is restarted, as one whose needed services moved is.
+    signature: Callable[[Settings, Ports], str] = lambda settings, ports: ""
     timeout: float = 30
     cwd: Callable[[Settings], Path] | None = None
     user: str | None = None  # POSIX user to run as (PostgreSQL refuses to run as root)
@@ -138,8 +141,14 @@ def live_process(run_dir: Path, name: str) -> psutil.Process | None:
     return None
 
 
-def _started_with(run_dir: Path, name: str) -> Ports:
-    return home.read_json(home.pid_file(run_dir, name)).get("needs", {})
+def _outdated(service: Service, settings: Settings, ports: Ports) -> bool:
+    """Whether a running service was started with other needed ports or another configuration
+    than it would get now."""
+    record = home.read_json(home.pid_file(settings.run_dir, service.name))
+    needs = {name: ports.get(name) for name in service.needs}
+    return needs != record.get("needs", {}) or service.signature(settings, ports) != record.get(
+        "signature", ""
+    )
 
 
 # ---------------------------------------------------------------- process control
@@ -177,7 +186,13 @@ def _spawn(service: Service, settings: Settings, ports: Ports) -> psutil.Process
         )
     proc = psutil.Process(popen.pid)
     needs = {name: ports[name] for name in service.needs}
-    record = {"pid": popen.pid, "created": proc.create_time(), "cmd": command[:3], "needs": needs}
+    record = {
+        "pid": popen.pid,
+        "created": proc.create_time(),
+        "cmd": command[:3],
+        "needs": needs,
+        "signature": service.signature(settings, ports),
+    }
     home.pid_file(run_dir, service.name).write_text(json.dumps(record))
     return proc
 
@@ -259,7 +274,8 @@ def start(
     """Start every service that is not running, in order; wait until all answer.
 
     A service waits for the services it needs before it starts, so independent ones start
-    side by side. One whose needed services moved to other ports is restarted. `on_ready`
+    side by side. One whose needed services moved to other ports, or whose configuration
+    changed (`Service.signature`), is restarted. `on_ready`
     hears of each service that came up, with the seconds since `start` began."""
     run_dir = settings.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -277,10 +293,7 @@ def start(
             if needed in pending and service.waits_for_needs:
                 wait(needed)
         proc = live_process(run_dir, service.name)
-        moved = {n: plan.ports.get(n) for n in service.needs} != _started_with(
-            run_dir, service.name
-        )
-        if proc is not None and moved:
+        if proc is not None and _outdated(service, settings, plan.ports):
             stop_tree(proc)
             proc = None
         if proc is None:
