@@ -169,9 +169,10 @@ def _judge_upsert(case: UpsertCase, rows: list[tuple], sources: list[tuple]) -> 
         "Add WHEN NOT MATCHED THEN INSERT *.",
     )
     want = {row[at]: row for row in case.merged(key)}
-    stale = sorted(row[at] for row in rows if row in case.target and row != want.get(row[at]))
+    matched = {row[at] for row in case.target} & {row[at] for row in case.source}
+    stale = sorted(row[at] for row in rows if row in case.target and row[at] in matched)
     expect(
-        not stale,
+        stale != sorted(matched),
         f"Keys {stale} still have their old rows after {case.call}: matched rows were not updated.",
         "Replace matched rows: WHEN MATCHED THEN UPDATE SET *.",
     )
