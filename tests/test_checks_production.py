@@ -203,7 +203,7 @@ def test_upsert_newer_solution_passes(spark):
 
 @alternative("upsert_newer")
 def in_one_sql_statement(spark, target, source, key="id", version="_batch_id"):
-    """De-duplicated in a subquery; >= also leaves an equally new row as it is (or not)."""
+    """De-duplicated in a subquery, the condition written the other way round."""
     source.createOrReplaceTempView("delivery")
     columns = ", ".join(source.columns)
     spark.sql(
@@ -212,7 +212,7 @@ def in_one_sql_statement(spark, target, source, key="id", version="_batch_id"):
                 SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {version} DESC) AS _n
                 FROM delivery) WHERE _n = 1) AS s
         ON t.{key} = s.{key}
-        WHEN MATCHED AND s.{version} >= t.{version} THEN UPDATE SET *
+        WHEN MATCHED AND t.{version} < s.{version} THEN UPDATE SET *
         WHEN NOT MATCHED THEN INSERT *"""
     )
 
@@ -262,6 +262,12 @@ def ranked(spark, target, source, key="id", version="_batch_id"):
 def joined_on_the_highest_version(spark, target, source, key="id", version="_batch_id"):
     highest = source.groupBy(key).agg(F.max(version).alias(version))
     source.join(highest, [key, version]).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="not >=")
+def as_new_is_enough(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version).createOrReplaceTempView("src")
     merge(spark, target, "src", key, f"AND s.{version} >= t.{version}")
 
 

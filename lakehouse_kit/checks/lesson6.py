@@ -298,16 +298,21 @@ def check_as_of(as_of: Callable, spark=None, table: str = "silver.pokemon", vers
 
 
 def _check_versions(as_of: Callable, spark) -> None:
+    from lakehouse_kit.catalog import table_uri
     from lakehouse_kit.delta_ops import delta_table
     from lakehouse_kit.spark import save_table
 
     columns = [c.split()[0] for c in AS_OF_SCHEMA.split(", ")]
-    contents = {}  # version -> its rows, sorted
     returned = {}  # version asked -> the version whose rows as_of gave (None: no version's)
     with scratch_table(spark, "as_of") as scratch:
-        for rows in AS_OF_VERSIONS:
-            save_table(spark.createDataFrame(rows, AS_OF_SCHEMA), scratch)
-            contents[delta_table(scratch).version()] = sorted(rows)
+        save_table(spark.createDataFrame(AS_OF_VERSIONS[0], AS_OF_SCHEMA), scratch)
+        for rows in AS_OF_VERSIONS[1:]:  # one commit each
+            spark.createDataFrame(rows, AS_OF_SCHEMA).write.format("delta").mode("overwrite").save(
+                table_uri(scratch)
+            )
+        newest = delta_table(scratch).version()
+        versions = range(newest - len(AS_OF_VERSIONS) + 1, newest + 1)
+        contents = {v: sorted(rows) for v, rows in zip(versions, AS_OF_VERSIONS, strict=True)}
         first, middle, newest = contents
         for asked in (middle, first):
             call = f"as_of(spark, {scratch!r}, {asked})"

@@ -261,7 +261,7 @@ class NewerCase:
 
     def allowed(self, key: str, version: str) -> dict:
         """Per key, the rows the table may hold after the upsert: the newest source row (any
-        of a tie) when newer than the target's, either when as new, else the target's."""
+        of a tie) when newer than the target's, else the target's."""
         at, v = self.columns.index(key), self.columns.index(version)
         newest: dict = {}
         for row in self.source:
@@ -273,10 +273,8 @@ class NewerCase:
         allowed = {k: set(rows) for k, rows in newest.items()}
         for row in self.target:
             best = newest.get(row[at])
-            if best is None or best[0][v] < row[v]:
+            if best is None or best[0][v] <= row[v]:
                 allowed[row[at]] = {row}
-            elif best[0][v] == row[v]:
-                allowed[row[at]] = {row, *best}
         return allowed
 
     def outcome(self, key: str, version: str) -> list[tuple] | None:
@@ -299,7 +297,7 @@ NEWER_CASES = (
             (2, "fresh", 2),
             (3, "newer", 2),  # a new key delivered twice: inserted once, the newer row
             (3, "first", 1),
-            (4, "same again", 2),  # as new as the target's: either is fine
+            (4, "same again", 2),  # only as new as the target's: the target's stays
             (5, "tie a", 2),  # a new key twice in one delivery, as new: one of them
             (5, "tie b", 2),
         ],
@@ -433,6 +431,11 @@ def _judge_rows(case: NewerCase, rows: list[tuple], allowed: dict, at: int, v: i
             old is None or row not in sources or row[v] >= old[v],
             f"Key {k!r} holds {row}: an older source row overwrote a newer one ({old}).",
             f"Update only when the source row is newer: {condition}.",
+        )
+        expect(
+            old is None or row not in sources or row[v] != old[v],
+            f"Key {k!r} holds {row}, a source row only as new as the target's ({old}).",
+            f"Update only when the source row is newer (>, not >=): {condition}.",
         )
         expect(
             row != old,
