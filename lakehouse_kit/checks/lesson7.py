@@ -105,8 +105,8 @@ def check_unexpected_fields(
     if bronze is None:
         bronze = read_table(spark, "bronze.pokemon", "Run lesson 2 to build Bronze.")
     # Judged first: a learner's temporary view, reused by the run below, is read lazily.
-    keys = bronze.select(F.json_object_keys("raw").alias("keys"), "_is_malformed").collect()
-    lines = [(row["keys"], row["_is_malformed"]) for row in keys]
+    rows = bronze.select(F.json_object_keys("raw").alias("keys"), "_is_malformed").collect()
+    lines = [(row["keys"], row["_is_malformed"]) for row in rows]
     _judge_fields("The answer for bronze.pokemon", _as_counts(found), lines, expected)
     if unexpected_fields is not None:
         _check_on_scratch_lines(unexpected_fields, spark)
@@ -185,7 +185,7 @@ def _judge_fields(what: str, got: list[tuple[str, int | None]], lines, expected)
         "One row per field: group the exploded names by field only, and count.",
     )
     expect(
-        all(lines is not None for _, lines in got),
+        all(count is not None for _, count in got),
         f"{what} lists the names without the number of lines that carry each.",
         "Count them: .groupBy('field').agg(F.count('*').alias('lines')).",
     )
