@@ -112,7 +112,7 @@ def upsert(spark, target: str, source: str, key: str = "id") -> str:
 # %%
 for name in ("pokemon", "moves", "types"):
     upsert(spark, f"silver.{name}", f"silver.{name}_changes")
-checks.check_merge(spark, upsert)  # also runs upsert twice on scratch tables
+checks.check_merge(spark, upsert)  # also runs upsert on scratch tables, twice, and with another key
 
 # %% [markdown]
 # ## Refresh Gold
@@ -280,7 +280,8 @@ except Exception as error:  # the error type differs between engines
 # Write `add_constraint`: add the constraint `name` with `condition` to `table`, unless the
 # table already has a constraint by that name (adding it twice is an error, and this lesson
 # must survive a re-run). `delta_ops.constraints(table)` returns the existing ones, read from
-# the table's metadata. The statement:
+# the table's metadata on every engine (the embedded one parses neither `SHOW TBLPROPERTIES`
+# nor `DROP CONSTRAINT`). The statement:
 # `ALTER TABLE <table> ADD CONSTRAINT <name> CHECK (<condition>)`.
 
 # %% tags=["solution"]
@@ -292,7 +293,7 @@ def add_constraint(spark, table: str, name: str, condition: str) -> None:
 
 # %%
 add_constraint(spark, "silver.pokemon", "hp_in_range", "hp BETWEEN 1 AND 255")
-checks.check_constraint(add_constraint, spark)  # also runs add_constraint twice on a scratch table
+checks.check_constraint(add_constraint, spark)  # also runs add_constraint on a scratch table
 delta_ops.constraints("silver.pokemon")
 
 # %% [markdown]

@@ -138,7 +138,7 @@ def unexpected_fields(bronze: DataFrame, expected: list[str]) -> DataFrame:
 
 # %%
 surprises = unexpected_fields(spark.table("bronze.pokemon"), POKEMON_FIELDS)
-checks.check_unexpected_fields(surprises, spark=spark)
+checks.check_unexpected_fields(surprises, spark=spark, unexpected_fields=unexpected_fields)
 surprises.toPandas()
 
 # %% [markdown]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from catalogue import alternative, mistake, valid, wrong
 
 from lakehouse_kit import checks, delta_ops
 from lakehouse_kit.checks import CheckFailed
+from lakehouse_kit.checks.lesson6 import UPSERT_CASES
 from lakehouse_kit.spark import save_table
 
 UPDATES = [
@@ -105,6 +107,216 @@ def test_version_diff():
     assert "did not make" in failure(checks.check_version_diff, extra, updates=UPDATES).message
 
 
+# ---------------------------------------------------------------- upsert on scratch tables
+
+
+def test_upsert_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_upsert(solution("06", spark=spark)["upsert"], spark)
+
+
+@alternative("upsert")
+def merge_spelled_out_from_a_subquery(spark, target, source, key="id"):
+    """The same MERGE with the columns spelled out, from a subquery, after a comment."""
+    columns = spark.table(source).columns
+    spark.sql(
+        f"""-- upsert the batch
+        MERGE INTO {target} AS t USING (SELECT * FROM {source}) AS s ON t.{key} = s.{key}
+        WHEN MATCHED THEN UPDATE SET {", ".join(f"t.{c} = s.{c}" for c in columns)}
+        WHEN NOT MATCHED THEN INSERT ({", ".join(columns)}) VALUES ({", ".join(f"s.{c}" for c in columns)})"""
+    )
+
+
+@alternative("upsert")
+def merge_from_a_view(spark, target, source, key="id"):
+    """The source as a DataFrame's view, the statement in lower case."""
+    spark.table(source).createOrReplaceTempView("changes")
+    statement = (
+        f"merge into {target} t using changes s on t.{key} = s.{key} "
+        "when matched then update set * when not matched then insert *"
+    )
+    spark.sql(statement)
+    return statement
+
+
+def _statement(body: str):
+    def upsert(spark, target, source, key="id"):
+        spark.sql(body.format(target=target, source=source, key=key))
+
+    return upsert
+
+
+MERGE = "MERGE INTO {target} t USING {source} s ON t.{key} = s.{key} "
+UPDATE, INSERT = "WHEN MATCHED THEN UPDATE SET * ", "WHEN NOT MATCHED THEN INSERT *"
+
+mistake("upsert", hint="added again", name="appended")(
+    _statement("INSERT INTO {target} SELECT * FROM {source}")
+)
+mistake("upsert", hint="replaced the table", name="overwritten_with_the_source")(
+    _statement("INSERT OVERWRITE {target} SELECT * FROM {source}")
+)
+mistake("upsert", hint="not updated", name="without_when_matched")(_statement(MERGE + INSERT))
+mistake("upsert", hint="NOT MATCHED", name="without_when_not_matched")(_statement(MERGE + UPDATE))
+mistake("upsert", hint="failed in the engine", name="a_syntax_error")(
+    _statement(MERGE + UPDATE + INSERT + " WHEN")
+)
+mistake("upsert", hint="matched rows on name", name="matched_on_name")(
+    _statement(MERGE.replace("{key}", "name") + UPDATE + INSERT)
+)
+mistake("upsert", hint="matched rows on id", name="key_ignored")(
+    _statement(MERGE.replace("{key}", "id") + UPDATE + INSERT)
+)
+mistake("upsert", hint="only in part", name="updates_one_column")(
+    _statement(MERGE + "WHEN MATCHED THEN UPDATE SET t.hp = s.hp " + INSERT)
+)
+mistake("upsert", hint="changed the source", name="source_and_target_swapped")(
+    _statement(
+        MERGE.replace("{target} t USING {source} s", "{source} t USING {target} s")
+        + UPDATE
+        + INSERT
+    )
+)
+
+
+@mistake("upsert", hint="one atomic commit")
+def deleted_then_inserted(spark, target, source, key="id"):
+    """The same table after any number of runs, but two commits: readers may see the rows gone.
+    (The keys are listed: the embedded engine runs no subquery in a DELETE.)"""
+    keys = ", ".join(repr(r[key]) for r in spark.table(source).select(key).collect())
+    spark.sql(f"DELETE FROM {target} WHERE {key} IN ({keys})")
+    spark.sql(f"INSERT INTO {target} SELECT * FROM {source}")
+
+
+@mistake("upsert", hint="one atomic commit")
+def table_rewritten(spark, target, source, key="id"):
+    """The right rows, by rewriting the whole table: the kept rows and the batch."""
+    kept = spark.table(target).join(spark.table(source), key, "left_anti")
+    rows = kept.unionByName(spark.table(source)).collect()
+    save_table(spark.createDataFrame(rows, spark.table(target).schema), target)
+
+
+@pytest.mark.parametrize("answer", valid("upsert"), ids=str)
+def test_valid_upserts_pass(spark, answer):
+    checks.check_upsert(answer.function, spark)
+
+
+@pytest.mark.parametrize("answer", wrong("upsert"), ids=str)
+def test_wrong_upserts_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_upsert, answer.function, spark)
+    assert answer.hint in error.message + error.fix
+
+
+def test_upsert_cases_tell_every_wrong_key_apart():
+    """In each scratch case, a MERGE on the key, on each decoy column, an append and doing
+    nothing all leave different tables: the check can name what happened."""
+    for case in UPSERT_CASES:
+        outcomes = [case.merged(case.key or "id"), *(case.merged(c) for c in case.decoys)]
+        outcomes += [sorted(case.target), sorted(case.target + case.source * case.runs)]
+        assert len({tuple(o) for o in outcomes}) == len(outcomes), case
+
+
+def test_the_lesson_merge_check_runs_upsert(staged, capsys):
+    from solution_code import solution
+
+    save_table(staged.createDataFrame(BATCH_1, SCHEMA), "gold.merge_target")
+    merge(staged)
+    checks.check_merge(
+        staged,
+        solution("06", spark=staged)["upsert"],
+        tables={"pokemon": staged.table("gold.merge_target")},
+        expected={"pokemon": 3},
+        updates=UPDATES,
+    )
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+# ---------------------------------------------------------------- as_of
+
+
+AS_OF_DEMO = "gold.as_of_demo"  # the lesson's table, in these tests
+
+
+@pytest.fixture(scope="module")
+def versions(spark):
+    """A table with two versions: 0 holds BATCH_1, 1 holds CHANGES."""
+    save_table(spark.createDataFrame(BATCH_1, SCHEMA), AS_OF_DEMO)
+    save_table(spark.createDataFrame(CHANGES, SCHEMA), AS_OF_DEMO)
+    return AS_OF_DEMO
+
+
+def _read_version(spark, table, version):
+    from lakehouse_kit.catalog import table_uri
+
+    return spark.read.format("delta").option("versionAsOf", version).load(table_uri(table))
+
+
+alternative("as_of", name="reader_on_the_path")(_read_version)
+alternative("as_of", name="reader_on_the_table")(
+    lambda spark, table, version: spark.read.option("versionAsOf", version).table(table)
+)
+alternative("as_of", name="sql_after_a_comment")(
+    lambda spark, table, v: spark.sql(f"-- time travel\nSELECT * FROM {table} VERSION AS OF {v}")
+)
+alternative("as_of", name="sql_with_columns_named")(
+    lambda spark, table, v: spark.sql(
+        f"SELECT {', '.join(spark.table(table).columns)} FROM {table} VERSION AS OF {v}"
+    )
+)
+mistake("as_of", hint="current rows", name="the_current_table")(
+    lambda spark, table, version: spark.table(table)
+)
+mistake("as_of", hint="reads nothing by itself", name="an_option_without_a_read")(
+    lambda spark, table, version: (
+        spark.read.option("versionAsOf", version),
+        spark.table(table),
+    )[1]
+)
+mistake("as_of", hint="ignores its `version` argument", name="version_0_always")(
+    lambda spark, table, version: spark.sql(f"SELECT * FROM {table} VERSION AS OF 0")
+)
+mistake("as_of", hint="whatever version", name="version_1_always")(
+    lambda spark, table, version: spark.sql(f"SELECT * FROM {table} VERSION AS OF 1")
+)
+mistake("as_of", hint="gives the rows of version 2", name="the_version_after")(
+    lambda spark, table, version: _read_version(spark, table, version + 1)
+)
+mistake("as_of", hint="the table you are given", name="the_lesson_table_typed_in")(
+    lambda spark, table, version: spark.sql(f"SELECT * FROM {AS_OF_DEMO} VERSION AS OF {version}")
+)
+
+
+def test_as_of_solution_passes(spark, versions):
+    from solution_code import solution
+
+    checks.check_as_of(solution("06", spark=spark)["as_of"], spark, versions, 0)
+
+
+@pytest.mark.parametrize("answer", valid("as_of"), ids=str)
+def test_valid_as_of_pass(spark, versions, answer):
+    checks.check_as_of(answer.function, spark, versions, 1)
+
+
+@pytest.mark.parametrize("answer", wrong("as_of"), ids=str)
+def test_wrong_as_of_fail_with_their_hint(spark, versions, answer):
+    error = failure(checks.check_as_of, answer.function, spark, versions, 0)
+    assert answer.hint in error.message + error.fix
+
+
+def test_as_of_on_the_lesson_table_reads_that_version(spark, versions):
+    """The lesson's own call is judged too: the rows of that version of that table."""
+    solution_as_of = _read_version
+
+    def wrong_only_for_the_lesson_table(spark, table, version):
+        return solution_as_of(spark, table, version if "_check_" in table else version + 1)
+
+    error = failure(checks.check_as_of, wrong_only_for_the_lesson_table, spark, versions, 0)
+    assert "does not give the rows of version 0" in error.message
+
+
+# ---------------------------------------------------------------- add_constraint
+
+
 def test_constraint_must_be_added_once(spark):
     table = "gold.constraint_demo"
     save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
@@ -129,169 +341,127 @@ def test_constraint_must_be_added_once(spark):
     assert spark.table(table).count() == 1
 
 
-# ---------------------------------------------------------------- upsert on scratch tables
+def _alter(spark, table, name, condition):
+    spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
 
 
-def _explicit_merge(spark, target, source, key="id"):
-    """The same MERGE with the columns spelled out, the statement opening with a comment."""
-    columns = spark.table(source).columns
-    spark.sql(
-        f"""-- upsert the batch
-        MERGE INTO {target} AS t USING (SELECT * FROM {source}) AS s ON t.{key} = s.{key}
-        WHEN MATCHED THEN UPDATE SET {", ".join(f"t.{c} = s.{c}" for c in columns)}
-        WHEN NOT MATCHED THEN INSERT ({", ".join(columns)}) VALUES ({", ".join(f"s.{c}" for c in columns)})"""
-    )
+@alternative("add_constraint")
+def tolerant(spark, table, name, condition):
+    """Try, and accept the engine's "already exists"."""
+    try:
+        _alter(spark, table, name, condition)
+    except Exception as error:  # already there
+        if name not in str(error) and "exists" not in str(error).lower():
+            raise
 
 
-def _delete_then_insert(spark, target, source, key="id"):
-    """Two commits instead of one, but the same table after any number of runs. (The ids are
-    listed: the embedded engine runs no subquery in a DELETE.)"""
-    keys = ", ".join(str(r[key]) for r in spark.table(source).select(key).collect())
-    spark.sql(f"DELETE FROM {target} WHERE {key} IN ({keys})")
-    spark.sql(f"INSERT INTO {target} SELECT * FROM {source}")
+@alternative("add_constraint")
+def early_return_and_parentheses(spark, table, name, condition):
+    if name in delta_ops.constraints(table):
+        return
+    spark.sql(f"alter table {table} add constraint {name} check (({condition}))")
 
 
-def _statement(body: str):
-    def upsert(spark, target, source, key="id"):
-        spark.sql(body.format(target=target, source=source, key=key))
-
-    return upsert
-
-
-MERGE = "MERGE INTO {target} t USING {source} s ON t.{key} = s.{key} "
-
-
-def test_upsert_solution_and_alternatives_pass(spark):
-    from solution_code import solution
-
-    checks.check_upsert(solution("06", spark=spark)["upsert"], spark)
-    checks.check_upsert(_explicit_merge, spark)
-    checks.check_upsert(_delete_then_insert, spark)
-
-
-@pytest.mark.parametrize(
-    "body, words",
-    [
-        ("INSERT INTO {target} SELECT * FROM {source}", "added the batch again"),
-        ("INSERT OVERWRITE {target} SELECT * FROM {source}", "replaced the table"),
-        (MERGE + "WHEN NOT MATCHED THEN INSERT *", "UPDATE SET"),
-        (MERGE + "WHEN MATCHED THEN UPDATE SET *", "NOT MATCHED"),
-        (MERGE + "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT * WHEN", "MERGE"),
-    ],
+mistake("add_constraint", hint="second time", name="always_altered")(_alter)
+mistake("add_constraint", hint="added no constraint", name="does_nothing")(
+    lambda spark, table, name, condition: None
 )
-def test_wrong_upserts_fail_with_a_hint(spark, body, words):
-    error = failure(checks.check_upsert, _statement(body), spark)
-    assert words in error.message + error.fix
 
 
-def test_the_lesson_merge_check_runs_upsert(staged, capsys):
-    save_table(staged.createDataFrame(BATCH_1, SCHEMA), "gold.merge_target")
-    merge(staged)
-    checks.check_merge(
-        staged,
-        _delete_then_insert,
-        tables={"pokemon": staged.table("gold.merge_target")},
-        expected={"pokemon": 3},
-        updates=UPDATES,
-    )
-    assert capsys.readouterr().out.count("✓") == 2
+@mistake("add_constraint", hint="not one named")
+def the_lesson_name_typed_in(spark, table, name, condition):
+    if "hp_in_range" not in delta_ops.constraints(table):
+        _alter(spark, table, "hp_in_range", condition)
 
 
-# ---------------------------------------------------------------- as_of
+@mistake("add_constraint", hint="not the condition it is given")
+def the_lesson_condition_typed_in(spark, table, name, condition):
+    if name not in delta_ops.constraints(table):
+        _alter(spark, table, name, "hp BETWEEN 1 AND 255")
 
 
-@pytest.fixture(scope="module")
-def versions(spark):
-    """A table with two versions: 0 holds BATCH_1, 1 holds CHANGES."""
-    table = "gold.as_of_demo"
-    save_table(spark.createDataFrame(BATCH_1, SCHEMA), table)
-    save_table(spark.createDataFrame(CHANGES, SCHEMA), table)
+@mistake("add_constraint", hint="Test for this name only")
+def only_on_a_table_without_constraints(spark, table, name, condition):
+    if not delta_ops.constraints(table):
+        _alter(spark, table, name, condition)
+
+
+@mistake("add_constraint", hint="ALTER TABLE", name="a_syntax_error")
+def a_syntax_error(spark, table, name, condition):
+    if name not in delta_ops.constraints(table):
+        _alter(spark, table, name, f"{condition} AND")
+
+
+@pytest.fixture
+def constrained(spark):
+    """A table that has the lesson's constraint already, as silver.pokemon has."""
+    table = "gold.constraint_demo"
+    save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
+    if "hp_in_range" not in delta_ops.constraints(table):  # an overwrite keeps constraints
+        _alter(spark, table, "hp_in_range", "hp BETWEEN 1 AND 255")
     return table
 
 
-def _read_version(spark, table, version):
-    from lakehouse_kit.catalog import table_uri
-
-    return spark.read.format("delta").option("versionAsOf", version).load(table_uri(table))
-
-
-def test_as_of_solution_and_alternatives_pass(spark, versions):
+def test_add_constraint_solution_passes(spark, constrained):
     from solution_code import solution
 
-    checks.check_as_of(solution("06", spark=spark)["as_of"], spark, versions, 0)
-    checks.check_as_of(_read_version, spark, versions, 0)
-    checks.check_as_of(
-        lambda spark, table, v: spark.sql(
-            f"-- time travel\nSELECT * FROM {table} VERSION AS OF {v}"
-        ),
-        spark,
-        versions,
-        1,
-    )
+    checks.check_constraint(solution("06", spark=spark)["add_constraint"], spark, constrained)
+
+
+@pytest.mark.parametrize("answer", valid("add_constraint"), ids=str)
+def test_valid_add_constraints_pass(spark, constrained, answer):
+    checks.check_constraint(answer.function, spark=spark, table=constrained)
+
+
+@pytest.mark.parametrize("answer", wrong("add_constraint"), ids=str)
+def test_wrong_add_constraints_fail_with_their_hint(spark, constrained, answer):
+    error = failure(checks.check_constraint, answer.function, spark=spark, table=constrained)
+    assert answer.hint in error.message + error.fix
+
+
+# ---------------------------------------------------------------- what the embedded engine refuses
+
+
+def checked_with_show_tblproperties(spark, table, name, condition):
+    """Valid on the JVM: the constraints are table properties."""
+    properties = {r["key"] for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
+    if f"delta.constraints.{name}" not in properties:
+        _alter(spark, table, name, condition)
+
+
+def dropped_then_added(spark, table, name, condition):
+    """Valid on the JVM: idempotent without a test."""
+    spark.sql(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+    _alter(spark, table, name, condition)
 
 
 @pytest.mark.parametrize(
-    "as_of",
+    "answer, statement",
     [
-        lambda spark, table, version: spark.table(table),  # the current version
-        lambda spark, table, version: _read_version(spark, table, version + 1),
-        lambda spark, table, version: _read_version(spark, table, version + 7),  # no such version
+        (checked_with_show_tblproperties, "SHOW TBLPROPERTIES"),
+        (dropped_then_added, "DROP CONSTRAINT"),
     ],
 )
-def test_wrong_as_of_fails_with_a_hint(spark, versions, as_of):
-    assert "VERSION AS OF" in failure(checks.check_as_of, as_of, spark, versions, 0).fix
-
-
-# ---------------------------------------------------------------- add_constraint
-
-
-def test_other_valid_add_constraints_pass(spark):
-    table = "gold.constraint_alternatives"
-    save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
-    spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (hp BETWEEN 1 AND 255)")
-
-    def tolerant(spark, table, name, condition):
-        try:
-            spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
-        except Exception as error:  # already there
-            if name not in str(error) and "exists" not in str(error).lower():
-                raise
-
-    def with_the_lesson_helper(spark, table, name, condition):
-        if name in delta_ops.constraints(table):
-            return
-        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
-
-    for add in (tolerant, with_the_lesson_helper):
-        checks.check_constraint(add, spark=spark, table=table)
+def test_idioms_the_embedded_engine_refuses_get_the_portable_route(
+    spark, constrained, answer, statement
+):
+    error = failure(checks.check_constraint, answer, spark=spark, table=constrained)
+    assert statement in error.message and "embedded engine" in error.message
+    assert "delta_ops.constraints(table)" in error.fix and "Traceback" not in error.message
 
 
 @pytest.mark.parametrize(
-    "add, words",
+    "message, route",
     [
-        (lambda spark, table, name, condition: None, "left the constraints {}"),
-        (
-            lambda spark, table, name, condition: (
-                None
-                if "hp_in_range" in delta_ops.constraints(table)
-                else spark.sql(
-                    f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (weight_kg > 0)"
-                )
-            ),
-            "hp_in_range",
-        ),  # the lesson's name typed in
-        (
-            lambda spark, table, name, condition: spark.sql(
-                f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition} AND)"
-            ),
-            "ALTER TABLE",
-        ),  # an engine error on the first call
+        ("invalid argument: found TBLPROPERTIES at 5:18 expected 'DATABASES'", "constraints"),
+        ("invalid argument: found HISTORY at 9:16 expected 'FUNCTION'", "history"),
+        ("invalid argument: found CONSTRAINT at 32:42 expected 'COLUMN'", "constraints"),
+        ("invalid argument: found OPTIMIZE at 0:8 expected something else", "compact"),
+        ("invalid argument: found VACUUM at 0:6 expected something else", "vacuum"),
     ],
 )
-def test_wrong_add_constraints_fail_with_a_hint(spark, add, words):
-    table = "gold.constraint_wrong"
-    save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
-    if "hp_in_range" not in delta_ops.constraints(table):  # an overwrite keeps constraints
-        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT hp_in_range CHECK (hp BETWEEN 1 AND 255)")
-    error = failure(checks.check_constraint, add, spark=spark, table=table)
-    assert words in error.message + error.fix
+def test_portable_routes_are_named_for_the_engine_s_refusals(message, route):
+    from lakehouse_kit.checks.core import portable_route
+
+    assert f"delta_ops.{route}(table)" in portable_route(ValueError(message))[1]
+    assert portable_route(ValueError("[PARSE_SYNTAX_ERROR] near 'WHEN'")) is None

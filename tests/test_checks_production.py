@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from catalogue import alternative, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from lakehouse_kit import checks
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.checks.lesson7 import extra_fields
+from lakehouse_kit.checks.lesson7 import NEWER_CASES, POKEMON_FIELDS, extra_fields
 from lakehouse_kit.spark import save_table
 
 
@@ -20,7 +21,7 @@ def failure(check, *args, **kwargs) -> CheckFailed:
     return caught.value
 
 
-# --- Exercise 1: unexpected fields (no servers: the answer is handed in) ---------------------
+# --- Exercise 1: unexpected fields -------------------------------------------------------------
 
 
 def test_the_landing_data_has_three_nicknames():
@@ -28,103 +29,312 @@ def test_the_landing_data_has_three_nicknames():
     assert sum(extra_fields({1}).values()) == 2  # one is in batch 2 (a Generation 9 Pokémon)
 
 
+def test_the_check_expects_what_the_lesson_parses():
+    from solution_code import solution
+
+    assert solution("07")["POKEMON_FIELDS"] == POKEMON_FIELDS
+
+
+@pytest.fixture(scope="module")
+def bronze(spark):
+    """A Bronze table of the landing's shape: three nicknames, one on a malformed-looking line
+    that is well-formed, a line flagged malformed that carries a field of its own."""
+    lines = [
+        ('{"id": 1, "name": "a", "nickname": "A"}', False),
+        ('{"id": 2, "name": "b", "nickname": "B", "types": []}', False),
+        ('{"id": 3, "name": "c", "stats": [], "nickname": "C"}', False),
+        ('{"id": 4, "name": "d", "secret": 1}', True),
+        ('{"id": 5, "name": ', True),
+    ]
+    rows = [(raw, 1, "batch_001/pokemon.jsonl", None, bad) for raw, bad in lines]
+    schema = "raw STRING, _batch_id INT, _source_file STRING, _ingested_at TIMESTAMP, _is_malformed BOOLEAN"
+    return spark.createDataFrame(rows, schema)
+
+
+def solution_fields():
+    from solution_code import solution
+
+    return solution("07")["unexpected_fields"]
+
+
+def test_unexpected_fields_solution_passes(spark, bronze):
+    function = solution_fields()
+    found = function(bronze, POKEMON_FIELDS)
+    checks.check_unexpected_fields(found, spark, function, bronze=bronze)
+
+
+@alternative("unexpected_fields")
+def in_sql(bronze, expected):
+    bronze.createOrReplaceTempView("bronze_lines")
+    names = ", ".join(f"'{name}'" for name in expected)
+    return bronze.sparkSession.sql(
+        f"""SELECT field, count(*) AS lines
+        FROM (SELECT explode(json_object_keys(raw)) AS field FROM bronze_lines WHERE NOT _is_malformed)
+        WHERE field NOT IN ({names}) GROUP BY field"""
+    )
+
+
+@alternative("unexpected_fields")
+def with_array_except(bronze, expected):
+    known = F.array(*map(F.lit, expected)).cast("array<string>")  # Sail: nullable elements
+    keys = F.array_except(F.json_object_keys("raw"), known)
+    names = bronze.where("NOT _is_malformed").select(F.explode(keys).alias("field"))
+    return names.groupBy("field").count().withColumnRenamed("count", "lines")
+
+
+@alternative("unexpected_fields")
+def as_pandas(bronze, expected):
+    """Another shape: pandas, other column names."""
+    names = bronze.filter(~F.col("_is_malformed")).select(F.explode(F.json_object_keys("raw")))
+    counts = names.filter(~F.col("col").isin(expected)).groupBy("col").count().toPandas()
+    return counts.rename(columns={"col": "name"})
+
+
+@alternative("unexpected_fields")
+def as_a_dict(bronze, expected):
+    names = bronze.filter(~F.col("_is_malformed")).select(F.explode(F.json_object_keys("raw")))
+    rows = names.filter(~F.col("col").isin(expected)).groupBy("col").count().collect()
+    return {row["col"]: row["count"] for row in rows}
+
+
+def _exploded(bronze, keep_malformed=False):
+    lines = bronze if keep_malformed else bronze.filter(~F.col("_is_malformed"))
+    return lines.select(F.explode(F.json_object_keys("raw")).alias("field"))
+
+
+@mistake("unexpected_fields", hint="without the number of lines")
+def names_only(bronze, expected):
+    return _exploded(bronze).filter(~F.col("field").isin(expected)).select("field").distinct()
+
+
+@mistake("unexpected_fields", hint="NOT in `expected`")
+def every_field(bronze, expected):
+    return _exploded(bronze).groupBy("field").agg(F.count("*").alias("lines"))
+
+
+@mistake("unexpected_fields", hint="fields `expected` names")
+def the_expected_ones(bronze, expected):
+    named = _exploded(bronze).filter(F.col("field").isin(expected))
+    return named.groupBy("field").agg(F.count("*").alias("lines"))
+
+
+@mistake("unexpected_fields", hint="ignores its `expected` argument")
+def the_lesson_list_typed_in(bronze, expected):
+    names = _exploded(bronze).filter(~F.col("field").isin(POKEMON_FIELDS))
+    return names.groupBy("field").agg(F.count("*").alias("lines"))
+
+
+@mistake("unexpected_fields", hint="flagged _is_malformed")
+def malformed_lines_too(bronze, expected):
+    names = _exploded(bronze, keep_malformed=True).filter(~F.col("field").isin(expected))
+    return names.groupBy("field").agg(F.count("*").alias("lines"))
+
+
+@mistake("unexpected_fields", hint="more than once")
+def counted_per_batch(bronze, expected):
+    lines = bronze.filter(~F.col("_is_malformed"))
+    names = lines.select("_batch_id", F.explode(F.json_object_keys("raw")).alias("field"))
+    counts = names.filter(~F.col("field").isin(expected)).groupBy("_batch_id", "field").count()
+    return counts.select("field", F.col("count").alias("lines"))
+
+
+@mistake("unexpected_fields", hint="Count one row per (line, field)")
+def distinct_names_counted(bronze, expected):
+    names = _exploded(bronze).filter(~F.col("field").isin(expected))
+    return names.groupBy("field").agg(F.countDistinct("field").alias("lines"))
+
+
+@pytest.mark.parametrize("answer", valid("unexpected_fields"), ids=str)
+def test_valid_unexpected_fields_pass(spark, bronze, answer):
+    found = answer.function(bronze, POKEMON_FIELDS)
+    checks.check_unexpected_fields(found, spark, answer.function, bronze=bronze)
+
+
+@pytest.mark.parametrize("answer", wrong("unexpected_fields"), ids=str)
+def test_wrong_unexpected_fields_fail_with_their_hint(spark, bronze, answer):
+    found = answer.function(bronze, POKEMON_FIELDS)
+    error = failure(checks.check_unexpected_fields, found, spark, answer.function, bronze=bronze)
+    assert answer.hint in error.message + error.fix
+
+
 @pytest.mark.parametrize(
-    "answer",
+    ("found", "hint"),
     [
-        pd.DataFrame({"field": ["nickname"], "lines": [3]}),
-        pd.DataFrame({"name": ["nickname"], "count": [3]}),  # other column names
-        pd.DataFrame({"field": ["nickname"]}),  # names only
-        {"nickname": 3},
-        ["nickname"],
+        ({"nickname": 3}, None),
+        (pd.DataFrame({"field": ["nickname"], "lines": [3]}), None),
+        (["nickname"], "without the number of lines"),
+        ({"nickname": 3, "types": 1}, "`expected` names them"),
+        ({"nickname": 3, "secret": 1}, "flagged _is_malformed"),
+        ({}, "does not list ['nickname']"),
+        ({"nickname": 2}, "counts {'nickname': 2}"),
     ],
 )
-def test_unexpected_fields_in_any_shape_pass(answer):
-    checks.check_unexpected_fields(answer, batches={1, 2})
-
-
-def test_unexpected_fields_that_miss_the_nickname_fail():
-    error = failure(checks.check_unexpected_fields, [], batches={1, 2})
-    assert "nickname" in error.message and "json_object_keys" in error.fix
-
-
-def test_unexpected_fields_that_list_known_ones_fail():
-    error = failure(checks.check_unexpected_fields, ["nickname", "stats"], batches={1, 2})
-    assert "stats" in error.message and "isin" in error.fix
-
-
-def test_unexpected_fields_with_wrong_counts_fail():
-    error = failure(checks.check_unexpected_fields, {"nickname": 1}, batches={1, 2})
-    assert "counts" in error.message
+def test_the_lesson_s_answer_is_judged_on_its_bronze(spark, bronze, found, hint):
+    """Without the function (the check's older call), the answer alone is judged, against the
+    fields of the Bronze lines themselves."""
+    if hint is None:
+        checks.check_unexpected_fields(found, spark, bronze=bronze)
+    else:
+        error = failure(checks.check_unexpected_fields, found, spark, bronze=bronze)
+        assert hint in error.message + error.fix
 
 
 # --- Exercise 2: upsert_newer (real Delta tables) ---------------------------------------------
 
 
-def merge(spark, target, view, condition=""):
+def newest(source, key="id", version="_batch_id", ascending=False):
+    order = F.col(version).asc() if ascending else F.col(version).desc()
+    ranked = source.withColumn("_n", F.row_number().over(Window.partitionBy(key).orderBy(order)))
+    return ranked.filter("_n = 1").drop("_n")
+
+
+def merge(spark, target, view, key="id", condition=""):
     spark.sql(
-        f"MERGE INTO {target} AS t USING {view} AS s ON t.id = s.id "
+        f"MERGE INTO {target} AS t USING {view} AS s ON t.{key} = s.{key} "
         f"WHEN MATCHED {condition} THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
     )
 
 
-def newest(source, ascending=False):
-    version = F.col("_batch_id").asc() if ascending else F.col("_batch_id").desc()
-    ranked = source.withColumn("_n", F.row_number().over(Window.partitionBy("id").orderBy(version)))
-    return ranked.filter("_n = 1").drop("_n")
+def test_upsert_newer_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_upsert_newer(solution("07", spark=spark)["upsert_newer"], spark=spark)
 
 
-def right(spark, target, source, key="id", version="_batch_id"):
-    newest(source).createOrReplaceTempView("src")
-    merge(spark, target, "src", "AND s._batch_id > t._batch_id")
-
-
-def right_with_group_by(spark, target, source, key="id", version="_batch_id"):
-    """Another valid way: the newest version per key by aggregation, then a join."""
-    latest = source.groupBy("id").agg(F.max("_batch_id").alias("_batch_id"))
-    source.join(latest, ["id", "_batch_id"]).createOrReplaceTempView("src")
-    merge(spark, target, "src", "AND s._batch_id >= t._batch_id")
-
-
-def unconditional(spark, target, source, key="id", version="_batch_id"):
-    newest(source).createOrReplaceTempView("src")
-    merge(spark, target, "src")
-
-
-def no_dedup(spark, target, source, key="id", version="_batch_id"):
-    source.createOrReplaceTempView("src")
-    merge(spark, target, "src", "AND s._batch_id > t._batch_id")
-
-
-def oldest_first(spark, target, source, key="id", version="_batch_id"):
-    newest(source, ascending=True).createOrReplaceTempView("src")
-    merge(spark, target, "src", "AND s._batch_id > t._batch_id")
-
-
-def no_insert(spark, target, source, key="id", version="_batch_id"):
-    newest(source).createOrReplaceTempView("src")
+@alternative("upsert_newer")
+def in_one_sql_statement(spark, target, source, key="id", version="_batch_id"):
+    """De-duplicated in a subquery, the condition written the other way round."""
+    source.createOrReplaceTempView("delivery")
+    columns = ", ".join(source.columns)
     spark.sql(
-        f"MERGE INTO {target} AS t USING src AS s ON t.id = s.id "
-        "WHEN MATCHED AND s._batch_id > t._batch_id THEN UPDATE SET *"
+        f"""MERGE INTO {target} AS t USING (
+            SELECT {columns} FROM (
+                SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {version} DESC) AS _n
+                FROM delivery) WHERE _n = 1) AS s
+        ON t.{key} = s.{key}
+        WHEN MATCHED AND t.{version} < s.{version} THEN UPDATE SET *
+        WHEN NOT MATCHED THEN INSERT *"""
     )
 
 
-@pytest.mark.parametrize("answer", [right, right_with_group_by])
-def test_upsert_newer_passes(spark, answer):
-    checks.check_upsert_newer(answer, spark=spark)
+@alternative("upsert_newer")
+def newest_then_any_one(spark, target, source, key="id", version="_batch_id"):
+    """The rows with the key's highest version, then any one of them."""
+    highest = F.max(version).over(Window.partitionBy(key))
+    rows = source.withColumn("_top", highest).filter(F.col(version) == F.col("_top"))
+    rows.drop("_top").dropDuplicates([key]).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
 
 
-@pytest.mark.parametrize(
-    ("answer", "problem", "hint"),
-    [
-        (unconditional, "older source row overwrote", "s._batch_id > t._batch_id"),
-        (no_dedup, "MERGE failed", "one row per key"),
-        (oldest_first, "not its newest", "descending"),
-        (no_insert, "Key 3", "INSERT"),
-    ],
-)
-def test_wrong_upserts_fail_with_their_hint(spark, answer, problem, hint):
-    error = failure(checks.check_upsert_newer, answer, spark=spark)
-    assert problem in error.message and hint in error.fix
+@mistake("upsert_newer", hint="older source row overwrote")
+def stale_rows_accepted(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version).createOrReplaceTempView("src")
+    merge(spark, target, "src", key)
+
+
+@mistake("upsert_newer", hint="one row per key")
+def source_not_deduplicated(spark, target, source, key="id", version="_batch_id"):
+    source.createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="oldest of its source rows")
+def oldest_first(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version, ascending=True).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="dropDuplicates keeps any row")
+def drop_duplicates(spark, target, source, key="id", version="_batch_id"):
+    source.dropDuplicates([key]).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="not rank()")
+def ranked(spark, target, source, key="id", version="_batch_id"):
+    order = Window.partitionBy(key).orderBy(F.col(version).desc())
+    top = source.withColumn("_n", F.rank().over(order)).filter("_n = 1").drop("_n")
+    top.createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="not rank() or a join on the highest version")
+def joined_on_the_highest_version(spark, target, source, key="id", version="_batch_id"):
+    highest = source.groupBy(key).agg(F.max(version).alias(version))
+    source.join(highest, [key, version]).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="not >=")
+def as_new_is_enough(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} >= t.{version}")
+
+
+@mistake("upsert_newer", hint="INSERT")
+def no_insert(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version).createOrReplaceTempView("src")
+    spark.sql(
+        f"MERGE INTO {target} AS t USING src AS s ON t.{key} = s.{key} "
+        f"WHEN MATCHED AND s.{version} > t.{version} THEN UPDATE SET *"
+    )
+
+
+@mistake("upsert_newer", hint="Update only when the source row is newer")
+def condition_reversed(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key, version).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, f"AND s.{version} < t.{version}")
+
+
+@mistake("upsert_newer", hint="took _batch_id as the version")
+def version_ignored(spark, target, source, key="id", version="_batch_id"):
+    newest(source, key).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, "AND s._batch_id > t._batch_id")
+
+
+@mistake("upsert_newer", hint="an older source row overwrote")
+def version_compared_wrongly(spark, target, source, key="id", version="_batch_id"):
+    """The window orders by the version given, the condition compares _batch_id."""
+    newest(source, key, version).createOrReplaceTempView("src")
+    merge(spark, target, "src", key, "AND s._batch_id > t._batch_id")
+
+
+@mistake("upsert_newer", hint="matched rows on id")
+def key_ignored(spark, target, source, key="id", version="_batch_id"):
+    newest(source, "id", version).createOrReplaceTempView("src")
+    merge(spark, target, "src", "id", f"AND s.{version} > t.{version}")
+
+
+@mistake("upsert_newer", hint="the MERGE matched nothing")
+def merged_on_id(spark, target, source, key="id", version="_batch_id"):
+    """De-duplicated by the key given, merged on id."""
+    newest(source, key, version).createOrReplaceTempView("src")
+    merge(spark, target, "src", "id", f"AND s.{version} > t.{version}")
+
+
+@pytest.mark.parametrize("answer", valid("upsert_newer"), ids=str)
+def test_valid_upsert_newer_pass(spark, answer):
+    checks.check_upsert_newer(answer.function, spark=spark)
+
+
+@pytest.mark.parametrize("answer", wrong("upsert_newer"), ids=str)
+def test_wrong_upsert_newer_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_upsert_newer, answer.function, spark=spark)
+    assert answer.hint in error.message + error.fix
+
+
+def test_newer_cases_tell_the_wrong_key_and_version_apart():
+    """In the case with another key and version, a MERGE on the decoy key, or comparing the
+    decoy version, leaves another table than the right one, and no tie makes it ambiguous."""
+    for case in NEWER_CASES:
+        if case.decoys:
+            (key, version), (decoy_key, decoy_version) = case.names, case.decoys
+            outcomes = [
+                case.outcome(key, version),
+                case.outcome(decoy_key, version),
+                case.outcome(key, decoy_version),
+            ]
+            assert None not in outcomes and len({tuple(o) for o in outcomes}) == 3
 
 
 # --- the sandbox table ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ helpers to get the Spark session, a table and its columns."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 from lakehouse_kit.errors import KitError
@@ -71,13 +72,50 @@ def engine_error_types() -> tuple[type[BaseException], ...]:
     return PySparkException, DeltaError
 
 
+# Valid Spark and Delta SQL the embedded engine's parser refuses ("found HISTORY at 9:16
+# expected ..."), by the word it stops at: the statement, and the route that works everywhere.
+PORTABLE_ROUTES = {
+    "TBLPROPERTIES": (
+        "SHOW TBLPROPERTIES",
+        "lakehouse_kit.delta_ops.constraints(table) reads the CHECK constraints from the "
+        "table's metadata",
+    ),
+    "CONSTRAINT": (
+        "ALTER TABLE ... DROP CONSTRAINT",
+        "test first: add a constraint only when its name is not in "
+        "lakehouse_kit.delta_ops.constraints(table)",
+    ),
+    "HISTORY": ("DESCRIBE HISTORY", "lakehouse_kit.delta_ops.history(table) lists the commits"),
+    "DETAIL": ("DESCRIBE DETAIL", "lakehouse_kit.delta_ops.data_files(table) lists the files"),
+    "OPTIMIZE": ("OPTIMIZE", "lakehouse_kit.delta_ops.compact(table) compacts"),
+    "VACUUM": ("VACUUM", "lakehouse_kit.delta_ops.vacuum(table) vacuums"),
+    "RESTORE": ("RESTORE", "read the old version (VERSION AS OF) and overwrite the table with it"),
+}
+_REFUSED = re.compile(rf"\bfound ({'|'.join(PORTABLE_ROUTES)}) at \d+:\d+")
+
+
+def portable_route(error: BaseException) -> tuple[str, str] | None:
+    """(statement, portable route) when the engine refused valid Spark it does not support."""
+    found = _REFUSED.search(str(error))
+    return PORTABLE_ROUTES[found.group(1)] if found else None
+
+
 @contextlib.contextmanager
 def engine_errors(what: str, hint: str) -> Iterator[None]:
     """Run the learner's code: an engine error becomes a CheckFailed that says what failed
-    and how to fix it, not a traceback from inside the engine."""
+    and how to fix it, not a traceback from inside the engine. Valid Spark the embedded engine
+    does not support gets the portable route instead of the exercise's hint."""
     try:
         yield
     except engine_error_types() as error:
+        route = portable_route(error)
+        if route:
+            statement, instead = route
+            raise CheckFailed(
+                f"{what} uses {statement}: valid Spark, but the embedded engine does not "
+                f"support it ({first_line(error)}).",
+                fix=f"The portable route, on every engine: {instead}.",
+            ) from error
         raise CheckFailed(f"{what} failed in the engine: {first_line(error)}", fix=hint) from error
 
 

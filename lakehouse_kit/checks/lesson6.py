@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lakehouse_kit.checks.core import (
     columns_present,
-    engine_error_types,
     engine_errors,
     expect,
-    first_line,
     passed,
     read_table,
     rows_and_ids,
@@ -36,55 +35,154 @@ MERGE_HINT = (
     "MERGE INTO target t USING source s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * "
     "WHEN NOT MATCHED THEN INSERT * (re-run lesson 3 with batch=1 to reset Silver)."
 )
-_MERGE_SCHEMA = "id INT, name STRING, hp INT, weight_kg DOUBLE, _batch_id INT"
-_MERGE_TARGET = [(1, "a", 10, 5.0, 1), (2, "b", 30, 5.0, 1), (3, "c", 40, 1.0, 1)]
-_MERGE_SOURCE = [(1, "a", 20, 5.0, 2), (2, "b", 30, 6.5, 2), (4, "d", 50, 2.0, 2)]
-_MERGED = {1: _MERGE_SOURCE[0], 2: _MERGE_SOURCE[1], 3: _MERGE_TARGET[2], 4: _MERGE_SOURCE[2]}
+
+
+@dataclass(frozen=True)
+class UpsertCase:
+    """A scratch target and source for upsert, called with `key` (None: the lesson's call,
+    without one) `runs` times. Names repeat, and ids are not always the key: a MERGE on a
+    `decoy` column instead of the key leaves another table."""
+
+    schema: str
+    target: list[tuple]
+    source: list[tuple]
+    key: str | None
+    runs: int
+    decoys: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [column.split()[0] for column in self.schema.split(", ")]
+
+    @property
+    def call(self) -> str:
+        key = "" if self.key is None else f", key={self.key!r}"
+        return f"upsert(spark, target, source{key})"
+
+    def merged(self, on: str) -> list[tuple]:
+        """The sorted rows a MERGE matching on `on` (UPDATE SET *, INSERT *) leaves."""
+        at = self.columns.index(on)
+        rows = self.target
+        for _ in range(self.runs):
+            new = {row[at]: row for row in self.source}
+            matched = {row[at] for row in rows}
+            rows = [new.get(row[at], row) for row in rows]
+            rows += [row for row in self.source if row[at] not in matched]
+        return sorted(rows)
+
+
+UPSERT_CASES = (
+    UpsertCase(  # the lesson's call, twice: a re-run must change nothing
+        "id INT, name STRING, hp INT, weight_kg DOUBLE, _batch_id INT",
+        target=[(1, "pikachu", 10, 5.0, 1), (2, "pikachu", 30, 5.0, 1), (3, "eevee", 40, 1.0, 1)],
+        source=[(1, "pikachu", 20, 5.0, 2), (2, "raichu", 30, 6.5, 2), (4, "mew", 50, 2.0, 2)],
+        key=None,
+        runs=2,
+        decoys=("name",),
+    ),
+    UpsertCase(  # another key: `code`; matching on `id` or `name` gives another table
+        "code STRING, id INT, name STRING, hp INT",
+        target=[("a", 1, "pikachu", 10), ("b", 2, "pikachu", 20), ("c", 3, "eevee", 30)],
+        source=[("a", 2, "pikachu", 11), ("d", 3, "mew", 40)],
+        key="code",
+        runs=1,
+        decoys=("id", "name"),
+    ),
+)
 
 
 def check_upsert(upsert: Callable, spark=None) -> None:
-    """On scratch tables: upsert run twice updates the matched rows, inserts the new ones, keeps
-    the rows the batch does not mention, and duplicates nothing."""
+    """On scratch tables, with the default key run twice and with another key: upsert updates
+    the matched rows, inserts the new ones, keeps the rows the batch does not mention,
+    duplicates nothing, and does it with one MERGE commit per run."""
+    spark = session(spark)
+    for case in UPSERT_CASES:
+        _try_upsert(upsert, spark, case)
+    passed(
+        "upsert, on scratch tables with the default key (twice) and another key: updates, "
+        "inserts, keeps the rest, duplicates nothing, one MERGE per run"
+    )
+
+
+def _try_upsert(upsert: Callable, spark, case: UpsertCase) -> None:
+    from lakehouse_kit.delta_ops import delta_table, history
     from lakehouse_kit.spark import save_table
 
-    spark = session(spark)
+    key = {} if case.key is None else {"key": case.key}
     with (
         scratch_table(spark, "merge_target") as target,
         scratch_table(spark, "merge_source") as source,
     ):
-        save_table(spark.createDataFrame(_MERGE_TARGET, _MERGE_SCHEMA), target)
-        save_table(spark.createDataFrame(_MERGE_SOURCE, _MERGE_SCHEMA), source)
-        with engine_errors("upsert", MERGE_HINT):
-            for _ in range(2):
-                upsert(spark, target, source)
-            rows = [tuple(r) for r in spark.table(target).select(*_columns()).collect()]
-    ids = sorted(r[0] for r in rows)
+        save_table(spark.createDataFrame(case.target, case.schema), target)
+        save_table(spark.createDataFrame(case.source, case.schema), source)
+        created = delta_table(target).version()
+        with engine_errors(case.call, MERGE_HINT):
+            for _ in range(case.runs):
+                upsert(spark, target, source, **key)
+            rows = sorted(tuple(r) for r in spark.table(target).select(*case.columns).collect())
+            sources = sorted(tuple(r) for r in spark.table(source).select(*case.columns).collect())
+        _judge_upsert(case, rows, sources)
+        commits = history(target)
+        operations = list(commits[commits["version"] > created]["operation"])[::-1]
     expect(
-        len(ids) == len(set(ids)),
-        f"After upsert ran twice the table has ids {ids}: a re-run added the batch again.",
+        set(operations) == {"MERGE"},
+        f"{case.call} wrote the commits {operations}, not one MERGE per run.",
+        "A MERGE updates and inserts in one atomic commit; deleting and re-inserting (or "
+        "rewriting the table) leaves readers a moment without the rows: " + MERGE_HINT,
+    )
+
+
+def _judge_upsert(case: UpsertCase, rows: list[tuple], sources: list[tuple]) -> None:
+    key = case.key or "id"
+    if rows == case.merged(key):
+        return
+    for column in case.decoys:
+        expect(
+            rows != case.merged(column),
+            f"{case.call} matched rows on {column}, not on the key it is given ({key}).",
+            "Match on the `key` argument: ON t.{key} = s.{key}.",
+        )
+    expect(
+        rows != sorted(case.target) or sources == sorted(case.source),
+        f"{case.call} changed the source table and left the target as it was.",
+        "Merge the source into the target: MERGE INTO {target} AS t USING {source} AS s ...",
+    )
+    expect(rows != sorted(case.target), f"{case.call} left the target as it was.", MERGE_HINT)
+    at = case.columns.index(key)
+    keys = sorted(row[at] for row in rows)
+    expect(
+        len(keys) == len(set(keys)),
+        f"After {case.call} the target has the keys {keys}: the batch was added again.",
         "Match on the key and update: " + MERGE_HINT,
     )
+    kept = sorted({row[at] for row in case.target} - set(keys))
     expect(
-        3 in ids,
-        "upsert removed a row the batch did not mention: it replaced the table instead of merging.",
+        not kept,
+        f"{case.call} removed {kept}, rows the batch did not mention: it replaced the table "
+        "instead of merging.",
         MERGE_HINT,
     )
+    new = sorted({row[at] for row in case.source} - set(keys))
     expect(
-        4 in ids, "upsert did not insert the batch's new id.", "Add WHEN NOT MATCHED THEN INSERT *."
+        not new,
+        f"{case.call} did not insert the new keys {new}.",
+        "Add WHEN NOT MATCHED THEN INSERT *.",
     )
-    stale = sorted(r[0] for r in rows if r != _MERGED[r[0]])
+    want = {row[at]: row for row in case.merged(key)}
+    matched = {row[at] for row in case.target} & {row[at] for row in case.source}
+    stale = sorted(row[at] for row in rows if row in case.target and row[at] in matched)
     expect(
-        not stale,
-        f"Ids {stale} do not carry the batch's values after upsert.",
+        stale != sorted(matched),
+        f"Keys {stale} still have their old rows after {case.call}: matched rows were not updated.",
         "Replace matched rows: WHEN MATCHED THEN UPDATE SET *.",
     )
-    passed(
-        "upsert, run twice on a scratch table: updates, inserts, keeps the rest, duplicates nothing"
+    partly = sorted(row[at] for row in rows if row != want.get(row[at]))
+    expect(
+        not partly,
+        f"Keys {partly} were updated only in part by {case.call}.",
+        "Replace every column of a matched row: WHEN MATCHED THEN UPDATE SET *.",
     )
-
-
-def _columns() -> list[str]:
-    return [c.split()[0] for c in _MERGE_SCHEMA.split(", ")]
+    expect(False, f"{case.call} left {rows}; a MERGE leaves {sorted(want.values())}.", MERGE_HINT)
 
 
 def check_merge(
@@ -176,14 +274,99 @@ def check_version_diff(diff, updates: list[dict] | None = None) -> None:
     passed(f"time travel shows the {len(want)} corrections of batch 2, before and after")
 
 
+AS_OF_HINT = (
+    "Read the old version: SELECT * FROM {table} VERSION AS OF {version}, or "
+    'spark.read.option("versionAsOf", version).table(table).'
+)
+# A scratch table with three versions, each with other rows. The middle one is asked, then the
+# first: a reader that ignores `version`, reads a fixed one or another, gives other rows.
+AS_OF_SCHEMA = "id INT, move STRING, power INT"
+AS_OF_VERSIONS = (
+    [(1, "tackle", 40), (2, "ember", 40)],
+    [(1, "tackle", 35), (2, "ember", 40), (3, "surf", 90)],
+    [(3, "surf", 95)],
+)
+
+
 def check_as_of(as_of: Callable, spark=None, table: str = "silver.pokemon", version: int = 0):
-    """as_of(spark, table, version) reads that version: the same rows as Delta's own reader."""
+    """as_of(spark, table, version) reads that version: on a scratch table, two versions that
+    differ from each other and from the newest; on `table`, the same rows as Delta's reader."""
+    spark = session(spark)
+    _check_versions(as_of, spark)
+    _check_lesson_version(as_of, spark, table, version)
+    passed(f"as_of reads the version it is given, and {table} as it was at version {version}")
+
+
+def _check_versions(as_of: Callable, spark) -> None:
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.delta_ops import delta_table
+    from lakehouse_kit.spark import save_table
+
+    columns = [c.split()[0] for c in AS_OF_SCHEMA.split(", ")]
+    returned = {}  # version asked -> the version whose rows as_of gave (None: no version's)
+    with scratch_table(spark, "as_of") as scratch:
+        save_table(spark.createDataFrame(AS_OF_VERSIONS[0], AS_OF_SCHEMA), scratch)
+        for rows in AS_OF_VERSIONS[1:]:  # one commit each
+            spark.createDataFrame(rows, AS_OF_SCHEMA).write.format("delta").mode("overwrite").save(
+                table_uri(scratch)
+            )
+        newest = delta_table(scratch).version()
+        versions = range(newest - len(AS_OF_VERSIONS) + 1, newest + 1)
+        contents = {v: sorted(rows) for v, rows in zip(versions, AS_OF_VERSIONS, strict=True)}
+        first, middle, newest = contents
+        for asked in (middle, first):
+            call = f"as_of(spark, {scratch!r}, {asked})"
+            with engine_errors(call, AS_OF_HINT):
+                got = as_of(spark, scratch, asked)
+                expect(
+                    sorted(got.columns) == sorted(columns),
+                    f"{call} has the columns {got.columns}; that table has {columns}.",
+                    "Read the table you are given, `table`, not a table named in your code.",
+                )
+                rows = sorted(tuple(r) for r in got.select(*columns).collect())
+            returned[asked] = next((v for v, want in contents.items() if rows == want), None)
+    _judge_versions(returned, first, newest)
+
+
+def _judge_versions(returned: dict[int, int | None], first: int, newest: int) -> None:
+    """Name the mistake from what as_of gave for each version asked."""
+    asked = ", ".join(map(str, returned))
+    gave = set(returned.values())
+    expect(
+        gave != {newest},
+        f"as_of gives the current rows (version {newest}) when asked for versions {asked}.",
+        "An option on spark.read reads nothing by itself: "
+        'spark.read.option("versionAsOf", version).table(table), or '
+        "SELECT * FROM {table} VERSION AS OF {version}.",
+    )
+    expect(
+        gave != {first},
+        f"as_of gives version {first}, the first, when asked for versions {asked}: it ignores "
+        "its `version` argument.",
+        "Use the `version` you are given: SELECT * FROM {table} VERSION AS OF {version}.",
+    )
+    fixed = next(iter(gave)) if len(gave) == 1 else None
+    expect(
+        fixed is None,
+        f"as_of gives version {fixed} whatever version it is asked ({asked}).",
+        "Use the `version` you are given, not a number in your code: VERSION AS OF {version}.",
+    )
+    for version, got in returned.items():
+        expect(
+            got == version,
+            f"as_of(spark, table, {version}) gives the rows of "
+            + (f"version {got}" if got is not None else "no version of the table")
+            + f", not those of version {version}.",
+            "Read exactly the version you are given: SELECT * FROM {table} VERSION AS OF {version}.",
+        )
+
+
+def _check_lesson_version(as_of: Callable, spark, table: str, version: int) -> None:
+    """The lesson's own call: the same rows as Delta's reader gives for that version."""
     from pyspark.sql import functions as F
 
     from lakehouse_kit.catalog import table_uri
 
-    spark = session(spark)
-    hint = "Read the old version: SELECT * FROM table VERSION AS OF version."
     truth = spark.read.format("delta").option("versionAsOf", version).load(table_uri(table))
     # Sail hashes no arrays: the plain columns tell versions apart well enough.
     plain = sorted(c for c, kind in truth.dtypes if not kind.startswith(("array", "map", "struct")))
@@ -191,12 +374,15 @@ def check_as_of(as_of: Callable, spark=None, table: str = "silver.pokemon", vers
     def fingerprint(df) -> tuple:
         return tuple(df.agg(F.count("*"), F.sum(F.hash(*plain).cast("long"))).first())
 
-    with engine_errors(f"as_of(spark, '{table}', {version})", hint):
+    with engine_errors(f"as_of(spark, '{table}', {version})", AS_OF_HINT):
         got = as_of(spark, table, version)
         columns_present(got, truth.columns, f"as_of('{table}', {version})")
         same = fingerprint(got) == fingerprint(truth)
-    expect(same, f"as_of('{table}', {version}) does not give the rows of version {version}.", hint)
-    passed(f"as_of reads {table} as it was at version {version}")
+    expect(
+        same,
+        f"as_of('{table}', {version}) does not give the rows of version {version}.",
+        AS_OF_HINT,
+    )
 
 
 def check_constraint(
@@ -225,29 +411,77 @@ def check_constraint(
 PROGRESS: dict[str, Callable[[], None]] = {"silver merge": lambda: check_merge()}
 
 
+# add_constraint on a scratch table: a constraint, the same again (a re-run must change
+# nothing), then another while the table has one (only the name given decides).
+CONSTRAINT_CALLS = (
+    ("weight_positive", "weight_kg > 0"),
+    ("weight_positive", "weight_kg > 0"),
+    ("hp_known", "hp IS NOT NULL"),
+)
+ALTER = "spark.sql(f'ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})')"
+
+
 def _check_add_constraint(add_constraint: Callable, spark) -> None:
     from lakehouse_kit.delta_ops import constraints
     from lakehouse_kit.spark import save_table
 
-    name, condition = "weight_positive", "weight_kg > 0"
     with scratch_table(spark, "constraint") as table:
-        save_table(spark.createDataFrame([(1, 6.9)], "id INT, weight_kg DOUBLE"), table)
-        alter = f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})"
-        with engine_errors("add_constraint", f'Run spark.sql(f"{alter}").'):
-            add_constraint(spark, table, name, condition)
-        try:
-            add_constraint(spark, table, name, condition)
-        except engine_error_types() as error:  # a second ALTER TABLE ... ADD CONSTRAINT fails
-            expect(
-                False,
-                f"Adding {name} a second time failed: {first_line(error)}",
-                "Add the constraint only when its name is not in delta_ops.constraints(table).",
-            )
-        present = constraints(table)
+        rows = spark.createDataFrame([(1, 45, 6.9)], "id INT, hp INT, weight_kg DOUBLE")
+        save_table(rows, table)
+        added: dict[str, str] = {}
+        for name, condition in CONSTRAINT_CALLS:
+            call = f"add_constraint(spark, table, {name!r}, {condition!r})"
+            again = name in added
+            with engine_errors(
+                f"{call} a second time" if again else call,
+                "Add the constraint only when its name is not in delta_ops.constraints(table)."
+                if again
+                else f"Run {ALTER}.",
+            ):
+                add_constraint(spark, table, name, condition)
+            added[name] = condition
+            _judge_constraints(call, constraints(table), added, name)
+    passed("add_constraint adds the constraint it is given, once, beside the table's others")
+
+
+def _judge_constraints(call: str, present: dict, added: dict, name: str) -> None:
+    new = sorted(set(present) - set(added))
     expect(
-        present == {name: condition},
-        f"add_constraint(spark, table, {name!r}, {condition!r}) left the constraints {present}.",
-        "Use the name and condition you are given: "
-        "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}).",
+        name in present or not new,
+        f"{call} added the constraint {new}, not one named {name!r}.",
+        "Use the `name` you are given: " + ALTER + ".",
     )
-    passed("add_constraint, run twice on a scratch table, adds the constraint it is given once")
+    others = sorted(set(added) - {name})
+    expect(
+        name in present,
+        f"{call} added no constraint"
+        + (f" to a table that already has {others}." if others else "."),
+        "Test for this name only: add it when `name` is not in delta_ops.constraints(table)."
+        if others
+        else f"Run {ALTER}.",
+    )
+    expect(
+        _condition(present[name]) == _condition(added[name]),
+        f"{call} made {name} check {present[name]!r}, not the condition it is given.",
+        "Use the `condition` you are given: " + ALTER + ".",
+    )
+    lost = sorted(set(added) - set(present))
+    expect(not lost, f"{call} removed the constraints {lost}.", "Only add: " + ALTER + ".")
+
+
+def _condition(text: str) -> str:
+    """A condition as compared: case, spaces and outer parentheses do not matter."""
+    text = "".join(text.lower().split())
+    while text.startswith("(") and _closing(text) == len(text) - 1:
+        text = text[1:-1]
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis that opens `text` closes."""
+    depth = 0
+    for at, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return at
+    return -1

@@ -3,8 +3,11 @@ table, and an upsert that keeps the newest row per key."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lakehouse_kit.checks.core import (
     columns_present,
@@ -33,50 +36,165 @@ def extra_fields(batches) -> dict[str, int]:
     return found
 
 
-def _as_counts(found) -> dict[str, int | None]:
-    """The learner's answer as {field: lines or None}: a DataFrame (Spark or pandas) with a
-    `field` column (and maybe a count), a dict, or a list of names are all fine."""
+# What lesson 3 parses: the lesson's `expected` for bronze.pokemon.
+POKEMON_FIELDS = [
+    "id", "name", "generation", "height", "weight", "base_experience", "is_legendary", "types",
+    "stats", "moves",
+]  # fmt: skip
+# unexpected_fields is also run on these Bronze lines, with another `expected`: (raw, batch,
+# flagged malformed). A field may sit on lines of two batches, nested, or on a flagged line.
+SCRATCH_EXPECTED = ["id", "name", "types"]
+SCRATCH_LINES = [
+    ('{"id": 1, "name": "a", "types": [], "shiny": true}', 1, False),
+    ('{"id": 2, "name": "b", "shiny": false, "nickname": "Bee"}', 1, False),
+    ('{"id": 3, "name": "c", "types": ["fire"], "stats": {"shiny": 1}}', 2, False),
+    ('{"id": 4, "name": "d", "shiny": true, "weight": 5, "stats": {}}', 2, False),
+    ('{"id": 5, "name": "e", "ghost": 1}', 2, True),  # flagged: not a well-formed line
+    ('{"id": 6, "name": ', 2, True),
+]
+FIELDS_HINT = (
+    "Explode F.json_object_keys('raw') of the well-formed lines, keep the names not in "
+    "`expected`, and count the lines per name: columns field, lines."
+)
+
+
+def unexpected_counts(lines, expected, malformed_too: bool = False) -> dict[str, int]:
+    """The answer key: for each field name not in `expected`, how many lines carry it. `lines`
+    are (field names or None, flagged malformed) pairs; flagged lines count only if told."""
+    return dict(
+        Counter(
+            name
+            for names, malformed in lines
+            if malformed_too or not malformed
+            for name in names or ()
+            if name not in expected
+        )
+    )
+
+
+def _as_counts(found) -> list[tuple[str, int | None]]:
+    """The learner's answer as (field, lines or None) pairs: a DataFrame (Spark or pandas) with
+    a `field` column and a count, a dict, or a list of names (counts missing)."""
     if hasattr(found, "toPandas"):
         found = found.toPandas()
     if hasattr(found, "columns"):  # pandas
         names = "field" if "field" in found.columns else found.columns[0]
         numbers = [c for c in found.columns if c != names and str(found[c].dtype).startswith("int")]
-        return {
-            str(row[names]): (int(row[numbers[0]]) if numbers else None)
+        return [
+            (str(row[names]), int(row[numbers[0]]) if numbers else None)
             for _, row in found.iterrows()
-        }
+        ]
     if isinstance(found, dict):
-        return {str(k): (int(v) if isinstance(v, int) else None) for k, v in found.items()}
-    return {str(name): None for name in found}
+        return [(str(k), int(v) if isinstance(v, int) else None) for k, v in found.items()]
+    return [(str(name), None) for name in found]
 
 
-def check_unexpected_fields(found, spark=None, batches=None) -> None:
-    """Every unexpected field of the loaded batches is listed, with its line count, and nothing
-    the schema already names."""
-    if batches is None:
-        bronze = read_table(session(spark), "bronze.pokemon", "Run lesson 2 to build Bronze.")
-        batches = {r["_batch_id"] for r in bronze.select("_batch_id").distinct().collect()}
-    want, got = extra_fields(set(batches)), _as_counts(found)
-    missing = sorted(set(want) - set(got))
+def check_unexpected_fields(
+    found,
+    spark=None,
+    unexpected_fields: Callable | None = None,
+    bronze=None,
+    expected: list[str] = POKEMON_FIELDS,
+) -> None:
+    """The answer for bronze.pokemon (`found`), then unexpected_fields run on Bronze lines the
+    batch does not hold, with another `expected`: every field not in `expected`, once, with the
+    number of well-formed lines that carry it."""
+    from pyspark.sql import functions as F
+
+    spark = session(spark)
+    if bronze is None:
+        bronze = read_table(spark, "bronze.pokemon", "Run lesson 2 to build Bronze.")
+    # Judged first: a learner's temporary view, reused by the run below, is read lazily.
+    rows = bronze.select(F.json_object_keys("raw").alias("keys"), "_is_malformed").collect()
+    lines = [(row["keys"], row["_is_malformed"]) for row in rows]
+    _judge_fields("The answer for bronze.pokemon", _as_counts(found), lines, expected)
+    if unexpected_fields is not None:
+        _check_on_scratch_lines(unexpected_fields, spark)
+    want = unexpected_counts(lines, expected)
+    passed(f"surfaced {', '.join(f'{f} ({n} lines)' for f, n in want.items()) or 'nothing'}")
+
+
+def _check_on_scratch_lines(unexpected_fields: Callable, spark) -> None:
+    import datetime
+
+    rows = [
+        (raw, batch, f"batch_{batch:03d}/pokemon.jsonl", datetime.datetime(2026, 1, batch), bad)
+        for raw, batch, bad in SCRATCH_LINES
+    ]
+    bronze = spark.createDataFrame(
+        rows,
+        "raw STRING, _batch_id INT, _source_file STRING, _ingested_at TIMESTAMP, "
+        "_is_malformed BOOLEAN",
+    )
+    call = f"unexpected_fields(bronze, {SCRATCH_EXPECTED})"
+    with engine_errors(call, FIELDS_HINT):
+        got = _as_counts(unexpected_fields(bronze, SCRATCH_EXPECTED))
+    lines = [(_object_keys(raw), bad) for raw, _, bad in SCRATCH_LINES]
+    _judge_fields(call, got, lines, SCRATCH_EXPECTED)
+
+
+def _object_keys(raw: str) -> list[str] | None:
+    """A line's top-level field names, as F.json_object_keys gives them (None: not an object)."""
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return None
+    return list(found) if isinstance(found, dict) else None
+
+
+def _judge_fields(what: str, got: list[tuple[str, int | None]], lines, expected) -> None:
+    """Name the mistake: `got` (field, lines) against the answer key of `lines` (field names,
+    flagged malformed) for `expected`."""
+    want = unexpected_counts(lines, expected)
+    names = {field for field, _ in got}
+    ignored = unexpected_counts(lines, POKEMON_FIELDS)
+    expect(
+        expected == POKEMON_FIELDS or names != set(ignored) or names == set(want),
+        f"{what} lists {sorted(names)}: it ignores its `expected` argument.",
+        "Keep the names not in the `expected` you are given: ~F.col('field').isin(expected).",
+    )
+    flagged = unexpected_counts(lines, expected, malformed_too=True)
+    expect(
+        names != set(flagged) or names == set(want),
+        f"{what} lists {sorted(names)}, with fields of lines flagged _is_malformed.",
+        "Look at the well-formed lines only: filter(~F.col('_is_malformed')) first.",
+    )
+    expect(
+        not names or not names <= set(expected),
+        f"{what} lists {sorted(names)}: fields `expected` names, not those it does not.",
+        "Keep the names NOT in `expected`: ~F.col('field').isin(expected).",
+    )
+    missing = sorted(set(want) - names)
     expect(
         not missing,
-        f"The answer does not list {missing}, which {sum(want.values())} lines carry.",
-        "Explode F.json_object_keys('raw') of the well-formed lines and keep the names that "
-        "are not in `expected`.",
+        f"{what} does not list {missing}, which {sum(want[f] for f in missing)} lines carry.",
+        FIELDS_HINT,
     )
-    extra = sorted(set(got) - set(want))
+    extra = sorted(names - set(want))
     expect(
         not extra,
-        f"{extra} are listed as unexpected, but the schema names them or no line has them.",
+        f"{what} lists {extra} as unexpected, but `expected` names them or no well-formed line "
+        "has them.",
         "Keep only the field names NOT in `expected`: ~F.col('field').isin(expected).",
     )
-    wrong = {f: n for f, n in got.items() if n is not None and n != want[f]}
+    listed = [field for field, _ in got]
+    twice = sorted({field for field in listed if listed.count(field) > 1})
+    expect(
+        not twice,
+        f"{what} lists {twice} more than once.",
+        "One row per field: group the exploded names by field only, and count.",
+    )
+    expect(
+        all(count is not None for _, count in got),
+        f"{what} lists the names without the number of lines that carry each.",
+        "Count them: .groupBy('field').agg(F.count('*').alias('lines')).",
+    )
+    wrong = {field: n for field, n in got if n != want[field]}
     expect(
         not wrong,
-        f"The counts {wrong} differ from the lines that carry each field ({want}).",
+        f"{what} counts {wrong}; the lines that carry each are {want}.",
         "Count one row per (line, field): group the exploded names by field and count.",
     )
-    passed(f"surfaced {', '.join(f'{f} ({n} lines)' for f, n in want.items())}")
 
 
 def check_sandbox(spark=None, table: str = SANDBOX) -> None:
@@ -109,66 +227,232 @@ def check_sandbox(spark=None, table: str = SANDBOX) -> None:
     passed(f"{table}: {ids} Pokémon by generation, {nicknamed} with a nickname")
 
 
-TARGET_ROWS = [(1, "current", 2), (2, "old", 1), (4, "same", 2)]
-SOURCE_ROWS = [
-    (1, "stale", 1),  # older than the target's row: must not win
-    (2, "fresh", 2),
-    (2, "freshest", 3),  # two rows for key 2: the newest wins
-    (3, "first", 1),
-    (3, "newer", 2),  # a new key delivered twice: inserted once, the newer row
-    (4, "same again", 2),  # as new as the target's: either is fine
-]
-ROW_SCHEMA = "id INT, value STRING, _batch_id INT"
 DUPLICATES_HINT = (
     "Two source rows for one key make MERGE fail: keep one row per key first "
     "(row_number() over a window by key, newest version first)."
 )
 
 
+@dataclass(frozen=True)
+class NewerCase:
+    """A scratch target and a source DataFrame for upsert_newer, called with `key` and `version`
+    (None: the lesson's call, without them). Each row's `value` names it. `decoys` are the
+    columns a learner might match on, or compare, instead: (key, version)."""
+
+    schema: str
+    target: list[tuple]
+    source: list[tuple]
+    key: str | None = None
+    version: str | None = None
+    decoys: tuple[str, str] | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [column.split()[0] for column in self.schema.split(", ")]
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.key or "id", self.version or "_batch_id"
+
+    @property
+    def call(self) -> str:
+        given = "" if self.key is None else f", key={self.key!r}, version={self.version!r}"
+        return f"upsert_newer(spark, target, source{given})"
+
+    def allowed(self, key: str, version: str) -> dict:
+        """Per key, the rows the table may hold after the upsert: the newest source row (any
+        of a tie) when newer than the target's, else the target's."""
+        at, v = self.columns.index(key), self.columns.index(version)
+        newest: dict = {}
+        for row in self.source:
+            best = newest.get(row[at], [])
+            if not best or row[v] > best[0][v]:
+                newest[row[at]] = [row]
+            elif row[v] == best[0][v]:
+                best.append(row)
+        allowed = {k: set(rows) for k, rows in newest.items()}
+        for row in self.target:
+            best = newest.get(row[at])
+            if best is None or best[0][v] <= row[v]:
+                allowed[row[at]] = {row}
+        return allowed
+
+    def outcome(self, key: str, version: str) -> list[tuple] | None:
+        """The one table a MERGE on `key`, comparing `version`, leaves (None: ties allow more)."""
+        allowed = self.allowed(key, version).values()
+        return (
+            sorted(next(iter(rows)) for rows in allowed)
+            if all(len(r) == 1 for r in allowed)
+            else None
+        )
+
+
+NEWER_CASES = (
+    NewerCase(  # the lesson's call: key id, version _batch_id
+        "id INT, value STRING, _batch_id INT",
+        target=[(1, "current", 2), (2, "old", 1), (4, "same", 2)],
+        source=[
+            (1, "stale", 1),  # older than the target's row: must not win
+            (2, "freshest", 3),  # two rows for key 2: the newest wins
+            (2, "fresh", 2),
+            (3, "newer", 2),  # a new key delivered twice: inserted once, the newer row
+            (3, "first", 1),
+            (4, "same again", 2),  # only as new as the target's: the target's stays
+            (5, "tie a", 2),  # a new key twice in one delivery, as new: one of them
+            (5, "tie b", 2),
+        ],
+    ),
+    NewerCase(  # another key and version; `id` and `_batch_id` tell another story
+        "code STRING, id INT, value STRING, seq INT, _batch_id INT",
+        target=[
+            ("k1", 1, "t1 current", 5, 1),
+            ("k2", 2, "t2 old", 1, 9),
+            ("k4", 4, "t4 kept", 3, 1),
+        ],
+        source=[
+            ("k1", 11, "s1 stale", 3, 7),
+            ("k2", 13, "s2 newest", 4, 2),
+            ("k2", 12, "s2 older", 2, 8),
+            ("k3", 14, "s3 middle", 2, 4),  # first of its key: neither oldest nor newest
+            ("k3", 15, "s3 oldest", 1, 6),
+            ("k3", 16, "s3 newest", 6, 3),
+        ],
+        key="code",
+        version="seq",
+        decoys=("id", "_batch_id"),
+    ),
+)
+
+
 def check_upsert_newer(upsert_newer: Callable, spark=None) -> None:
-    """The upsert keeps the newest row per key: stale rows skipped, duplicates resolved."""
+    """On scratch tables, with the lesson's defaults and with another key and version: the
+    newest source row per key wins, stale rows are skipped, new keys inserted once."""
+    spark = session(spark)
+    for case in NEWER_CASES:
+        _judge_newer(case, _try_newer(upsert_newer, spark, case))
+    passed(
+        "stale rows skipped, the newest duplicate kept, new keys inserted once "
+        "(with the defaults, and with another key and version)"
+    )
+
+
+def _try_newer(upsert_newer: Callable, spark, case: NewerCase) -> list[tuple]:
     from lakehouse_kit.spark import save_table
 
-    spark = session(spark)
-    source = spark.createDataFrame(SOURCE_ROWS, ROW_SCHEMA)
+    given = {} if case.key is None else {"key": case.key, "version": case.version}
+    source = spark.createDataFrame(case.source, case.schema)
     with scratch_table(spark, "upsert_target") as target:
-        save_table(spark.createDataFrame(TARGET_ROWS, ROW_SCHEMA), target)
+        save_table(spark.createDataFrame(case.target, case.schema), target)
         # The engine refuses two source rows matching one target row; its message varies.
-        with engine_errors("The MERGE", DUPLICATES_HINT):
-            upsert_newer(spark, target, source)
-        rows = spark.table(target).collect()
-    values: dict[int, list[str]] = {}
-    for row in rows:
-        values.setdefault(row["id"], []).append(row["value"])
-    twice = sorted(k for k, v in values.items() if len(v) > 1)
+        with engine_errors(f"The MERGE of {case.call}", DUPLICATES_HINT):
+            upsert_newer(spark, target, source, **given)
+            return sorted(tuple(r) for r in spark.table(target).select(*case.columns).collect())
+
+
+def _judge_newer(case: NewerCase, rows: list[tuple]) -> None:
+    key, version = case.names
+    allowed = case.allowed(key, version)
+    at, v = case.columns.index(key), case.columns.index(version)
+    if sorted(row[at] for row in rows) == sorted(allowed) and all(
+        row in allowed[row[at]] for row in rows
+    ):
+        return
+    if case.decoys:
+        decoy_key, decoy_version = case.decoys
+        expect(
+            rows != case.outcome(decoy_key, version),
+            f"{case.call} matched rows on {decoy_key}, not on the key it is given ({key}).",
+            f"Use `key` for the window and the MERGE: ON t.{{key}} = s.{{key}} (here {key}).",
+        )
+        expect(
+            rows != case.outcome(key, decoy_version),
+            f"{case.call} took {decoy_version} as the version, not the column it is given "
+            f"({version}).",
+            "Order the window by `version` and compare it: s.{version} > t.{version}.",
+        )
+    _judge_keys(case, rows, allowed, at, v)
+    _judge_rows(case, rows, allowed, at, v)
+    expect(
+        False,
+        f"{case.call} left {rows}.",
+        "Keep the newest source row per key, update only older target rows, insert new keys.",
+    )
+
+
+def _judge_keys(case: NewerCase, rows: list[tuple], allowed: dict, at: int, v: int) -> None:
+    key, version = case.names
+    keys = [row[at] for row in rows]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    beside = [k for k in twice if any(row in case.target for row in rows if row[at] == k)]
+    expect(
+        not beside,
+        f"After {case.call} keys {beside} hold a source row beside the target's: the MERGE "
+        "matched nothing on them.",
+        f"Match on `key`: ON t.{{key}} = s.{{key}} (here {key}).",
+    )
+    tied = [k for k in twice if len({row[v] for row in rows if row[at] == k}) == 1]
+    expect(
+        not tied,
+        f"After {case.call} keys {tied} are in the table twice: source rows with the same "
+        f"{version} were all kept.",
+        "Keep exactly one row per key, even when versions tie: row_number(), not rank() or a "
+        "join on the highest version.",
+    )
     expect(
         not twice,
-        f"Keys {twice} are in the table more than once: duplicate source rows were inserted.",
+        f"After {case.call} keys {twice} are in the table more than once: duplicate source rows "
+        "were inserted.",
         "De-duplicate the source before the MERGE: keep the newest row per key.",
     )
-    got = {k: v[0] for k, v in values.items()}
+    target_keys = {row[at] for row in case.target}
+    missing = sorted(set(allowed) - set(keys))
     expect(
-        got.get(1) == "current",
-        f"Key 1 holds {got.get(1)!r}: an older source row overwrote a newer one.",
-        "Update only newer rows: WHEN MATCHED AND s._batch_id > t._batch_id THEN UPDATE SET *.",
+        not set(missing) & target_keys,
+        f"{case.call} removed {sorted(set(missing) & target_keys)} from the target.",
+        "Only merge: rows the source does not mention stay as they are.",
     )
     expect(
-        got.get(2) == "freshest",
-        f"Key 2 holds {got.get(2)!r}, not its newest source row 'freshest'.",
-        "Keep the newest source row per key: order the window by the version, descending; "
-        "and update matched rows when the source is newer.",
+        not missing,
+        f"{case.call} did not insert the new keys {missing}.",
+        "Insert new keys: WHEN NOT MATCHED THEN INSERT *, from the de-duplicated source.",
     )
-    expect(
-        got.get(3) == "newer",
-        f"Key 3 holds {got.get(3)!r}; the newest of its source rows is 'newer'.",
-        "Insert new keys (WHEN NOT MATCHED THEN INSERT *), from the de-duplicated source.",
-    )
-    expect(
-        got.get(4) in {"same", "same again"},
-        f"Key 4 holds {got.get(4)!r}.",
-        "Leave the rows the source does not improve on as they are.",
-    )
-    passed("stale rows skipped, the newest duplicate kept, new keys inserted once")
+
+
+def _judge_rows(case: NewerCase, rows: list[tuple], allowed: dict, at: int, v: int) -> None:
+    key, version = case.names
+    condition = f"WHEN MATCHED AND s.{version} > t.{version} THEN UPDATE SET *"
+    targets = {row[at]: row for row in case.target}
+    for row in rows:
+        k, sources = row[at], [s for s in case.source if s[at] == row[at]]
+        if row in allowed.get(k, ()):
+            continue
+        old = targets.get(k)
+        expect(
+            old is None or row not in sources or row[v] >= old[v],
+            f"Key {k!r} holds {row}: an older source row overwrote a newer one ({old}).",
+            f"Update only when the source row is newer: {condition}.",
+        )
+        expect(
+            old is None or row not in sources or row[v] != old[v],
+            f"Key {k!r} holds {row}, a source row only as new as the target's ({old}).",
+            f"Update only when the source row is newer (>, not >=): {condition}.",
+        )
+        expect(
+            row != old,
+            f"Key {k!r} keeps {old}, though the source has a newer row.",
+            f"Update when the source row is newer: {condition}.",
+        )
+        expect(
+            len(sources) < 2 or row[v] != min(s[v] for s in sources),
+            f"Key {k!r} holds {row}, the oldest of its source rows, not the newest.",
+            f"Order the window by {version} descending: F.col(version).desc().",
+        )
+        expect(
+            row not in sources,
+            f"Key {k!r} holds {row}, one of its source rows but not the newest.",
+            "Keep the row with the highest version: row_number() over a window by key, ordered "
+            "by version descending, then _n = 1 (dropDuplicates keeps any row).",
+        )
 
 
 PROGRESS: dict[str, Callable[[], None]] = {"schema evolution": lambda: check_sandbox()}
