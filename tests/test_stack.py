@@ -243,6 +243,48 @@ def test_the_jvm_engine_uses_the_learners_s3a_settings(stack, capsys):
     assert "access.key" in failure.value.fix
 
 
+@pytest.mark.parametrize("victim", ["spark", "metastore", "postgres"])
+def test_a_service_killed_during_a_write_loses_no_table(stack, victim):
+    """SIGKILL JVM Spark, the metastore or PostgreSQL while a large Delta write runs: after
+    the next `up` the table holds exactly the last committed version (the old rows or all the
+    new ones, never a part), Spark and Trino read it by name alike."""
+    import signal
+    import threading
+    import time
+
+    from lakehouse_kit.home import pid_file, read_json
+    from lakehouse_kit.spark import get_spark, save_table
+
+    table = f"silver.fault_{victim}"
+    spark = get_spark(stack)
+    save_table(spark.range(100).selectExpr("id", "'old' AS tag"), table, settings=stack)
+    big = spark.range(3_000_000).selectExpr("id", "sha2(cast(id AS string), 256) AS tag")
+    outcome: dict = {}
+
+    def write():
+        try:
+            save_table(big, table, settings=stack)
+            outcome["ok"] = True
+        except Exception as error:  # noqa: BLE001 - a failure is one expected outcome
+            outcome["error"] = error
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    time.sleep(2)
+    victim_pid = read_json(pid_file(stack.run_dir, victim))["pid"]
+    psutil.Process(victim_pid).send_signal(signal.SIGKILL)
+    writer.join(timeout=300)
+    assert not writer.is_alive(), f"the write hung after {victim} died"
+
+    services.start_services(stack)
+    live = load_settings()
+    spark = get_spark(live)  # registers the bucket's tables again where the catalog lost one
+    got = spark.table(table)
+    total, old = got.count(), got.filter("tag = 'old'").count()
+    assert (total, old) in {(100, 100), (3_000_000, 0)}, (total, old, outcome)
+    assert trino(f"SELECT count(*) AS n FROM {table}", live)["n"][0] == total
+
+
 def test_an_interrupted_catalog_set_up_is_made_again_and_the_tables_come_back(stack):
     """PostgreSQL's folder without the kit's completion mark (initdb or the database creation
     was interrupted): the next `up` makes it again; the tables, whose files are in the bucket,
