@@ -78,7 +78,7 @@ def read_raw(spark, name: str, batch: int) -> DataFrame:
 
 # %%
 raw_pokemon = read_raw(spark, "pokemon", batch)
-checks.check_raw_lines(raw_pokemon, "pokemon", batch)
+checks.check_raw_lines(raw_pokemon, "pokemon", batch, read_raw=read_raw)  # also tries a file of its own
 raw_pokemon.filter("_is_malformed").select("raw").show(truncate=80)
 
 
