@@ -185,7 +185,7 @@ def _known_keys(given: dict) -> dict[str, str]:
         "S3A settings are named fs.s3a.* (spark.hadoop.fs.s3a.* in a server's spark-defaults.conf).",
     )
     for key in options:
-        near = difflib.get_close_matches(key, JUDGES, n=1)
+        near = difflib.get_close_matches(key, JUDGES, n=1, cutoff=0.9)
         expect(
             key in JUDGES,
             f"{key} is not a setting this exercise uses.",
@@ -206,7 +206,8 @@ def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
     for key in REQUIRED:
         expect(key in options, f"{key} is missing.", JUDGES[key]("", options, settings))
     for key, hint in _problems(options, settings).items():
-        shown = "****" if "secret" in key else options[key]
+        secret = "secret" in key or options[key] == settings.s3_secret_key
+        shown = "****" if secret else options[key]
         raise CheckFailed(f"{key} is {shown!r}.", fix=hint)
     _follows_the_settings(s3a_options, options, settings)
     passed("S3A settings: endpoint, path-style access and credentials, all from the settings")
