@@ -221,7 +221,7 @@ def nothing_returned(settings):
     return None
 
 
-@mistake("s3a_options", hint="Return a dict")
+@mistake("s3a_options", hint="returned a list, not a dict")
 def pairs_not_a_dict(settings):
     return list(solution(settings).items())
 
@@ -378,7 +378,7 @@ def returns_nothing(spark, uri):
     _written(spark, uri)
 
 
-@mistake("write_starters", hint="not a Spark DataFrame")
+@mistake("write_starters", hint="returned a pandas DataFrame, not a Spark DataFrame")
 def returns_pandas(spark, uri):
     return _written(spark, uri).toPandas()
 

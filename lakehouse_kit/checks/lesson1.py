@@ -162,10 +162,14 @@ def _known_keys(given: dict) -> dict[str, str]:
     """The settings by their Hadoop names, each given once and known to the check."""
     from lakehouse_kit.spark import hadoop_keys
 
+    shape = (
+        "Return a dict: setting name -> value, e.g. {'fs.s3a.endpoint': settings.s3_endpoint, ...}."
+    )
+    expect(bool(given), "s3a_options returned no settings.", shape)
     expect(
-        isinstance(given, dict) and bool(given),
-        "s3a_options returned no settings.",
-        "Return a dict: setting name -> value, e.g. {'fs.s3a.endpoint': settings.s3_endpoint, ...}.",
+        isinstance(given, dict),
+        f"s3a_options returned a {type(given).__name__}, not a dict.",
+        shape,
     )
     options = hadoop_keys(given)
     twice = sorted(
@@ -319,7 +323,7 @@ def _starters(starters, uri: str) -> list[tuple]:
     )
     expect(
         hasattr(starters, "inputFiles"),
-        f"write_starters returned a {type(starters).__name__}, not a Spark DataFrame.",
+        f"write_starters returned a {_kind(starters)}, not a Spark DataFrame.",
         "Return spark.read.json(uri): the DataFrame read back from the bucket.",
     )
     columns_present(starters, ["id", "name", "primary_type"], "The starters DataFrame")
@@ -334,6 +338,12 @@ def _starters(starters, uri: str) -> list[tuple]:
         "return spark.read.json(uri).",
     )
     return [tuple(row) for row in rows]
+
+
+def _kind(value) -> str:
+    """What a value is, with its package: 'pandas DataFrame', 'list'."""
+    package = type(value).__module__.split(".")[0]
+    return f"{'' if package == 'builtins' else package + ' '}{type(value).__name__}"
 
 
 def _are_starters(rows: list[tuple]) -> bool:
@@ -371,7 +381,7 @@ def _json_records(prefix: str) -> list[tuple]:
         expect(
             not content.startswith(b"PAR1"),
             f"{key} is a Parquet file, not JSON.",
-            "Write with .json(uri), not .parquet or .saveAsTable: " + OVERWRITE_HINT,
+            "Write JSON, not Parquet or a table: " + OVERWRITE_HINT,
         )
         try:
             lines = [json.loads(line) for line in content.decode("utf-8").splitlines() if line]
@@ -379,7 +389,7 @@ def _json_records(prefix: str) -> list[tuple]:
         except (ValueError, AttributeError):
             raise CheckFailed(
                 f"{key} is not JSON Lines (one JSON object per line).",
-                fix="Write with .json(uri), not .csv or .text: " + OVERWRITE_HINT,
+                fix="Write JSON, not CSV or text: " + OVERWRITE_HINT,
             ) from None
     return records
 
