@@ -5,6 +5,7 @@ batch, never appends it twice, and saves the rows as they were given."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
@@ -39,6 +40,10 @@ WRITE_HINT = (
     'Write with save_table(raw, table, mode="overwrite", partition_by=["_batch_id"], '
     'replaceWhere=f"_batch_id = {batch}"), `table` and `batch` being the arguments: a re-run '
     "replaces its batch and leaves the others."
+)
+REPLACE_WHERE_ERROR = (
+    " If the engine says the rows do not match replaceWhere, its condition names another batch "
+    "than the `batch` argument."
 )
 NUMBERS = {"tinyint", "smallint", "int", "bigint"}
 
@@ -83,8 +88,9 @@ def check_raw_lines(
     from lakehouse_kit.storage import landing_uri
 
     call = f"read_raw(spark, {name!r}, {batch})"
-    rows = _bronze_rows(raw, call, READ_HINT, fresh=True)
-    _judge_lines(rows, call, landing_lines(name, batch), landing_uri(batch, name), batch)
+    lines = landing_lines(name, batch)
+    rows = _bronze_rows(raw, call, READ_HINT, lines, fresh=True)
+    _judge_lines(rows, call, lines, landing_uri(batch, name), batch)
     if read_raw is not None:
         _reads_what_it_is_told(read_raw, session(spark))
     broken = sum(r["_is_malformed"] for r in rows)
@@ -107,17 +113,19 @@ def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
     try:
         with engine_errors(call, hint):
             raw = read_raw(spark, PROBE_NAME, PROBE_BATCH)
-        rows = _bronze_rows(raw, call, hint, fresh=True)
         lines = [line for line in split_lines(PROBE_FILE) if line.strip()]
+        rows = _bronze_rows(raw, call, hint, lines, fresh=True)
         _judge_lines(rows, call, lines, uri, PROBE_BATCH)
     finally:
         with s3_errors(settings):
             client.delete_object(Bucket=settings.bucket, Key=key)
 
 
-def _bronze_rows(df, what: str, hint: str, fresh: bool = False) -> list:
-    """The Bronze columns of every row, once the types are right. `fresh`: _ingested_at must be
-    now (a day's leeway), as the DataFrame is being read, not stored."""
+def _bronze_rows(df, what: str, hint: str, lines: list[str], fresh: bool = False) -> list[dict]:
+    """The Bronze columns of every row, once the types are right, `_in_time` telling whether
+    _ingested_at is set (`fresh`: and now, with a day's leeway, as the DataFrame is being read,
+    not stored). A line of the file (`lines`) travels as its md5 digest, not its text: a large
+    file's text need not cross the wire again."""
     columns_present(df, BRONZE_COLUMNS, what)
     types = dict(df.dtypes)
     expect(
@@ -141,8 +149,13 @@ def _bronze_rows(df, what: str, hint: str, fresh: bool = False) -> list:
         if fresh
         else "_ingested_at IS NOT NULL"
     )
+    known = {hashlib.md5(line.encode()).hexdigest(): line for line in lines}
+    columns = ["_batch_id", "_source_file", "_is_malformed", f"{now} AS _in_time"]
     with engine_errors(what, hint):
-        return df.selectExpr(*BRONZE_COLUMNS, f"{now} AS _in_time").collect()
+        rows = [row.asDict() for row in df.selectExpr("md5(raw) AS raw", *columns).collect()]
+        if not all(row["raw"] in known for row in rows):  # a line the file lacks: its text
+            return [row.asDict() for row in df.selectExpr("raw", *columns).collect()]
+    return [{**row, "raw": known[row["raw"]]} for row in rows]
 
 
 def _judge_lines(
@@ -290,7 +303,7 @@ def check_write_bronze(write_bronze: Callable, spark=None) -> None:
         "third": _probe_rows(spark, 9, PROBE_LINES[1:3], "2024-01-03 08:00:00"),
     }
     with scratch_table(spark, "bronze") as table, scratch_table(spark, "bronze_b") as table_b:
-        with engine_errors("write_bronze", WRITE_HINT):
+        with engine_errors("write_bronze", WRITE_HINT + REPLACE_WHERE_ERROR):
             for part, batch, target in (
                 ("first", 7, table),
                 ("other", 8, table),
@@ -426,8 +439,8 @@ def check_bronze(
         bronze = read_table(spark, table, "Run the cell that calls write_bronze for every table.")
         for batch in batches:
             what = f"{table} (batch {batch})"
-            rows = _bronze_rows(bronze.where(f"_batch_id = {batch}"), what, WRITE_HINT)
             lines, uri = landing_lines(name, batch), landing_uri(batch, name)
+            rows = _bronze_rows(bronze.where(f"_batch_id = {batch}"), what, WRITE_HINT, lines)
             _judge_lines(rows, what, lines, uri, batch, twice=WRITE_HINT)
     passed(f"Bronze holds every landing line of batch(es) {list(batches)} exactly once")
 
