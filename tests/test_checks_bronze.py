@@ -246,6 +246,11 @@ def flag_as_text(spark, name, batch):
     return _read(spark, name, batch, _is_malformed=F.when(broken, "yes").otherwise("no"))
 
 
+@mistake("read_raw", hint="gave nothing, not a DataFrame")
+def forgets_to_return(spark, name, batch):
+    _read(spark, name, batch)
+
+
 @mistake("read_raw", hint="lacks the columns")
 def no_source_file(spark, name, batch):
     return _read(spark, name, batch).drop("_source_file")

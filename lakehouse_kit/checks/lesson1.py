@@ -326,8 +326,8 @@ def _starters(starters, uri: str) -> list[tuple]:
         f"write_starters returned a {_kind(starters)}, not a Spark DataFrame.",
         "Return spark.read.json(uri): the DataFrame read back from the bucket.",
     )
-    columns_present(starters, ["id", "name", "primary_type"], "The starters DataFrame")
     with engine_errors("reading the starters back", "Read them back with spark.read.json(uri)."):
+        columns_present(starters, ["id", "name", "primary_type"], "The starters DataFrame")
         files = starters.inputFiles()
         rows = starters.select("id", "name", "primary_type").collect()
     expect(

@@ -100,11 +100,11 @@ def check_raw_lines(
 def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
     """read_raw on the check's own landing file (PROBE_FILE), in batch PROBE_BATCH."""
     from lakehouse_kit.settings import load_settings
-    from lakehouse_kit.storage import landing_uri, s3_client, s3_errors
+    from lakehouse_kit.storage import LANDING_PREFIX, object_uri, s3_client, s3_errors
 
     settings = load_settings()
-    uri = landing_uri(PROBE_BATCH, PROBE_NAME)
-    key = uri.split(f"{settings.bucket}/", 1)[1]
+    key = f"{LANDING_PREFIX}/batch_{PROBE_BATCH:03d}/{PROBE_NAME}.jsonl"
+    uri = object_uri(key, settings)  # landing_uri(PROBE_BATCH, PROBE_NAME)
     call = f"read_raw(spark, {PROBE_NAME!r}, {PROBE_BATCH})"
     hint = f"{call} must read {uri}, a file the check put there. {READ_HINT}"
     client = s3_client(settings)
@@ -126,8 +126,14 @@ def _bronze_rows(df, what: str, hint: str, lines: list[str], fresh: bool = False
     _ingested_at is set (`fresh`: and now, with a day's leeway, as the DataFrame is being read,
     not stored). A line of the file (`lines`) travels as its md5 digest, not its text: a large
     file's text need not cross the wire again."""
-    columns_present(df, BRONZE_COLUMNS, what)
-    types = dict(df.dtypes)
+    expect(
+        hasattr(df, "selectExpr"),
+        f"{what} gave {'nothing' if df is None else 'a ' + type(df).__name__}, not a DataFrame.",
+        "Return the DataFrame of the lines with their metadata columns.",
+    )
+    with engine_errors(what, hint):
+        columns_present(df, BRONZE_COLUMNS, what)
+        types = dict(df.dtypes)
     expect(
         types["_ingested_at"].startswith("timestamp"),
         f"{what}: _ingested_at is a {types['_ingested_at']}, not a timestamp.",
