@@ -99,7 +99,7 @@ def write_starters(spark, uri: str):
 uri = f"s3a://{settings.bucket}/{playground}"
 starters = write_starters(spark, uri)
 starters.orderBy("id").show()
-checks.check_starters(starters, prefix=playground)
+checks.check_starters(starters, prefix=playground, write_starters=write_starters)  # also tries another uri
 
 # %% [markdown]
 # ## What Spark really wrote

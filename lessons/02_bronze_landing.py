@@ -61,7 +61,7 @@ upload_landing(batch)
 # | `_ingested_at` | when we loaded it: `F.current_timestamp()` |
 # | `_is_malformed` | `True` when the line is not a JSON object: `F.json_object_keys("raw").isNull()` |
 #
-# Drop blank lines only: they are not records.
+# Drop blank lines only (a line of spaces is blank too): they are not records.
 #
 # Why not `spark.read.text`? Files arrive as their exporters wrote them: batch 1's type
 # chart came from a Windows tool (a byte-order mark before the first line, `\r\n` line ends),
@@ -78,7 +78,7 @@ def read_raw(spark, name: str, batch: int) -> DataFrame:
 
 # %%
 raw_pokemon = read_raw(spark, "pokemon", batch)
-checks.check_raw_lines(raw_pokemon, "pokemon", batch)
+checks.check_raw_lines(raw_pokemon, "pokemon", batch, read_raw=read_raw)  # also tries a file of its own
 raw_pokemon.filter("_is_malformed").select("raw").show(truncate=80)
 
 

@@ -104,6 +104,24 @@ def landing_lines(name: str, batch: int) -> list[str]:
     return [line for line in file_lines(name, batch) if line.strip()]
 
 
+def is_json_object(line: str) -> bool:
+    """The lessons' rule for a well-formed landing line: it holds a JSON object. As
+    json_object_keys reads one on both engines: white space around it is fine, what follows
+    the object is not read, and NaN or Infinity are no JSON."""
+    try:
+        value, _ = _STRICT_JSON.raw_decode(line.lstrip(" \t\r\n"))
+    except ValueError:
+        return False
+    return isinstance(value, dict)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def defect_lines(
     name: str, batch: int, kinds: set[str] | None = None, action: str | None = None
 ) -> Counter:

@@ -3,105 +3,246 @@ first objects written to the bucket."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections import Counter
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import columns_present, expect, passed, session
+from lakehouse_kit.checks.core import (
+    CheckFailed,
+    columns_present,
+    engine_errors,
+    expect,
+    passed,
+    session,
+)
 from lakehouse_kit.settings import load_settings
 
 LESSON = "01"
 
 SIMPLE_CREDENTIALS = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+S3A_FILESYSTEM = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+REQUIRED = (
+    "fs.s3a.endpoint",
+    "fs.s3a.path.style.access",
+    "fs.s3a.aws.credentials.provider",
+    "fs.s3a.access.key",
+    "fs.s3a.secret.key",
+)
+# Where a setting that depends on the profile comes from: a value that does not follow a
+# change of these settings was typed into the code.
+FROM_SETTINGS = {
+    "fs.s3a.endpoint": "settings.s3_endpoint",
+    "fs.s3a.access.key": "settings.s3_access_key",
+    "fs.s3a.secret.key": "settings.s3_secret_key",
+    "fs.s3a.endpoint.region": "settings.s3_region",
+    "fs.s3a.connection.ssl.enabled": "the scheme of settings.s3_endpoint",
+}
+# Providers a tutorial may show, and why each fails here.
+WRONG_PROVIDERS = {
+    "Anonymous": "sends no keys at all, and the store refuses anonymous requests",
+    "Temporary": "expects a session token (fs.s3a.session.token), which this store does not issue",
+    "Environment": "reads the AWS_* environment variables, not the two key settings",
+    "IAMInstance": "asks a cloud machine's metadata service, which a laptop does not have",
+}
+DURATION = re.compile(r"\d+(ns|us|ms|s|m|h|d)?")
 
 
-def _s3a_wanted(settings) -> dict[str, tuple[str, str]]:
-    """Each S3A setting the lesson asks for: the right value and the hint when it is not."""
+def _boolean(value: str) -> bool | None:
+    """A Hadoop boolean: true or false in any case, else None."""
+    return {"true": True, "false": False}.get(value.strip().lower())
+
+
+def _secure(endpoint: str) -> bool:
+    return endpoint.strip().lower().startswith("https://")
+
+
+def _endpoint(value: str, options: dict[str, str], settings) -> str:
+    given = value.strip().rstrip("/")
+    if "://" not in given:  # S3A adds the scheme fs.s3a.connection.ssl.enabled says (https)
+        ssl = _boolean(options.get("fs.s3a.connection.ssl.enabled", "true"))
+        given = f"{'https' if ssl else 'http'}://{given}"
+    wanted = settings.s3_endpoint.rstrip("/")
+    if given == wanted:
+        return ""
+    if given.startswith("sc://") or value.strip() == settings.spark_remote:
+        return "That is Spark's address (settings.spark_remote): use settings.s3_endpoint."
+    if given == f"{wanted}/{settings.bucket}":
+        return "The endpoint is the server alone: with path-style access S3A adds the bucket."
+    return "Use settings.s3_endpoint: the object store's URL (scheme, host and port)."
+
+
+def _path_style(value: str, options, settings) -> str:
+    return (
+        ""
+        if _boolean(value)
+        else 'Set it to "true": local stores and MinIO serve a bucket as http://host/bucket, '
+        "not as a host name of its own."
+    )
+
+
+def _provider(value: str, options, settings) -> str:
+    if value.strip() == SIMPLE_CREDENTIALS:
+        return ""
+    why = next((why for name, why in WRONG_PROVIDERS.items() if name in value), "")
+    return (
+        f"{value.strip().rsplit('.', 1)[-1]} {why}. " if why else ""
+    ) + f"Use {SIMPLE_CREDENTIALS}: it takes the access and secret key from the two settings below."
+
+
+def _key(field: str, other: str):
+    def judge(value: str, options, settings) -> str:
+        if value == getattr(settings, field):
+            return ""
+        if value == getattr(settings, other):
+            return "The access key and the secret key are swapped."
+        return f"Use settings.{field}."
+
+    return judge
+
+
+def _region(value: str, options, settings) -> str:
+    return (
+        "" if value == settings.s3_region else "Use settings.s3_region (or leave the region out)."
+    )
+
+
+def _ssl(value: str, options, settings) -> str:
+    scheme = "https" if _secure(settings.s3_endpoint) else "http"
+    if _boolean(value) == (scheme == "https"):
+        return ""
+    return (
+        f"It must agree with the endpoint's scheme ({scheme}://): "
+        f'"{str(scheme == "https").lower()}", or leave it out.'
+    )
+
+
+def _is(kind: str, valid: Callable[[str], bool]):
+    def judge(value: str, options, settings) -> str:
+        return "" if valid(value.strip()) else f"It takes {kind} (or leave it out)."
+
+    return judge
+
+
+# Every S3A setting the check accepts, with how its value is judged: (value, all the options,
+# settings) -> what is wrong with it, or "". The lesson's five, then a few that tutorials add
+# and that do no harm when right; any other key is refused, as a wrong one breaks a session.
+JUDGES: dict[str, Callable[[str, dict, object], str]] = {
+    "fs.s3a.connection.ssl.enabled": _ssl,  # before the endpoint, whose scheme it may give
+    "fs.s3a.endpoint": _endpoint,
+    "fs.s3a.path.style.access": _path_style,
+    "fs.s3a.aws.credentials.provider": _provider,
+    "fs.s3a.access.key": _key("s3_access_key", "s3_secret_key"),
+    "fs.s3a.secret.key": _key("s3_secret_key", "s3_access_key"),
+    "fs.s3a.endpoint.region": _region,
+    "fs.s3a.impl": _is(S3A_FILESYSTEM, lambda v: v == S3A_FILESYSTEM),
+    "fs.s3a.impl.disable.cache": _is('"true" or "false"', lambda v: _boolean(v) is not None),
+    "fs.s3a.fast.upload": _is('"true" or "false"', lambda v: _boolean(v) is not None),
+    "fs.s3a.connection.maximum": _is(
+        "a positive whole number", lambda v: v.isdigit() and int(v) > 0
+    ),
+    "fs.s3a.attempts.maximum": _is("a positive whole number", lambda v: v.isdigit() and int(v) > 0),
+    "fs.s3a.retry.limit": _is("a whole number", str.isdigit),
+    "fs.s3a.retry.interval": _is("a duration such as 500ms", DURATION.fullmatch),
+    "fs.s3a.connection.timeout": _is("a duration such as 200s", DURATION.fullmatch),
+    "fs.s3a.connection.establish.timeout": _is("a duration such as 30s", DURATION.fullmatch),
+}
+
+
+def _problems(options: dict[str, str], settings) -> dict[str, str]:
+    """What is wrong with each accepted setting given (key -> hint), for these settings."""
     return {
-        "fs.s3a.endpoint": (
-            settings.s3_endpoint,
-            "Use settings.s3_endpoint: the object store's URL (scheme, host and port).",
-        ),
-        "fs.s3a.path.style.access": (
-            "true",
-            'Set it to "true": local stores and MinIO serve a bucket as '
-            "http://host/bucket, not as a host name of its own.",
-        ),
-        "fs.s3a.aws.credentials.provider": (
-            SIMPLE_CREDENTIALS,
-            f"Use {SIMPLE_CREDENTIALS}: it takes the "
-            "access and secret key from the two settings below.",
-        ),
-        "fs.s3a.access.key": (settings.s3_access_key, "Use settings.s3_access_key."),
-        "fs.s3a.secret.key": (settings.s3_secret_key, "Use settings.s3_secret_key."),
+        key: hint
+        for key, judge in JUDGES.items()
+        if key in options and (hint := judge(options[key], options, settings))
     }
 
 
-def _same(options: dict[str, str], key: str, value: str) -> bool:
-    """Whether an S3A setting means `value`: booleans in any case; an endpoint with a trailing
-    slash, or without its scheme when fs.s3a.connection.ssl.enabled says which one, is the same."""
-    given = options.get(key, "").strip()
-    if key.endswith("access"):
-        return given.lower() == value.lower()
-    if key == "fs.s3a.endpoint":
-        if "://" not in given:
-            ssl = options.get("fs.s3a.connection.ssl.enabled", "true").strip().lower()
-            given = f"{'http' if ssl == 'false' else 'https'}://{given}"
-        return given.rstrip("/") == value.rstrip("/")
-    return given == value
-
-
-def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
-    """The learner's S3A settings: every one present, right, and read from the settings (a value
-    typed into the code fails when the settings change). Returns them by their Hadoop names."""
-    import dataclasses
-
+def _known_keys(given: dict) -> dict[str, str]:
+    """The settings by their Hadoop names, each given once and known to the check."""
     from lakehouse_kit.spark import hadoop_keys
 
-    settings = settings or load_settings()
-    options = s3a_options(settings)
-    expect(
-        isinstance(options, dict) and bool(options),
-        "s3a_options returned no settings.",
-        "Return a dict: setting name -> value, e.g. {'fs.s3a.endpoint': settings.s3_endpoint, ...}.",
+    shape = (
+        "Return a dict: setting name -> value, e.g. {'fs.s3a.endpoint': settings.s3_endpoint, ...}."
     )
-    options = hadoop_keys(options)
+    expect(bool(given), "s3a_options returned no settings.", shape)
+    expect(
+        isinstance(given, dict),
+        f"s3a_options returned a {type(given).__name__}, not a dict.",
+        shape,
+    )
+    options = hadoop_keys(given)
+    twice = sorted(
+        k
+        for k in given
+        if k.startswith("spark.hadoop.") and k.removeprefix("spark.hadoop.") in given
+    )
+    expect(
+        not twice,
+        f"{twice} are given twice, with and without spark.hadoop.",
+        "Give each setting once.",
+    )
     strangers = [key for key in options if not key.startswith("fs.s3a.")]
     expect(
         not strangers,
         f"{strangers} are not S3A settings.",
         "S3A settings are named fs.s3a.* (spark.hadoop.fs.s3a.* in a server's spark-defaults.conf).",
     )
-    for key, (value, hint) in _s3a_wanted(settings).items():
-        expect(key in options, f"{key} is missing.", hint)
-        shown = "****" if "secret" in key else options[key]
-        expect(_same(options, key, value), f"{key} is {shown!r}.", hint)
-    if "fs.s3a.endpoint.region" in options:
+    for key in options:
+        near = difflib.get_close_matches(key, JUDGES, n=1, cutoff=0.9)
         expect(
-            options["fs.s3a.endpoint.region"] == settings.s3_region,
-            "fs.s3a.endpoint.region is not the store's region.",
-            "Use settings.s3_region (or leave the region out).",
+            key in JUDGES,
+            f"{key} is not a setting this exercise uses.",
+            f"Did you mean {near[0]}?"
+            if near
+            else "Give the five settings of the table: an unknown S3A setting can break a real "
+            f"session. Also accepted, when right: {', '.join(k for k in JUDGES if k not in REQUIRED)}.",
         )
+    return options
+
+
+def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
+    """The learner's S3A settings: the five the lesson names, each right, no setting the check
+    does not know, and every value that depends on the profile read from the settings (asked
+    again with other settings, it follows them). Returns them by their Hadoop names."""
+    settings = settings or load_settings()
+    options = _known_keys(s3a_options(settings))
+    for key in REQUIRED:
+        expect(key in options, f"{key} is missing.", JUDGES[key]("", options, settings))
+    for key, hint in _problems(options, settings).items():
+        secret = "secret" in key or options[key] == settings.s3_secret_key
+        shown = "****" if secret else options[key]
+        raise CheckFailed(f"{key} is {shown!r}.", fix=hint)
+    _follows_the_settings(s3a_options, options, settings)
+    passed("S3A settings: endpoint, path-style access and credentials, all from the settings")
+    return options
+
+
+def _follows_the_settings(s3a_options: Callable, options: dict[str, str], settings) -> None:
+    """Asked with another profile's settings (an https endpoint, other keys and region), every
+    setting must still be right: a value typed into the code is right on one profile only."""
+    import dataclasses
+
     probe = dataclasses.replace(
         settings,
-        s3_endpoint="http://s3.example.test:9999",
+        s3_endpoint="https://s3.example.test:9999",
         s3_region="eu-probe-1",
         s3_access_key="probe-key",
         s3_secret_key="probe-secret",
     )
-    again = hadoop_keys(s3a_options(probe))
-    for key, field in (
-        ("fs.s3a.endpoint", "s3_endpoint"),
-        ("fs.s3a.access.key", "s3_access_key"),
-        ("fs.s3a.secret.key", "s3_secret_key"),
-        ("fs.s3a.endpoint.region", "s3_region"),
-    ):
-        if key in options:
-            expect(
-                _same(again, key, getattr(probe, field)),
+    again = _known_keys(s3a_options(probe))
+    problems = _problems(again, probe)
+    for key in (k for k in JUDGES if k in problems or (k in options and k not in again)):
+        if key in FROM_SETTINGS:
+            raise CheckFailed(
                 f"{key} is typed into the code, not read from the settings.",
-                f"Use settings.{field}: the same notebook then works on every profile, and no secret is written in it.",
+                fix=f"Use {FROM_SETTINGS[key]}: the same notebook then works on every profile, "
+                "and no secret is written in it.",
             )
-    passed("S3A settings: endpoint, path-style access and credentials, all from the settings")
-    return options
+        raise CheckFailed(
+            f"{key} is not right for another profile's settings.",
+            fix=problems.get(key, f"Return {key} whatever the settings."),
+        )
 
 
 def check_s3a_engine(options: dict[str, str], settings=None):
@@ -134,29 +275,169 @@ def check_s3a_engine(options: dict[str, str], settings=None):
     return masked(options)
 
 
-def check_starters(starters=None, prefix: str = "playground/starters", spark=None) -> None:
-    from lakehouse_kit.storage import list_objects
+STARTERS = [(1, "Bulbasaur", "grass"), (4, "Charmander", "fire"), (7, "Squirtle", "water")]
+STARTERS_HINT = (
+    "Write the three Kanto starters once each: (1, Bulbasaur, grass), (4, Charmander, fire), "
+    "(7, Squirtle, water), in columns id (a number), name and primary_type."
+)
+OVERWRITE_HINT = (
+    "Write with df.write.mode('overwrite').json(uri): it replaces whatever the folder held, so "
+    "running the cell twice is harmless."
+)
+# What the check puts where it tries write_starters: a file an earlier run might have left.
+EARLIER_RUN = {"id": 25, "name": "Pikachu", "primary_type": "electric"}
 
+
+def check_starters(
+    starters=None,
+    prefix: str = "playground/starters",
+    spark=None,
+    write_starters: Callable | None = None,
+) -> None:
+    """What write_starters returned was read back from the bucket and holds the three starters,
+    and the folder under `prefix` holds them as JSON. Given the function, the check also has it
+    write to another uri, where an earlier run left a file: overwritten, not appended to."""
+    from lakehouse_kit.storage import object_uri
+
+    read_back = _starters(starters, object_uri(prefix))
+    expect(
+        len(read_back) == len(set(read_back)),
+        f"Read back {len(read_back)} rows: the starters more than once.",
+        "The write appended to an earlier run's files. " + OVERWRITE_HINT,
+    )
+    expect(_are_starters(read_back), f"Read back {_shown(read_back)}.", STARTERS_HINT)
+    records = _json_records(prefix)
+    expect(_are_starters(records), f"The JSON files hold {_shown(records)}.", STARTERS_HINT)
+    if write_starters is not None:
+        _writes_where_told(write_starters, session(spark))
+    passed(f"3 starters written to and read back from {prefix}/")
+
+
+def _starters(starters, uri: str) -> list[tuple]:
+    """The (id, name, primary_type) rows of what write_starters returned, which must have been
+    read from files under `uri`."""
     expect(
         starters is not None,
         "write_starters returned nothing.",
         "Return the DataFrame you read back from the bucket.",
     )
-    columns_present(starters, ["id", "name", "primary_type"], "The starters DataFrame")
-    names = sorted(row["name"] for row in starters.collect())
     expect(
-        names == ["Bulbasaur", "Charmander", "Squirtle"],
-        f"Read back {names}.",
-        "Write the three Kanto starters: Bulbasaur, Charmander and Squirtle, once each "
-        "(mode 'overwrite' makes re-running safe).",
+        hasattr(starters, "inputFiles"),
+        f"write_starters returned a {_kind(starters)}, not a Spark DataFrame.",
+        "Return spark.read.json(uri): the DataFrame read back from the bucket.",
     )
-    objects = list_objects(prefix)
+    with engine_errors("reading the starters back", "Read them back with spark.read.json(uri)."):
+        columns_present(starters, ["id", "name", "primary_type"], "The starters DataFrame")
+        files = starters.inputFiles()
+        rows = starters.select("id", "name", "primary_type").collect()
     expect(
-        objects["key"].str.endswith(".json").any(),
-        f"No JSON file under {prefix}/.",
-        "Write with df.write.mode('overwrite').json(uri).",
+        any(_within(file, uri) for file in files),
+        f"write_starters returned a DataFrame that was not read from {uri}"
+        + (f" but from {files[0]}." if files else ": the one it made, not the one read back."),
+        "Write to and read back from `uri`, the argument (not the notebook's own uri): "
+        "return spark.read.json(uri).",
     )
-    passed(f"3 starters written to and read back from {prefix}/")
+    return [tuple(row) for row in rows]
+
+
+def _kind(value) -> str:
+    """What a value is, with its package: 'pandas DataFrame', 'list'."""
+    package = type(value).__module__.split(".")[0]
+    return f"{'' if package == 'builtins' else package + ' '}{type(value).__name__}"
+
+
+def _are_starters(rows: list[tuple]) -> bool:
+    return Counter(rows) == Counter(STARTERS)
+
+
+def _shown(rows: list[tuple]) -> str:
+    return ", ".join(map(str, sorted(rows, key=str)))
+
+
+def _within(file: str, uri: str) -> bool:
+    """Whether a file is under a folder URI, whatever the scheme (s3a://, s3://)."""
+    return file.split("://", 1)[-1].startswith(uri.split("://", 1)[-1].rstrip("/") + "/")
+
+
+def _json_records(prefix: str) -> list[tuple]:
+    """The (id, name, primary_type) records of the data files under a folder, which must be
+    JSON Lines (Spark's own _SUCCESS and hidden files aside)."""
+    import gzip
+    import json
+
+    from lakehouse_kit.storage import list_objects
+
+    keys = [
+        key
+        for key in list_objects(prefix + "/")["key"]
+        if not any(part.startswith(("_", ".")) for part in key[len(prefix) + 1 :].split("/"))
+    ]
+    expect(bool(keys), f"No file under {prefix}/.", OVERWRITE_HINT)
+    records = []
+    for key in keys:
+        content = _object(key)
+        if content.startswith(b"\x1f\x8b"):  # gzip: JSON compressed is still JSON
+            content = gzip.decompress(content)
+        expect(
+            not content.startswith(b"PAR1"),
+            f"{key} is a Parquet file, not JSON.",
+            "Write JSON, not Parquet or a table: " + OVERWRITE_HINT,
+        )
+        try:
+            lines = [json.loads(line) for line in content.decode("utf-8").splitlines() if line]
+            records += [(r.get("id"), r.get("name"), r.get("primary_type")) for r in lines]
+        except (ValueError, AttributeError):
+            raise CheckFailed(
+                f"{key} is not JSON Lines (one JSON object per line).",
+                fix="Write JSON, not CSV or text: " + OVERWRITE_HINT,
+            ) from None
+    return records
+
+
+def _writes_where_told(write_starters: Callable, spark) -> None:
+    """write_starters(spark, uri) on another uri, where an earlier run left a file: the folder
+    then holds the three starters alone, and they are what the function returns."""
+    import json
+
+    from lakehouse_kit.storage import delete_prefix, object_uri
+
+    prefix = "playground/_check_starters"
+    uri = object_uri(prefix)
+    earlier = (EARLIER_RUN["id"], EARLIER_RUN["name"], EARLIER_RUN["primary_type"])
+    delete_prefix(prefix + "/")
+    _object(f"{prefix}/part-00000-earlier-run.json", json.dumps(EARLIER_RUN).encode() + b"\n")
+    call = f"write_starters(spark, {uri!r})"
+    try:
+        with engine_errors(f"{call}, on a folder an earlier run wrote,", OVERWRITE_HINT):
+            read_back = _starters(write_starters(spark, uri), uri)
+        records = _json_records(prefix)
+        expect(
+            records != [earlier],
+            f"{call} left the folder as an earlier run did: it wrote nothing there.",
+            "Write to `uri`, the argument, with mode('overwrite') (mode('ignore') writes nothing "
+            "when the folder exists).",
+        )
+        expect(
+            earlier not in records,
+            f"{call} kept the file an earlier run left there: the write appended.",
+            OVERWRITE_HINT,
+        )
+        expect(_are_starters(records), f"{call} wrote {_shown(records)}.", STARTERS_HINT)
+        expect(_are_starters(read_back), f"{call} returned {_shown(read_back)}.", STARTERS_HINT)
+    finally:
+        delete_prefix(prefix + "/")
+
+
+def _object(key: str, content: bytes | None = None) -> bytes:
+    """An object's bytes in the bucket; given `content`, the object is written first."""
+    from lakehouse_kit.storage import s3_client, s3_errors
+
+    settings = load_settings()
+    client = s3_client(settings)
+    with s3_errors(settings):
+        if content is not None:
+            client.put_object(Bucket=settings.bucket, Key=key, Body=content)
+        return client.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
 
 
 def _starters_in_the_bucket() -> None:

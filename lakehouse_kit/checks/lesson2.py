@@ -1,12 +1,16 @@
-"""Lesson 2 (Bronze landing): every non-blank landing line in Bronze exactly once, broken JSON
-kept and flagged; the learner's write replaces a batch, never appends it twice."""
+"""Lesson 2 (Bronze landing): every non-blank landing line in Bronze exactly once, unchanged,
+the broken ones flagged by the rule (not a JSON object); the learner's read tried on a file and a
+batch of the check's own, and the learner's write on scratch tables: a re-run replaces its
+batch, never appends it twice, and saves the rows as they were given."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 
 from lakehouse_kit.checks.core import (
+    CheckFailed,
     columns_present,
     engine_errors,
     expect,
@@ -15,136 +19,435 @@ from lakehouse_kit.checks.core import (
     scratch_table,
     session,
 )
-from lakehouse_kit.checks.landing import defect_lines, expected_malformed, landing_lines
-from lakehouse_kit.contracts import columns
+from lakehouse_kit.checks.landing import is_json_object, landing_lines
+from lakehouse_kit.contracts import BRONZE_COLUMNS
+from lakehouse_kit.textfiles import split_lines
 
 LESSON = "02"
 
 READ_HINT = (
-    "Read the file with read_lines(spark, uri) (one row per line) and drop only blank lines."
+    "Read landing_uri(batch, name) with read_lines(spark, uri) (one row per line) and drop "
+    "only blank lines."
+)
+KEEP_HINT = (
+    "Keep each line exactly as read_lines gives it: no trim, no change of case, no parsing, no "
+    "de-duplication. Bronze is the record of what arrived."
+)
+FLAG_HINT = (
+    "Flag a line as malformed when it is not a JSON object: F.json_object_keys('raw').isNull()."
 )
 WRITE_HINT = (
     'Write with save_table(raw, table, mode="overwrite", partition_by=["_batch_id"], '
-    'replaceWhere=f"_batch_id = {batch}"): a re-run replaces its batch and leaves the others.'
+    'replaceWhere=f"_batch_id = {batch}"), `table` and `batch` being the arguments: a re-run '
+    "replaces its batch and leaves the others."
 )
+REPLACE_WHERE_ERROR = (
+    " If the engine says the rows do not match replaceWhere, its condition names another batch "
+    "than the `batch` argument."
+)
+NUMBERS = {"tinyint", "smallint", "int", "bigint"}
+
+# A landing file of the check's own, for read_raw: a batch and a file name the course does not
+# have, and a line for each case the lesson names.
+PROBE_BATCH, PROBE_NAME = 97, "probe"
+PROBE_FILE = (
+    "\ufeff"  # a byte-order mark before the first line, and Windows line ends
+    '{"id": 7001, "name": "  Probe  "}\r\n'
+    "\r\n"  # blank
+    "   \n"  # blank too: spaces only
+    '  {"id": 7002, "name": "LEADING SPACES"}  \n'  # an object, with spaces around it
+    '[7003, "an array"]\n'  # JSON, but not an object
+    '"just a string"\n'
+    '{"id": 7004, "name": "Truncated"\n'  # starts like an object, is none
+    "garbage, not JSON\n"
+    "{}\n"  # an object, with no fields
+    '{"id": 7001, "name": "  Probe  "}\n'  # the first line again: kept twice
+).encode() + b'{"id": 7005, "name": "Caf\xe9"}\n'  # a Latin-1 byte: U+FFFD, still an object
+
+# Bronze rows of the check's own, for write_bronze: batches the course does not have, lines a
+# trim, a change of case or a de-duplication would alter, a broken one.
+PROBE_LINES = [
+    '{"id": 1, "name": "Bulbasaur"}',
+    '  {"id": 4, "name": "CHARMANDER"}  ',
+    '{"id": 7, "name": "Squirtle",',
+    '{"id": 1, "name": "Bulbasaur"}',
+    '{"id": 669, "name": "Flab\u00e9b\u00e9"}',
+]
+PROBE_SOURCE = "_check_bronze"  # the file name in the probe rows' _source_file
 
 
-def check_raw_lines(raw, name: str, batch: int) -> None:
-    """Every non-blank line of the file, unchanged, once; the broken ones flagged; the metadata
-    filled in for every row."""
-    columns_present(raw, columns(f"bronze.{name}"), f"read_raw('{name}')")
-    with engine_errors(f"read_raw('{name}', {batch})", READ_HINT):
-        rows = raw.selectExpr(
-            "raw",
-            "_batch_id",
-            "_is_malformed",
-            "_source_file IS NULL OR _ingested_at IS NULL AS gap",
-        ).collect()
-    lines = Counter(landing_lines(name, batch))
-    got = Counter(r["raw"] for r in rows)
+# ---------------------------------------------------------------- read_raw
+
+
+def check_raw_lines(
+    raw, name: str, batch: int, read_raw: Callable | None = None, spark=None
+) -> None:
+    """Every non-blank line of the file, unchanged, once; the lines that are not a JSON object
+    flagged, and only those; the metadata filled in for every row. Given read_raw, it is also
+    tried on a file of the check's own, in a batch the course does not have."""
+    from lakehouse_kit.storage import landing_uri
+
+    call = f"read_raw(spark, {name!r}, {batch})"
+    lines = landing_lines(name, batch)
+    rows = _bronze_rows(raw, call, READ_HINT, lines, fresh=True)
+    _judge_lines(rows, call, lines, landing_uri(batch, name), batch)
+    if read_raw is not None:
+        _reads_what_it_is_told(read_raw, session(spark))
+    broken = sum(r["_is_malformed"] for r in rows)
+    passed(f"{name}: {len(rows)} raw lines, {broken} malformed kept and flagged")
+
+
+def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
+    """read_raw on the check's own landing file (PROBE_FILE), in batch PROBE_BATCH."""
+    from lakehouse_kit.settings import load_settings
+    from lakehouse_kit.storage import LANDING_PREFIX, object_uri, s3_client, s3_errors
+
+    settings = load_settings()
+    key = f"{LANDING_PREFIX}/batch_{PROBE_BATCH:03d}/{PROBE_NAME}.jsonl"
+    uri = object_uri(key, settings)  # landing_uri(PROBE_BATCH, PROBE_NAME)
+    call = f"read_raw(spark, {PROBE_NAME!r}, {PROBE_BATCH})"
+    hint = f"{call} must read {uri}, a file the check put there. {READ_HINT}"
+    client = s3_client(settings)
+    with s3_errors(settings):
+        client.put_object(Bucket=settings.bucket, Key=key, Body=PROBE_FILE)
+    try:
+        with engine_errors(call, hint):
+            raw = read_raw(spark, PROBE_NAME, PROBE_BATCH)
+        lines = [line for line in split_lines(PROBE_FILE) if line.strip()]
+        rows = _bronze_rows(raw, call, hint, lines, fresh=True)
+        _judge_lines(rows, call, lines, uri, PROBE_BATCH)
+    finally:
+        with s3_errors(settings):
+            client.delete_object(Bucket=settings.bucket, Key=key)
+
+
+def _bronze_rows(df, what: str, hint: str, lines: list[str], fresh: bool = False) -> list[dict]:
+    """The Bronze columns of every row, once the types are right, `_in_time` telling whether
+    _ingested_at is set (`fresh`: and now, with a day's leeway, as the DataFrame is being read,
+    not stored). A line of the file (`lines`) travels as its md5 digest, not its text: a large
+    file's text need not cross the wire again."""
     expect(
-        len(rows) == sum(lines.values()),
-        f"read_raw('{name}', {batch}) gave {len(rows)} rows; the file has {sum(lines.values())} "
-        "non-blank lines.",
-        READ_HINT,
+        hasattr(df, "selectExpr"),
+        f"{what} gave {'nothing' if df is None else 'a ' + type(df).__name__}, not a DataFrame.",
+        "Return the DataFrame of the lines with their metadata columns.",
     )
-    changed = sum((lines - got).values())
+    with engine_errors(what, hint):
+        columns_present(df, BRONZE_COLUMNS, what)
+        types = dict(df.dtypes)
     expect(
-        not changed,
-        f"{changed} lines of the file are not in raw exactly as they are in the file.",
-        "Keep each line as it is (no trim, no parsing): Bronze is the record of what arrived.",
+        types["_ingested_at"].startswith("timestamp"),
+        f"{what}: _ingested_at is a {types['_ingested_at']}, not a timestamp.",
+        "Add the time of loading as a timestamp: F.current_timestamp(), not a string.",
     )
+    expect(
+        types["_is_malformed"] == "boolean",
+        f"{what}: _is_malformed is a {types['_is_malformed']}, not a boolean.",
+        FLAG_HINT,
+    )
+    expect(
+        types["_batch_id"] in NUMBERS,
+        f"{what}: _batch_id is a {types['_batch_id']}, not a whole number.",
+        "Add the batch number, the argument, as a number: F.lit(batch).",
+    )
+    now = (
+        "_ingested_at BETWEEN current_timestamp() - INTERVAL 1 DAY "
+        "AND current_timestamp() + INTERVAL 1 HOUR"  # a client clock a little ahead
+        if fresh
+        else "_ingested_at IS NOT NULL"
+    )
+    known = {hashlib.md5(line.encode()).hexdigest(): line for line in lines}
+    columns = ["_batch_id", "_source_file", "_is_malformed", f"{now} AS _in_time"]
+    with engine_errors(what, hint):
+        rows = [row.asDict() for row in df.selectExpr("md5(raw) AS raw", *columns).collect()]
+        if not all(row["raw"] in known for row in rows):  # a line the file lacks: its text
+            return [row.asDict() for row in df.selectExpr("raw", *columns).collect()]
+    return [{**row, "raw": known[row["raw"]]} for row in rows]
+
+
+def _judge_lines(
+    rows: list, what: str, lines: list[str], uri: str, batch: int, twice: str = READ_HINT
+) -> None:
+    """Rows of one landing file against the file: its non-blank `lines`, each unchanged and
+    once, flagged when it is not a JSON object, with the file's batch and URI."""
+    _judge_raw(Counter(r["raw"] for r in rows), Counter(lines), what, uri, twice)
     batches = sorted({r["_batch_id"] for r in rows}, key=str)
     expect(
         batches in ([], [batch]),  # an empty file has no rows, and no batch
-        f"_batch_id holds {batches}; every row of this file belongs to batch {batch}.",
-        "Add the batch number as a constant: F.lit(batch).",
+        f"{what}: _batch_id holds {batches}; every row of {uri} belongs to batch {batch}.",
+        "Add the batch number, the argument: F.lit(batch).",
+    )
+    file = uri.split("://", 1)[1].split("/", 1)[1]  # landing/batch_NNN/name.jsonl
+    sources = sorted(
+        {r["_source_file"] for r in rows if not str(r["_source_file"]).endswith(file)}, key=str
     )
     expect(
-        not any(r["gap"] for r in rows),
-        "Some rows have no _source_file or no _ingested_at.",
-        "Add F.lit(uri) as _source_file and F.current_timestamp() as _ingested_at.",
+        not sources,
+        f"{what}: _source_file holds {sources[:2]}, not the file read, {uri}.",
+        "Add the URI you read as a constant: F.lit(uri).",
     )
-    flagged = Counter(r["raw"] for r in rows if r["_is_malformed"])
-    broken = defect_lines(name, batch, {"malformed_json"})
     expect(
-        flagged == broken,
-        f"{sum(flagged.values())} rows flagged _is_malformed; the file has {sum(broken.values())} "
-        "broken JSON lines, and only those must be flagged.",
-        "Flag a line as malformed when it is not a JSON object: F.json_object_keys('raw').isNull().",
+        all(r["_in_time"] for r in rows),
+        f"{what}: some rows have no _ingested_at, or not the time they were loaded.",
+        "Add the time of loading: F.current_timestamp().",
     )
-    passed(f"{name}: {len(rows)} raw lines, {sum(broken.values())} malformed kept and flagged")
+    flags = Counter((r["raw"], r["_is_malformed"]) for r in rows)
+    wanted = Counter((line, not is_json_object(line)) for line in lines)
+    if flags == wanted:
+        return
+    broken = sum(flag for _, flag in wanted.elements())
+    expect(
+        any(flag for _, flag in flags) or not broken,
+        f"{what}: no line is flagged _is_malformed, yet {_lines(broken)} of {len(lines)} "
+        "are not JSON objects.",
+        FLAG_HINT,
+    )
+    expect(
+        flags != Counter((line, not flag) for line, flag in wanted.elements()),
+        f"{what}: _is_malformed is the wrong way round: True for the JSON objects.",
+        FLAG_HINT,
+    )
+    line, flag = sorted(flags - wanted, key=str)[0]
+    raise CheckFailed(
+        f"{what}: {line[:60]!r} "
+        + (
+            "is not a JSON object, yet _is_malformed is False"
+            if flag is False
+            else "is a JSON object, yet it is flagged _is_malformed"
+            if flag
+            else "has no _is_malformed"
+        )
+        + f" ({_lines(broken)} of {len(lines)} are not JSON objects).",
+        fix=FLAG_HINT,
+    )
 
 
-def _bronze_rows(spark, batch: int, lines: int):
-    """A few Bronze-shaped rows of one batch, for trying the learner's write on a scratch table."""
+def _lines(count: int, noun: str = "line") -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _judge_raw(got: Counter, lines: Counter, what: str, uri: str, twice: str = READ_HINT) -> None:
+    """The `raw` column against the file's non-blank lines: what went missing or changed is
+    named (nothing read, another file read, blank lines kept, lines twice, broken lines or
+    repeats dropped, lines trimmed or re-cased). `twice`: the hint when every line is there,
+    some more than once."""
+    if got == lines:
+        return
+    missing, extra = lines - got, got - lines
+    expect(
+        bool(got),
+        f"{what} has no rows, yet {uri} has {_lines(sum(lines.values()))}: did it read "
+        "another file?",
+        READ_HINT,
+    )
+    for change, name in (
+        (str.strip, "trimmed"),
+        (str.lower, "lower-cased"),
+        (str.upper, "upper-cased"),
+    ):
+        expect(
+            not missing or Counter(map(change, missing.elements())) != extra,
+            f"{what} {name} the lines: {_lines(sum(extra.values()))} not as in the file.",
+            KEEP_HINT,
+        )
+    expect(bool(got & lines), f"{what} holds none of the lines of {uri}.", READ_HINT)
+    expect(
+        missing or not extra or not all(line in lines for line in extra),
+        f"{what} holds {_lines(sum(extra.values()))} more than once.",
+        twice,
+    )
+    expect(
+        not extra or any(line.strip() for line in extra),
+        f"{what} kept {_lines(sum(extra.values()), 'blank line')}.",
+        "Drop the blank lines (a line of spaces is blank too): they are not records.",
+    )
+    if missing and not extra:
+        expect(
+            any(is_json_object(line) for line in missing),
+            f"{what} dropped the {_lines(sum(missing.values()))} that are not JSON objects.",
+            "Keep them, flagged _is_malformed: Bronze keeps every line that arrived.",
+        )
+        expect(
+            not all(line in got for line in missing),
+            f"{what} kept a line that came twice only once.",
+            "De-duplication is Silver's job (lesson 3): Bronze keeps every line. " + KEEP_HINT,
+        )
+    problem = (
+        f"{_lines(sum(missing.values()))} of the file not in raw exactly as in the file"
+        if missing
+        else f"{_lines(sum(extra.values()))} that the file does not have"
+    )
+    example = next(iter(missing or extra))
+    raise CheckFailed(f"{what}: {problem} (e.g. {example[:60]!r}).", fix=f"{KEEP_HINT} {READ_HINT}")
+
+
+# ---------------------------------------------------------------- write_bronze
+
+
+def _probe_rows(spark, batch: int, lines: list[str], ingested_at: str):
+    """Bronze rows of the check's own: one batch, a fixed load time."""
     from pyspark.sql import functions as F
 
+    from lakehouse_kit.storage import landing_uri
+
+    source = landing_uri(batch, PROBE_SOURCE)
     return spark.createDataFrame(
-        [(f'{{"id": {batch * 10 + i}}}', batch, "s3a://x/landing", False) for i in range(lines)],
+        [(line, batch, source, not is_json_object(line)) for line in lines],
         "raw STRING, _batch_id INT, _source_file STRING, _is_malformed BOOLEAN",
-    ).withColumn("_ingested_at", F.current_timestamp())
+    ).withColumn("_ingested_at", F.lit(ingested_at).cast("timestamp"))  # a literal datetime
+    # would carry a time zone Sail's replaceWhere cannot union with the stored one
 
 
 def check_write_bronze(write_bronze: Callable, spark=None) -> None:
-    """On a scratch table: batch 1, batch 2, then batch 1 again must leave each batch once."""
+    """On scratch tables: batch 7, batch 8, then batch 7 again (a re-run, with a line more)
+    must leave batch 7's second rows and batch 8's, each exactly as given; a write to a second
+    table leaves the first alone; partitions, if any, are by _batch_id."""
     spark = session(spark)
-    first, second = _bronze_rows(spark, 1, 3), _bronze_rows(spark, 2, 2)
-    with scratch_table(spark, "bronze") as table:
-        with engine_errors("write_bronze", WRITE_HINT):
-            for rows, batch in ((first, 1), (second, 2), (first, 1)):
-                write_bronze(rows, table, batch)
-            counts = dict(spark.table(table).groupBy("_batch_id").count().collect())
-    expect(
-        counts.get(1) != 6,
-        "Writing batch 1 twice left it twice in the table: the second write appended.",
-        WRITE_HINT,
-    )
-    expect(
-        counts.get(2) == 2,
-        "Writing batch 1 again removed batch 2: the write replaced the whole table.",
-        WRITE_HINT,
-    )
-    expect(counts.get(1) == 3, f"After three writes the batches hold {counts}.", WRITE_HINT)
+    given = {
+        "first": _probe_rows(spark, 7, PROBE_LINES, "2024-01-01 08:00:00"),
+        "other": _probe_rows(spark, 8, PROBE_LINES[:2], "2024-01-01 09:00:00"),
+        "again": _probe_rows(spark, 7, [*PROBE_LINES, '{"id": 10}'], "2024-01-02 08:00:00"),
+        "third": _probe_rows(spark, 9, PROBE_LINES[1:3], "2024-01-03 08:00:00"),
+    }
+    with scratch_table(spark, "bronze") as table, scratch_table(spark, "bronze_b") as table_b:
+        with engine_errors("write_bronze", WRITE_HINT + REPLACE_WHERE_ERROR):
+            for part, batch, target in (
+                ("first", 7, table),
+                ("other", 8, table),
+                ("again", 7, table),
+                ("third", 9, table_b),
+            ):
+                write_bronze(given[part], target, batch)
+            _written(spark, table, 7)
+            _written(spark, table_b, 9)
+            got, got_b = _stored(spark, table), _stored(spark, table_b)
+            rows = {part: _rows(df) for part, df in given.items()}
+        _judge_batches(got, rows, table)
+        _same_rows(got, rows["again"] + rows["other"], table)
+        _same_rows(got_b, rows["third"], table_b)
+        _partitioned_by_batch(table)
     passed("write_bronze replaces its batch: written twice, it is there once; other batches stay")
+
+
+def _rows(df) -> list[tuple]:
+    return [tuple(row) for row in df.select(*BRONZE_COLUMNS).collect()]
+
+
+def _written(spark, table: str, batch: int) -> None:
+    """The table write_bronze was given exists; if not, the rows went to another table: found
+    in a Bronze table, they are deleted from it, and the mistake is named."""
+    from lakehouse_kit.catalog import table_exists
+
+    if table_exists(table):
+        return
+    probe = f"_source_file LIKE '%/{PROBE_SOURCE}.jsonl'"
+    for target in ("bronze.pokemon", "bronze.moves", "bronze.types"):
+        if spark.catalog.tableExists(target) and spark.table(target).where(probe).count():
+            spark.sql(f"DELETE FROM {target} WHERE {probe}")
+            raise CheckFailed(
+                f"write_bronze(rows, {table!r}, {batch}) wrote to {target} instead (the check has "
+                "deleted those rows again).",
+                fix="Write to `table`, the argument: the loop's `name` is not it. " + WRITE_HINT,
+            )
+    raise CheckFailed(
+        f"write_bronze(rows, {table!r}, {batch}) did not write {table}.", fix=WRITE_HINT
+    )
+
+
+def _stored(spark, table: str) -> list[tuple]:
+    """A table's rows (Bronze columns), read from its files whether or not it is registered."""
+    from lakehouse_kit.catalog import table_uri
+
+    stored = spark.read.format("delta").load(table_uri(table))
+    columns_present(stored, BRONZE_COLUMNS, f"{table}, as write_bronze wrote it,")
+    return _rows(stored)
+
+
+def _judge_batches(got: list[tuple], given: dict, table: str) -> None:
+    """Written batch 7, batch 8, batch 7 again: what each mistaken write leaves is named."""
+    batch = BRONZE_COLUMNS.index("_batch_id")
+    counts = Counter(row[batch] for row in got)
+    expect(
+        Counter(got) != Counter(given["first"]),
+        "Writing batches 8 and 7 again changed nothing: the table holds the first write alone "
+        "(mode 'ignore' writes nothing when the table exists).",
+        WRITE_HINT,
+    )
+    expect(
+        counts[7] != len(given["first"]) + len(given["again"]),
+        "Writing batch 7 twice left it twice in the table: the second write appended (or its "
+        "replaceWhere named another batch than the `batch` argument).",
+        WRITE_HINT,
+    )
+    expect(
+        counts[8] or not counts[7],
+        "Writing batch 7 again removed batch 8: the write replaced the whole table "
+        "(partitionOverwriteMode='dynamic' does that on the embedded engine, Sail).",
+        WRITE_HINT,
+    )
+    seventh = [row for row in got if row[batch] == 7]
+    expect(
+        Counter(seventh) != Counter(given["first"]),
+        "Writing batch 7 again kept the first write's rows: a re-run must replace its batch.",
+        WRITE_HINT,
+    )
+
+
+def _same_rows(got: list[tuple], given: list[tuple], table: str) -> None:
+    """Every column as given: raw byte for byte, the metadata unchanged."""
+    if Counter(got) == Counter(given):
+        return
+    raw = BRONZE_COLUMNS.index("raw")
+    lines = Counter(r[raw] for r in given)
+    _judge_raw(Counter(r[raw] for r in got), lines, table, "write_bronze's rows", WRITE_HINT)
+    for i, column in enumerate(BRONZE_COLUMNS):
+        expect(
+            Counter(r[i] for r in got) == Counter(r[i] for r in given),
+            f"{table}: {column} is not what write_bronze was given.",
+            "Save the rows as they are: read_raw made them, write_bronze only writes them.",
+        )
+    raise CheckFailed(f"{table} does not hold the rows write_bronze was given.", fix=WRITE_HINT)
+
+
+def _partitioned_by_batch(table: str) -> None:
+    """Partition folders (name=value) in the table's files, if any, are by _batch_id only."""
+    from lakehouse_kit.storage import list_objects
+
+    prefix = table.replace(".", "/", 1) + "/"
+    folders = {
+        part.split("=", 1)[0]
+        for key in list_objects(prefix)["key"]
+        for part in key[len(prefix) :].split("/")[:-1]
+        if "=" in part
+    }
+    expect(
+        folders <= {"_batch_id"},
+        f"{table} is partitioned by {sorted(folders - {'_batch_id'})}: a folder for every value.",
+        "Partition by _batch_id, the column replaceWhere names: each batch in its own folder. "
+        + WRITE_HINT,
+    )
+
+
+# ---------------------------------------------------------------- the Bronze tables
 
 
 def check_bronze(
     spark=None, write_bronze: Callable | None = None, batches: tuple[int, ...] = (1,)
 ) -> None:
-    """The learner's write is idempotent (tried on a scratch table), and every non-blank landing
-    line is in Bronze exactly once per batch, the broken ones flagged."""
-    from pyspark.sql import functions as F
+    """The learner's write replaces a batch (tried on scratch tables), and every Bronze table
+    holds every non-blank landing line of each batch exactly once, unchanged, flagged by the
+    rule, with its batch and source file."""
+    from lakehouse_kit.storage import landing_uri
 
     if write_bronze is not None:
         check_write_bronze(write_bronze, spark)
     for name in ("pokemon", "moves", "types"):
-        bronze = read_table(
-            spark, f"bronze.{name}", "Run the cell that calls write_bronze for every table."
-        )
-        columns_present(bronze, columns(f"bronze.{name}"), f"bronze.{name}")
-        malformed = F.coalesce(F.sum(F.col("_is_malformed").cast("int")), F.lit(0))
-        counts = {
-            r["_batch_id"]: (r["lines"], r["malformed"])
-            for r in bronze.groupBy("_batch_id")
-            .agg(F.count("*").alias("lines"), malformed.alias("malformed"))
-            .collect()
-        }
+        table = f"bronze.{name}"
+        bronze = read_table(spark, table, "Run the cell that calls write_bronze for every table.")
         for batch in batches:
-            expected = len(landing_lines(name, batch)), expected_malformed(name, batch)
-            got = counts.get(batch, (0, 0))
-            expect(
-                got[0] == expected[0],
-                f"bronze.{name} holds {got[0]} rows of batch {batch}; the landing file has "
-                f"{expected[0]} lines.",
-                WRITE_HINT,
-            )
-            expect(
-                got[1] == expected[1],
-                f"bronze.{name} flags {got[1]} rows of batch {batch} as malformed; the file has "
-                f"{expected[1]} broken lines.",
-                "Flag a line as malformed when it is not a JSON object: F.json_object_keys('raw').isNull().",
-            )
+            what = f"{table} (batch {batch})"
+            lines, uri = landing_lines(name, batch), landing_uri(batch, name)
+            rows = _bronze_rows(bronze.where(f"_batch_id = {batch}"), what, WRITE_HINT, lines)
+            _judge_lines(rows, what, lines, uri, batch, twice=WRITE_HINT)
     passed(f"Bronze holds every landing line of batch(es) {list(batches)} exactly once")
 
 
