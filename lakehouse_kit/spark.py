@@ -211,23 +211,6 @@ def _drop_probe(spark, settings: Settings) -> None:
         pass
 
 
-def sail_equivalent(options: dict[str, str]) -> dict[str, str]:
-    """The environment variables that give Sail (the embedded engine) the same S3 settings."""
-    names = {
-        "endpoint": "AWS_ENDPOINT",
-        "endpoint.region": "AWS_REGION",
-        "access.key": "AWS_ACCESS_KEY_ID",
-        "secret.key": "AWS_SECRET_ACCESS_KEY",
-    }
-    options = hadoop_keys(options)
-    equivalent = {
-        env: options[S3A_PREFIX + key] for key, env in names.items() if S3A_PREFIX + key in options
-    }
-    if options.get(S3A_PREFIX + "endpoint", "").startswith("http://"):
-        equivalent["AWS_ALLOW_HTTP"] = "true"  # Sail refuses plain HTTP unless told
-    return equivalent
-
-
 def masked(options: dict[str, str]):
     """Settings as a two-column table with secrets hidden, for display."""
     import pandas as pd

@@ -9,13 +9,15 @@
 # %% [markdown]
 # # Lesson 1 — Spark and object storage
 #
-# **What you will build:** a working connection from this notebook to the Spark engine and to
-# the object store, and a first file written by Spark into the lake and listed by an S3 client.
+# **What you will build:** the configuration that makes Spark a lakehouse engine — how it
+# reaches the object store (S3A), how it reads and writes Delta tables, and where it keeps the
+# shared catalog — then the engine restarted with *your* configuration, and a first file
+# written by Spark into the lake and listed by an S3 client.
 #
 # **Why:** a lakehouse separates *storage* (cheap, durable object storage speaking the S3 API)
-# from *compute* (an engine such as Spark that you can start, stop and scale on its own). Every
-# later lesson reads and writes the same bucket through the same engine, so we make sure both
-# answer before building anything.
+# from *compute* (an engine such as Spark that you can start, stop and scale on its own). The
+# engine knows nothing about the bucket, the table format or the catalog until it is told;
+# every later lesson runs on the engine you configure here.
 #
 # This notebook is a **Spark Connect** client: the engine runs in another process (embedded
 # Sail on your laptop, a JVM Spark server on the `stack` profile or in Docker, or a cluster),
@@ -27,14 +29,12 @@ playground = "playground/starters"  # where the first exercise writes, inside th
 
 # %%
 from lakehouse_kit import checks
-from lakehouse_kit.settings import load_settings
+from lakehouse_kit.services import ensure_services
 from lakehouse_kit.spark import get_spark
 from lakehouse_kit.storage import list_objects, s3_client, summarize_bucket
 
-settings = load_settings()
-spark = get_spark()  # starts the local services if they are down
+settings = ensure_services()  # starts the local services if they are down
 print(f"profile {settings.profile!r}: Spark at {settings.spark_remote}, S3 at {settings.s3_endpoint}")
-spark.range(5).selectExpr("sum(id) AS answer").collect()
 
 
 # %% [markdown]
@@ -63,26 +63,60 @@ def s3a_options(settings) -> dict[str, str]:
 
 
 # %%
-options = checks.check_s3a_options(s3a_options)
+checks.check_s3a_options(s3a_options)
+
 
 # %% [markdown]
-# ## Does the engine really use them?
+# ## Exercise 2 — the engine's lakehouse configuration
 #
-# On the JVM stack (`stack` and `docker` profiles) the check opens a Spark session of its
-# own, gives it *only* your settings, and writes and reads a probe in the bucket; then it
-# tries again with a wrong secret key, which the store must refuse. (A session's S3A settings
-# need `fs.s3a.impl.disable.cache=true` beside them: Hadoop keeps one connection per bucket,
-# made with whichever settings came first. The kit's own sessions use the server's settings.)
+# S3A alone makes Spark a reader of files. Two more facts make it a *lakehouse* engine, and a
+# server takes all three from its configuration (`spark-defaults.conf`), where Hadoop settings
+# such as S3A's carry the prefix `spark.hadoop.`:
 #
-# The embedded engine, Sail, has no S3A: the kit starts it with the same facts as environment
-# variables (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, ...), and the check shows that mapping.
+# | setting | value | why |
+# |---|---|---|
+# | `spark.hadoop.fs.s3a.*` | your five S3A settings | Hadoop reads only `spark.hadoop.`-prefixed settings from a server's configuration |
+# | `spark.sql.extensions` | `io.delta.sql.DeltaSparkSessionExtension` | Delta's SQL: `MERGE INTO`, `VERSION AS OF`, `DESCRIBE HISTORY` |
+# | `spark.sql.catalog.spark_catalog` | `org.apache.spark.sql.delta.catalog.DeltaCatalog` | Spark's catalog knows Delta tables (`CREATE TABLE ... USING delta`) |
+# | `spark.sql.catalogImplementation` | `hive` | tables live in a Hive Metastore, not in the engine's memory |
+# | `spark.hadoop.hive.metastore.uris` | `settings.metastore_uri` | which metastore: the one Trino reads too, so both see the same tables |
+#
+# Write `engine_conf(settings, s3a)` returning all of them as a dict of strings, the S3A ones
+# taken from the `s3a` argument (what your `s3a_options` returns).
+#
+# The check judges every setting, then **restarts the engine with your configuration** (the
+# kit keeps it in its home, so every later `lakehouse up` uses it too) and proves the lakehouse
+# works: a Delta table written into the bucket, registered in the catalog, read back by name by
+# Spark and by the SQL engine. A wrong value fails with what broke; the engine then goes back to
+# the configuration it had, so you can fix yours and run the check again.
+#
+# On the JVM stack (`stack`) the restart takes about half a minute. The embedded engine, Sail,
+# restarts in a fraction of a second: it has no S3A (its S3 client is Rust's `object_store`),
+# so the kit hands it the same facts as environment variables (`AWS_ENDPOINT`,
+# `AWS_ACCESS_KEY_ID`, ...); Delta is built into Sail and its catalog lives in each session,
+# so the Delta and metastore settings matter to the JVM engine only (on `local`,
+# `settings.metastore_uri` is empty).
+
+# %% tags=["solution"]
+def engine_conf(settings, s3a: dict[str, str]) -> dict[str, str]:
+    """The Spark server's lakehouse configuration: S3A, Delta and the shared catalog."""
+    raise NotImplementedError("TODO: The Spark server's lakehouse configuration: S3A, Delta and the shared catalog")
+
 
 # %%
-checks.check_s3a_engine(options)
+checks.check_engine_conf(engine_conf, s3a_options)
+
+# %% [markdown]
+# The engine now runs with your configuration. Connect to it: `get_spark()` opens a Spark
+# Connect session (and, on `local`, registers the bucket's tables in it).
+
+# %%
+spark = get_spark()
+spark.range(5).selectExpr("sum(id) AS answer").collect()
 
 
 # %% [markdown]
-# ## Exercise 2 — write and read a first object through Spark
+# ## Exercise 3 — write and read a first object through Spark
 #
 # Create a DataFrame with the three Kanto starters — (1, Bulbasaur, grass), (4, Charmander,
 # fire), (7, Squirtle, water) — with columns `id`, `name`, `primary_type`. Write it as JSON to
@@ -121,8 +155,9 @@ response = s3_client().list_objects_v2(Bucket=settings.bucket, Prefix=playground
 # ## Recap
 #
 # - The notebook holds no endpoint and no secret: `load_settings()` and `get_spark()` do.
-# - A JVM Spark engine reaches S3 through S3A, configured with `fs.s3a.*` settings; Sail takes
-#   the same facts from its environment.
+# - A JVM Spark engine reaches S3 through S3A (`fs.s3a.*`), reads and writes Delta with its
+#   extension and catalog, and shares tables with Trino through the Hive Metastore; Sail takes
+#   the S3 facts from its environment and has Delta built in.
 # - Spark writes folders of part files; an S3 client sees plain objects.
 # - Next lesson: raw Pokémon data lands in the bucket and becomes the **Bronze** layer.
 #

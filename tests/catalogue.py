@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 # Every exercise of the course (the solution-tagged functions), in the course's order.
 EXERCISES = (
     "s3a_options",
+    "engine_conf",
     "write_starters",
     "read_raw",
     "write_bronze",

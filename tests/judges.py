@@ -81,8 +81,14 @@ def judge(exercise: str, lesson: str) -> Callable[[Judge], Judge]:
 
 @judge("s3a_options", "01")
 def _s3a_options(ns, spark):
-    options = checks.check_s3a_options(ns["s3a_options"])
-    checks.check_s3a_engine(options)
+    checks.check_s3a_options(ns["s3a_options"])
+
+
+@judge("engine_conf", "01")
+def _engine_conf(ns, spark):
+    # A configuration that passes the check's judging has the solution's values: the engine
+    # keeps running (no restart), so the test session's Spark session survives.
+    checks.check_engine_conf(ns["engine_conf"], ns["s3a_options"])
 
 
 @judge("write_starters", "01")
@@ -93,7 +99,7 @@ def _write_starters(ns, spark):
     delete_prefix(playground + "/")  # the learner's first run: nothing there yet
     uri = f"s3a://{ns['settings'].bucket}/{playground}"
     starters = ns["write_starters"](spark, uri)
-    checks.check_starters(starters, prefix=playground)
+    checks.check_starters(starters, prefix=playground, write_starters=ns["write_starters"])
 
 
 # ------------------------------------------------------------------ lesson 2
@@ -102,7 +108,7 @@ def _write_starters(ns, spark):
 @judge("read_raw", "02")
 def _read_raw(ns, spark):
     raw_pokemon = ns["read_raw"](spark, "pokemon", ns["batch"])
-    checks.check_raw_lines(raw_pokemon, "pokemon", ns["batch"])
+    checks.check_raw_lines(raw_pokemon, "pokemon", ns["batch"], read_raw=ns["read_raw"])
 
 
 @judge("write_bronze", "02")
@@ -136,20 +142,17 @@ def _pokemon_rules(ns, spark):
 
 @judge("type_matchups", "04")
 def _type_matchups(ns, spark):
-    checks.check_type_matchups(ns["type_matchups"](spark.table("silver.types")), spark=spark)
+    checks.check_type_matchups(ns["type_matchups"], spark=spark)
 
 
 @judge("strongest_by_type_generation", "04")
 def _strongest(ns, spark):
-    pokemon, top_n = spark.table("silver.pokemon"), ns["top_n"]
-    strongest = ns["strongest_by_type_generation"](pokemon, top_n)
-    checks.check_strongest(strongest, top_n=top_n, spark=spark)
+    checks.check_strongest(ns["strongest_by_type_generation"], top_n=ns["top_n"], spark=spark)
 
 
 @judge("move_usage", "04")
 def _move_usage(ns, spark):
-    usage = ns["move_usage"](spark.table("silver.pokemon"), spark.table("silver.moves"))
-    checks.check_move_usage(usage, spark=spark)
+    checks.check_move_usage(ns["move_usage"], spark=spark)
 
 
 # ------------------------------------------------------------------ lesson 5
@@ -190,7 +193,9 @@ def _add_constraint(ns, spark):
 @judge("unexpected_fields", "07")
 def _unexpected_fields(ns, spark):
     surprises = ns["unexpected_fields"](spark.table("bronze.pokemon"), ns["POKEMON_FIELDS"])
-    checks.check_unexpected_fields(surprises, spark=spark)
+    checks.check_unexpected_fields(
+        surprises, spark=spark, unexpected_fields=ns["unexpected_fields"]
+    )
 
 
 @judge("upsert_newer", "07")

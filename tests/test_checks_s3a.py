@@ -264,18 +264,6 @@ def test_every_accepted_setting_is_judged():
         assert judge("not-a-value", solution(settings), settings), key
 
 
-def test_sail_equivalent_names_the_environment():
-    from lakehouse_kit.spark import sail_equivalent
-
-    env = sail_equivalent(solution(load_settings(profile="local")))
-    assert set(env) == {
-        "AWS_ENDPOINT",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_ALLOW_HTTP",
-    }
-
-
 # ---------------------------------------------------------------- write_starters
 
 PLAYGROUND = "playground/starters"  # the lesson's parameter

@@ -226,21 +226,28 @@ def test_restart_keeps_data_and_catalog_and_down_leaves_nothing(stack):
     assert get_spark(live).table("silver.stack_probe").count() == 3
 
 
-def test_the_jvm_engine_uses_the_learners_s3a_settings(stack, capsys):
+def test_the_jvm_engine_runs_with_the_learners_configuration(stack, capsys):
+    """Lesson 1's check on the JVM: the engine runs with the learner's configuration (the
+    course's values: no restart), and a Delta table goes through S3A, the metastore, Spark and
+    Trino. A wrong secret that reaches the engine restarts it with that secret, the round trip
+    is refused at the write with the keys' hint, and the engine gets the previous one back."""
+    from test_checks_engine_conf import lesson_answer
     from test_checks_s3a import solution
 
-    from lakehouse_kit import checks
+    from lakehouse_kit import checks, engine
+    from lakehouse_kit.checks.engine_conf import _run_the_engine_with
 
-    options = checks.check_s3a_options(solution, stack)
-    checks.check_s3a_engine(options, stack)
+    checks.check_engine_conf(lesson_answer, solution, stack)
     out = capsys.readouterr().out
-    assert "with your settings" in out and "wrong secret key is refused" in out
-    with pytest.raises(checks.CheckFailed) as failure:  # a wrong endpoint really fails, with a hint
-        checks.check_s3a_engine({**options, "fs.s3a.endpoint": "http://127.0.0.1:1"}, stack)
-    assert "fs.s3a.endpoint" in failure.value.fix
+    assert "registered in the metastore, read back by name by Spark and by Trino" in out
+    assert engine.saved_template(stack) == engine.COURSE_CONF
+    stale = {**solution(stack), "fs.s3a.secret.key": "last-weeks-secret"}
     with pytest.raises(checks.CheckFailed) as failure:
-        checks.check_s3a_engine({**options, "fs.s3a.access.key": "nobody"}, stack)
-    assert "access.key" in failure.value.fix
+        _run_the_engine_with(lesson_answer, lambda s: stale, stack)
+    assert "(write)" in failure.value.message and "secret.key" in failure.value.fix
+    from lakehouse_kit.spark import lakehouse_round_trip
+
+    assert lakehouse_round_trip(load_settings()) == ("", "")
 
 
 @pytest.mark.parametrize("victim", ["spark", "metastore", "postgres"])

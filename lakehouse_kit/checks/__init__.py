@@ -10,10 +10,10 @@ must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<na
 """
 
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
+from lakehouse_kit.checks.engine_conf import check_engine_conf
 from lakehouse_kit.checks.landing import landing_lines, manifest
 from lakehouse_kit.checks.lesson1 import (
     SIMPLE_CREDENTIALS,
-    check_s3a_engine,
     check_s3a_options,
     check_starters,
 )
@@ -67,12 +67,12 @@ __all__ = [
     "check_bronze",
     "check_constraint",
     "check_deduplicate",
+    "check_engine_conf",
     "check_merge",
     "check_move_usage",
     "check_parsed_pokemon",
     "check_pokemon_rules",
     "check_raw_lines",
-    "check_s3a_engine",
     "check_sandbox",
     "check_s3a_options",
     "check_silver",

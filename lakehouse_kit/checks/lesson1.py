@@ -1,5 +1,5 @@
-"""Lesson 1 (Spark and storage): the learner's S3A settings, the engine using them, and the
-first objects written to the bucket."""
+"""Lesson 1 (Spark and storage): the learner's S3A settings and the first objects written to
+the bucket; the engine configuration built on them is judged in `engine_conf`."""
 
 from __future__ import annotations
 
@@ -243,36 +243,6 @@ def _follows_the_settings(s3a_options: Callable, options: dict[str, str], settin
             f"{key} is not right for another profile's settings.",
             fix=problems.get(key, f"Return {key} whatever the settings."),
         )
-
-
-def check_s3a_engine(options: dict[str, str], settings=None):
-    """On a JVM engine, a session with only these S3A settings must write and read the bucket,
-    and the same with a wrong secret must be refused: the engine really uses them. Sail reads
-    the same settings as environment variables, shown instead. Returns a table to display."""
-    from lakehouse_kit.spark import masked, s3a_round_trip, sail_equivalent
-
-    settings = settings or load_settings()
-    if settings.is_local:
-        equivalent = sail_equivalent(options)
-        passed(
-            "Sail (the embedded engine) has no S3A: the kit starts it with the same settings as "
-            f"environment variables: {', '.join(equivalent)}"
-        )
-        return masked(equivalent)
-    error = s3a_round_trip(options, settings)
-    hint = (
-        "The store refused the keys: check fs.s3a.access.key and fs.s3a.secret.key."
-        if "403" in error or "Forbidden" in error or "Credentials" in error
-        else "Check fs.s3a.endpoint (scheme, host and port) and fs.s3a.path.style.access."
-    )
-    expect(not error, f"Spark could not write through S3A with these settings: {error}", hint)
-    passed(f"Spark wrote and read s3a://{settings.bucket}/playground/s3a-check with your settings")
-    refused = s3a_round_trip({**options, "fs.s3a.secret.key": "not-the-secret"}, settings)
-    if refused:
-        passed(f"the same with a wrong secret key is refused: {refused[:100]}")
-    else:  # a cluster whose server configuration wins over a session's: nothing the learner did
-        print("note: this engine ignores S3A settings from a session; its own configuration wins.")
-    return masked(options)
 
 
 STARTERS = [(1, "Bulbasaur", "grass"), (4, "Charmander", "fire"), (7, "Squirtle", "water")]
