@@ -122,13 +122,15 @@ def _deduplicated(deduplicate: Callable, rows, arguments: dict, hint: str) -> tu
         "End with: return kept, duplicates.",
     )
     kept, duplicates = result
+    with engine_errors(call, hint):  # even a schema is asked of the engine
+        columns = kept.columns
+        collected = kept.collect(), duplicates.collect()
     expect(
-        set(kept.columns) == set(rows.columns),
-        f"The kept rows have the columns {kept.columns}; the rows given had {rows.columns}.",
+        set(columns) == set(rows.columns),
+        f"The kept rows have the columns {columns}; the rows given had {rows.columns}.",
         "Drop the ranking column before returning: .drop('_rank').",
     )
-    with engine_errors(call, hint):
-        return kept.collect(), duplicates.collect()
+    return collected
 
 
 # ------------------------------------------------------------------ Exercise 2: parse_pokemon
@@ -270,7 +272,8 @@ def _same_values(rows: list, where: str) -> None:
     source = str(reference.json_field(row["raw"], field))[:90]
     expect(
         False,
-        f"{where}{column} is wrong in {count} rows, e.g. id {row['id']}: {row[column]!r}, "
+        f"{where}{column} is wrong in {count} row{'s' * (count > 1)}, e.g. id {row['id']}: "
+        f"{row[column]!r}, "
         f"expected {_expected(want)} (the line's {field}: {source}).",
         hint,
     )
@@ -323,8 +326,8 @@ def check_pokemon_rules(rules, typed, batch: int = 1) -> None:
         expect(
             not missed and not extra,
             f"Given type_names without '{GRASS}', your suite still lets rows of type {GRASS} pass.",
-            "Use the argument: ExpectColumnValuesToBeInSet(column=..., value_set=type_names), "
-            "not a list of your own.",
+            "Use the type_names argument: ExpectColumnValuesToBeInSet(column=..., "
+            "value_set=type_names), not a list of your own.",
         )
     kinds = {type(e).__name__ for e in suite.expectations}
     passed(
@@ -436,7 +439,12 @@ DUPLICATE = "one row per id (duplicate)"  # the reason quality.quarantine_rows g
 
 
 def check_silver(
-    spark=None, batch: int = 1, suffix: str = "", silver_pokemon=None, quarantine=None
+    spark=None,
+    batch: int = 1,
+    suffix: str = "",
+    silver_pokemon=None,
+    quarantine=None,
+    bronze_pokemon=None,
 ) -> None:
     """Bronze rows = Silver rows + quarantined rows; one row per id; the quarantine holds the
     malformed lines, the Pokémon that break data/README.md's rules (no repaired record) and,
@@ -447,15 +455,16 @@ def check_silver(
     if quarantine is None:
         quarantine = read_table(spark, "silver.quarantine", "Write the quarantine with save_table.")
     held = _held(quarantine, batch)
-    # A DataFrame handed in (a test's wrong answer) is checked alone.
+    # A DataFrame handed in (a test's wrong answer, or a batch of its own) is checked alone.
     for name in ("pokemon",) if silver_pokemon is not None else ("types", "moves", "pokemon"):
         silver = (
             silver_pokemon
             if silver_pokemon is not None
             else read_table(spark, f"silver.{name}{suffix}", "Run the cells that write Silver.")
         )
-        silver = silver.filter(f"_batch_id = {batch}")
-        _account(spark, name, batch, f"silver.{name}{suffix}", silver, held[f"bronze.{name}"])
+        bronze = bronze_pokemon if bronze_pokemon is not None else spark.table(f"bronze.{name}")
+        batch_rows = (silver.filter(f"_batch_id = {batch}"), bronze.filter(f"_batch_id = {batch}"))
+        _account(spark, name, batch, f"silver.{name}{suffix}", *batch_rows, held[f"bronze.{name}"])
     known = (
         spark.table("silver.moves")
         .select("name")
@@ -483,8 +492,8 @@ def _held(quarantine, batch: int) -> dict[str, list[tuple[str, list]]]:
     return held
 
 
-def _account(spark, name: str, batch: int, table: str, silver, held: list) -> None:
-    bronze = spark.table(f"bronze.{name}").filter(f"_batch_id = {batch}")
+def _account(spark, name: str, batch: int, table: str, silver, bronze, held: list) -> None:
+    """One table's batch: unique ids, every line accounted for, and the right ones rejected."""
     lines = bronze.select("raw", "_is_malformed").collect()
     silver_rows = silver.select("id", "name").collect()
     names, rows = {r["id"]: r["name"] for r in silver_rows}, len(silver_rows)
