@@ -17,8 +17,7 @@ from solution_code import solution
 from lakehouse_kit import checks
 from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.landing import file_lines
-from lakehouse_kit.checks.lesson3 import known_types
-from lakehouse_kit.checks.reference import STATS, TYPE_NAMES
+from lakehouse_kit.checks.reference import STATS, TYPE_NAMES, known_types
 from lakehouse_kit.quality import gxe, new_suite, quarantine_rows, split_valid
 from lakehouse_kit.spark import checkpoint
 

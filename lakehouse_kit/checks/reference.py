@@ -336,6 +336,23 @@ def verdict(line: str, type_names) -> str:
     return "doubtful" if doubtful(row) else "fine"
 
 
+def kept_copy(copies: list[str], name: str) -> str:
+    """Of one batch's lines for one id, the one de-duplication keeps: the copy whose name
+    arrived as the tidy `name` (clean), then the first by raw."""
+    return min(copies, key=lambda line: (json_field(line, "name") != name, line))
+
+
+def known_types(spark, batch: int) -> list[str]:
+    """The type names the lesson knows: silver.types (and a later batch's staged changes), or
+    data/README.md's 18 before Silver has types."""
+    tables = ["silver.types"] + (["silver.types_changes"] if batch > 1 else [])
+    found = [t for t in tables if spark.catalog.tableExists(t)]
+    if not found:
+        return list(TYPE_NAMES)
+    names = {r["name"] for t in found for r in spark.table(t).select("name").collect()}
+    return sorted(n for n in names if n is not None)
+
+
 # ------------------------------------------------------------------ rows no batch needs to hold
 
 # Lines parse_pokemon must read right whatever the batch: types out of slot order, stats in
@@ -409,8 +426,7 @@ _BROKEN = [
     {"primary_type": "cosmic"},
     {"secondary_type": "shadow"},
     *[{stat: value} for stat in STATS for value in (None, 0, 256)],
-    {"generation": 0},
-    {"generation": 12},
+    *[{"generation": g} for g in (0, 10, 12)],
     *[{size: value} for size in SIZES for value in (None, 0.0)],
 ]
 
