@@ -72,6 +72,16 @@ def sql_flag_ascending(rows, key="id"):
     return ranked.where("n = 1").drop("n"), ranked.where("n <> 1").drop("n")
 
 
+@alternative("deduplicate")
+def set_based(rows, key="id"):
+    """No window: per key the smallest (newest batch, clean, raw) by min over a struct; the
+    duplicates are the rows less the kept ones, copies counted (exceptAll)."""
+    dirty = (F.get_json_object("raw", "$.name") != F.col("name")).cast("int")
+    rank = F.struct(-F.col("_batch_id"), dirty, F.col("raw"), F.struct(*rows.columns).alias("row"))
+    kept = rows.groupBy(key).agg(F.min(rank).alias("best")).select("best.row.*")
+    return kept, rows.exceptAll(kept)
+
+
 alternative("deduplicate", name="dirty_flag_ascending")(
     _ranked(LATEST, F.get_json_object("raw", "$.name") != F.col("name"), "raw")
 )
