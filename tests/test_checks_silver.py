@@ -285,6 +285,17 @@ for _name, (_hint, _columns) in PARSE_MISTAKES.items():
     mistake("parse_pokemon", hint=_hint, name=_name)(_replacing(**_columns))
 
 
+@mistake("parse_pokemon", hint="try_cast")
+def base_stat_read_as_int(bronze):
+    """'47' in an INT field: one engine nulls the field, another the whole record."""
+    schema = sol()["POKEMON_JSON"].replace("base_stat: STRING", "base_stat: INT")
+    typed = sol()["parse_pokemon"](bronze).withColumn("j", F.from_json("raw", schema))
+    stats = F.map_from_arrays(F.col("j.stats.stat.name"), F.col("j.stats.base_stat"))
+    for stat in STATS:
+        typed = typed.withColumn(stat, stats[stat.replace("_", "-")])
+    return typed.drop("j")
+
+
 @mistake("parse_pokemon", hint="one output row per input row")
 def drops_rows_without_stats(bronze):
     return sol()["parse_pokemon"](bronze).filter(F.col("hp").isNotNull())
