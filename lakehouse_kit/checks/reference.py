@@ -72,6 +72,7 @@ NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 NOT_A_SPACE_SPACE = re.compile(r"[^\S ]")  # tabs, no-break spaces: engines trim them apart
 
 
+@functools.lru_cache(maxsize=8192)  # several checks judge the same lines; nobody changes it
 def expected_row(line: str) -> dict:
     """What parse_pokemon must make of a raw line (the lesson's table of columns). A field the
     explicit schema cannot read as written (`"id": "7002"` for an INT) leaves the engine to
@@ -105,17 +106,10 @@ def json_field(line: str, field: str):
 
 @functools.lru_cache(maxsize=8192)  # the checks read a line's fields more than once
 def _record(line: str) -> dict | None:
-    """The JSON object of a line; None for anything else, or a key given twice (which copy an
-    engine keeps is its own choice)."""
-
-    def unique_keys(pairs):
-        keys = [k for k, _ in pairs]
-        if len(set(keys)) < len(keys):
-            raise ValueError("a key given twice")
-        return dict(pairs)
-
+    """The JSON object of a line (a key given twice: the last, as JVM Spark reads it); None for
+    anything else."""
     try:
-        record = json.loads(line, object_pairs_hook=unique_keys)
+        record = json.loads(line)
     except (ValueError, TypeError):
         return None
     return record if isinstance(record, dict) else None
