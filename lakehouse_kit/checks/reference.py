@@ -308,7 +308,8 @@ def defects(row: dict, type_names) -> list[Defect]:
 
 def doubtful(row: dict) -> bool:
     """The rules leave the row to the suite: a value the key leaves open, a size above 0 but
-    outside the real ones, no generation, odd spaces in a name, a negative base_experience."""
+    outside the real ones, no generation or legendary flag, odd spaces in a name, a negative
+    base_experience."""
     if any(unknown(row[c]) for c in COLUMNS):
         return True
     name, experience = row["name"], row["base_experience"]
