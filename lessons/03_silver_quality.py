@@ -255,10 +255,12 @@ typed_pokemon.filter(F.col("id").isin(25, 29, 122, 669, 772, 832)).select(
 #
 # Write the rules a Pokémon row must meet to enter Silver: several expectations, of several
 # kinds. The check wants the suite to fail exactly the rows that are broken — and no repaired
-# record, no real name. Think about what the data dump got wrong: missing names and stats,
-# empty type lists, stats out of the game's range (1 to 255), unknown types, a name that
-# arrived in another encoding. A null passes every expectation except
-# `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
+# record, no real name. Think about what the data dump got wrong: missing ids, names and
+# stats, empty type lists, stats out of the game's range (1 to 255), unknown types, a name that
+# arrived in another encoding. Write the rules, not this batch's defects: the check also tries
+# rows it makes up, with a generation outside 1 to 9 or a height or weight that is missing or
+# not above 0, and calls `pokemon_rules` with other `type_names`. A null passes every
+# expectation except `ExpectColumnValuesToNotBeNull`, so say *not null* where you mean it.
 #
 # Kinds you can use: `gxe.ExpectColumnValuesToNotBeNull`, `gxe.ExpectColumnValuesToBeBetween`,
 # `gxe.ExpectColumnValuesToBeInSet`, `gxe.ExpectColumnValuesToMatchRegex`, and `decoded(column)`.
@@ -270,8 +272,8 @@ def pokemon_rules(type_names: list[str]):
 
 
 # %%
+checks.check_pokemon_rules(pokemon_rules, typed_pokemon, batch)
 rules = pokemon_rules(known("types"))
-checks.check_pokemon_rules(rules, typed_pokemon, batch)
 
 # %% [markdown]
 # ## What Great Expectations finds in the parsed rows

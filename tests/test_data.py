@@ -1,10 +1,12 @@
 """The committed landing data: reproducible, and its manifest tells the truth about it."""
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from lakehouse_kit.checks.reference import TYPE_NAMES, expected_row, kept_copy, verdict
 from lakehouse_kit.textfiles import split_lines
 from lakehouse_kit.tools.datagen import build_landing, generate
 
@@ -224,3 +226,35 @@ def test_one_line_holds_a_latin1_byte_that_is_not_utf8(manifest):
         if "\ufffd" in p.read_bytes().decode("utf-8", errors="replace")
     ]
     assert undecodable == [bad["file"]]
+
+
+@pytest.mark.parametrize("batch", ["batch_001", "batch_002"])
+def test_the_manifest_and_the_reference_rules_agree(manifest, batch):
+    """The checks grade by data/README.md's rules (checks.reference), the manifest tests the
+    data: both name the same lines, those the rules reject and the copies de-duplication drops."""
+    rel = f"{batch}/pokemon.jsonl"
+    lines = lines_of(rel)
+
+    def listed(kinds: set, action: str | None = None) -> set[int]:
+        return {
+            d["line"]
+            for d in manifest["defects"]
+            if d["file"] == rel and (d["kind"] in kinds or d["action"] == action)
+        }
+
+    verdicts = {n: verdict(line, TYPE_NAMES) for n, line in enumerate(lines, start=1)}
+    rejected = {"missing_field", "unknown_type", "stat_out_of_range", "invalid_utf8"}
+    assert {n for n, v in verdicts.items() if v == "broken"} == listed(rejected)
+    assert {n for n, v in verdicts.items() if v == "doubtful"} == listed({"malformed_json"})
+    assert all(verdicts[n] == "fine" for n in listed(set(), action="repair"))
+    copies = defaultdict(list)
+    for n, v in verdicts.items():
+        if v == "fine":
+            copies[json.loads(lines[n - 1])["id"]].append(lines[n - 1])
+    dropped = set()
+    for same_id in copies.values():
+        kept = kept_copy(same_id, expected_row(same_id[0])["name"])
+        dropped |= {n for n, line in enumerate(lines, start=1) if line in same_id} - {
+            lines.index(kept) + 1
+        }
+    assert dropped == listed({"near_duplicate", "exact_duplicate"})

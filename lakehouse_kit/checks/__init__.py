@@ -4,9 +4,10 @@ They test real table contents (counts that add up, schemas, unique keys, invaria
 takes optional arguments so a test can hand it a wrong answer; without them it reads the
 tables, which is how `lakehouse progress` runs them.
 
-One module per lesson (`lesson1` ... `lesson7`), the shared primitives in `core`, the landing
-files and their manifest in `landing`, `lakehouse progress` in `progress`; the columns tables
-must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+One module per lesson (`lesson1` ... `lesson7`; lesson 3's accounting in `accounting`), the
+shared primitives in `core`, the landing files and their manifest in `landing`, data/README.md's
+rules as lesson 3's answer key in `reference`, `lakehouse progress` in `progress`; the columns
+tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
