@@ -132,8 +132,7 @@ def _parse_pokemon(ns, spark):
 
 @judge("pokemon_rules", "03")
 def _pokemon_rules(ns, spark):
-    rules = ns["pokemon_rules"](ns["known"]("types"))
-    checks.check_pokemon_rules(rules, ns["typed_pokemon"], ns["batch"])
+    checks.check_pokemon_rules(ns["pokemon_rules"], ns["typed_pokemon"], ns["batch"])
 
 
 # ------------------------------------------------------------------ lesson 4 (the cells save
