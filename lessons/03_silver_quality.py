@@ -50,10 +50,13 @@ def wellformed(name: str) -> DataFrame:
 # ## Schema on read
 #
 # Silver parses the raw JSON with an explicit schema. Fields that arrive with the wrong type
-# (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so no value turns
-# into a silent null; we convert them ourselves, knowing the units. One thing an explicit
-# schema does silently: a field it does not name is dropped. Lesson 7 finds the three lines
-# that carry one.
+# (`"height": "1.3m"`, `"base_stat": "47"`) are read as **strings** first, so the parse itself
+# loses nothing; we convert them ourselves, knowing the units, with `try_cast`. Know what
+# `try_cast` does with a value that is no number at all: it gives **null**, silently. A move's
+# `"power": "eighty"` reaches Silver as a null power, like a status move's, because null is
+# allowed there; where it is not (a Pokémon's stats), the suite below catches it and the row
+# goes to quarantine. One more thing an explicit schema does silently: a field it does not
+# name is dropped. Lesson 7 finds the three lines that carry one.
 #
 # Text can be wrong too: a byte that was not UTF-8 reached Bronze as U+FFFD, the replacement
 # character (lesson 2). Its line is good JSON, so it is not *malformed*, but its text is no
@@ -362,5 +365,8 @@ spark.table("silver.quarantine").filter(F.col("_batch_id") == batch).select(
 #
 # - Parse with an explicit schema; read doubtful fields as text and convert them knowingly.
 # - One suite drives both the GX report and the row-level split into Silver and quarantine.
+#   GX judges a batch; the split is the kit's own translation of six expectation kinds
+#   (not null, between, in set, matches or does not match a regex, unique) into row filters
+#   (`quality.split_valid`); it warns about any other kind, which only the report checks.
 # - Bronze rows = Silver rows + quarantined rows, for every table and batch.
 # - Next lesson: business tables in **Gold**.

@@ -137,6 +137,7 @@ summarize_bucket()
 # %% [markdown]
 # ## Recap
 #
-# - Bronze = raw lines + where and when they came from. No parsing, no loss.
+# - Bronze = raw lines + where and when they came from, kept as they arrived: no loss. (The
+#   malformed flag looks at each line's JSON, but nothing parsed is stored.)
 # - `replaceWhere` on the batch column makes ingestion idempotent.
 # - Next lesson: parse, type, clean and **validate** these lines into Silver.

@@ -44,8 +44,10 @@ if spark.table("silver.pokemon").filter("generation = 9").limit(1).count() == 0:
 #
 # So far each table took its schema from the first DataFrame written to it. A production
 # table is *declared*: `CREATE TABLE` with its columns, types and partitioning, reviewed like
-# code. Every later write must then fit the declaration. (`CREATE OR REPLACE` lets this
-# lesson start again from scratch on every run.)
+# code. Every later append, `replaceWhere` or MERGE must then fit the declaration. (`CREATE OR
+# REPLACE` lets this lesson start again from scratch on every run. And know the kit's one
+# exception: `save_table` with a full overwrite passes `overwriteSchema=true`, because the
+# lessons rebuild tables whose columns change; that is why this lesson appends.)
 #
 # **Partitioned by generation** means one folder per value (`generation=1/`, `generation=2/`
 # ...). A query that filters on `generation` reads only the folders it needs.
@@ -78,9 +80,17 @@ spark.table(sandbox).filter("generation = 4").explain()
 
 
 # %% [markdown]
-# Choose a partition column that queries filter on, with few distinct values and plenty of
-# rows per value: a date, a region, a batch. Partitioning by `id` would make a folder per
+# When does partitioning pay? Delta's guidance: only for large tables — around a terabyte —
+# with at least a gigabyte in each partition, on a column queries filter on, with few distinct
+# values (a date, a region). Smaller tables are faster unpartitioned: Delta already skips
+# files by their min/max statistics. This table, ~1,000 rows in 9 folders of ~110, is far too
+# small: we partition it only to see pruning. Partitioning by `id` would make a folder per
 # Pokémon — the worst case of the next problem.
+#
+# The current alternative is **liquid clustering**: `CREATE TABLE ... CLUSTER BY (generation)`
+# keeps rows with near values in the same files without fixed folders, and its columns can be
+# changed later (`ALTER TABLE ... CLUSTER BY`). Delta 4 on the JVM writes it; not every engine
+# does yet (check yours before you choose it for a table several engines write).
 
 # %% [markdown]
 # ## Small files, and compaction
@@ -175,9 +185,14 @@ except Exception as error:  # the error type differs between engines
 # To say "yes, this column is new and wanted", write with **`mergeSchema`**: Delta adds the
 # column to the table's schema in the same commit. Rows written before read it as null; the
 # `nickname` of the two earlier Pokémon is filled in afterwards by a MERGE that updates only
-# that column. (Other changes — a type that changes, a column dropped or renamed — need a
-# rewrite with `overwriteSchema`, which readers notice: treat them as a new version of the
-# table's contract.)
+# that column. Other changes are table features of Delta 4: **column mapping**
+# (`'delta.columnMapping.mode' = 'name'`) makes `ALTER TABLE ... RENAME COLUMN` and
+# `DROP COLUMN` metadata changes, and **type widening** (`'delta.enableTypeWidening' = 'true'`)
+# lets `ALTER TABLE ... ALTER COLUMN ... TYPE` widen a type (int to bigint, float to double)
+# without rewriting a file. Both raise the table's protocol version, so every engine that
+# reads the table must support them; without them, such a change is a rewrite with
+# `overwriteSchema`. Either way, readers notice: treat it as a new version of the table's
+# contract.
 
 # %%
 save_table(generation_9, sandbox, mode="append", mergeSchema="true")
@@ -188,10 +203,11 @@ checks.check_sandbox(spark=spark, table=sandbox)
 spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "generation", "nickname").toPandas()
 
 # %% [markdown]
-# A note on engines: the JVM's Delta stores every column as nullable. The embedded engine
-# keeps `NOT NULL` for columns it can prove are never null (a literal, a `coalesce`), and on
-# such a table its append does not check for unknown columns: the extra column is dropped
-# without a word. A declared table, like this one, avoids that — another reason to declare
+# A note on engines: when the JVM's Delta creates a table from a DataFrame, every column is
+# nullable (a `NOT NULL` declared in `CREATE TABLE` is kept and enforced: a null there is
+# refused). The embedded engine keeps `NOT NULL` for columns it can prove are never null (a
+# literal, a `coalesce`), and on such a table its append does not check for unknown columns:
+# the extra column is dropped without a word. A declared table, like this one, avoids that — another reason to declare
 # production tables, and to look for new fields yourself (Exercise 1) instead of trusting
 # one engine to refuse.
 
@@ -290,7 +306,9 @@ checks.check_merge(spark, tables={"pokemon": spark.table(sandbox)})
 # 3. **MERGE** them into Gold on the group key: changed groups are updated, new ones inserted.
 #
 # (If a change can move a row from one group to another — a Pokémon whose type is
-# corrected — its *old* group changes too; time travel gives you the old row.)
+# corrected — its *old* group changes too; time travel gives you the old row. A group left
+# empty must go: `WHEN NOT MATCHED BY SOURCE` deletes the affected groups the recomputation no
+# longer has.)
 
 # %%
 def type_summary(pokemon: DataFrame) -> DataFrame:
@@ -306,16 +324,23 @@ affected = [row["type"] for row in changes.select(F.explode(
     F.array_compact(F.array("primary_type", "secondary_type"))).alias("type")).distinct().collect()]
 fresh = type_summary(silver.filter(F.col("primary_type").isin(affected) | F.col("secondary_type").isin(affected)))
 fresh.filter(F.col("type").isin(affected)).createOrReplaceTempView("fresh_summary")
-spark.sql("""MERGE INTO gold.type_summary AS t USING fresh_summary AS s ON t.type = s.type
-    WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *""")
+affected_sql = ", ".join(f"'{name}'" for name in affected)
+spark.sql(f"""MERGE INTO gold.type_summary AS t USING fresh_summary AS s ON t.type = s.type
+    WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *
+    WHEN NOT MATCHED BY SOURCE AND t.type IN ({affected_sql}) THEN DELETE""")
 checks.check_type_summary(spark=spark)  # the same figures a full rebuild gives
 print(f"batch 2 touched {len(affected)} of 18 types: {', '.join(sorted(affected))}")
 
 # %% [markdown]
 # Batch 2 brought a whole generation, so it touches every type: here the incremental refresh
-# recomputes as much as a rebuild would, and lesson 6's rebuild was the simpler choice. With
-# daily batches of a few rows over years of data, the same pattern is the difference between
-# seconds and hours.
+# recomputes as much as a rebuild would, and lesson 6's rebuild was the simpler choice. Two
+# costs hide in this version: the filter on `primary_type` still **scans all of Silver** (it is
+# no partition column; only file statistics may skip files), and the affected groups come from
+# a staging table someone must keep. Delta's **change data feed**
+# (`'delta.enableChangeDataFeed' = 'true'`, then `table_changes('silver.pokemon', version)` on
+# the JVM) hands you exactly the rows that changed since a version, deletes included. With
+# daily batches of a few rows over years of data, refreshing only what changed is the
+# difference between seconds and hours.
 
 # %% [markdown]
 # ## Recap
