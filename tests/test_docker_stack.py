@@ -269,6 +269,43 @@ def _image_tag(image: str) -> str | None:
     return last.split(":", 1)[1] if ":" in last else None
 
 
+# --------------------------------------------------------------------------- what a container sees
+
+_COMPOSE_VAR = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+_TRINO_ENV = re.compile(r"\$\{ENV:(?P<name>\w+)\}")
+
+
+def _interpolate(value: str, env: dict[str, str] | None = None) -> str:
+    """What docker compose passes on: ${X:-default}, ${X-default} and ${X} from `env` (by
+    default none, as without a .env file), `$$` as a literal `$`."""
+    env = env or {}
+
+    def one(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, default = match.group("name", "op", "default")
+        if op == ":-":
+            return env.get(name) or default
+        return env.get(name, default if op else "")
+
+    return _COMPOSE_VAR.sub(one, value)
+
+
+def _container_env(name: str) -> dict[str, str]:
+    """The environment compose gives a service's container."""
+    return {key: _interpolate(value) for key, value in _env(_service(name)).items()}
+
+
+def _mounted_files(name: str) -> dict[str, Path]:
+    """The service's bind-mounted files: container path -> file of this repository."""
+    mounted = {}
+    for volume in _service(name).get("volumes") or []:
+        source, target = volume.split(":")[:2]
+        if source.startswith("."):
+            mounted[target] = ROOT / source
+    return mounted
+
+
 # --------------------------------------------------------------------------- compose
 
 
@@ -330,6 +367,71 @@ def test_long_running_services_have_healthchecks(name):
     check = _service(name).get("healthcheck")
     assert check and check.get("test"), f"{name}: no healthcheck"
     assert not check.get("disable"), f"{name}: healthcheck disabled"
+
+
+# The image's own check, /usr/lib/trino/bin/health-check (trinodb/trino 476,
+# core/docker/bin/health-check), takes the port from /etc/trino/config.properties with grep and
+# cut: as text, without Trino's ${ENV:X} substitution. The same logic, on the file given:
+IMAGE_HEALTH_CHECK = "/usr/lib/trino/bin/health-check"
+IMAGE_HEALTH_CHECK_URL = (
+    'port="$(grep "^http-server.http.port=" "$1" | cut -d= -f2)"; '
+    'printf "http://localhost:%s/v1/info" "$port"'
+)
+# A stand-in for curl: notes the URL it was given and answers as Trino does ($TRINO_INFO).
+CURL_STAND_IN = """#!/bin/sh
+for arg in "$@"; do case "$arg" in http*) echo "$arg" >> "$ASKED" ;; esac; done
+printf '%s' "$TRINO_INFO"
+"""
+
+
+def _run_trino_health_check(tmp_path: Path, info: str) -> tuple[int, str]:
+    """Run the trino service's health check as its container would, with a stand-in curl that
+    answers `info`; returns its exit code and the URL it asked. The image's own script is run as
+    its logic on the mounted config (its curl could not even be given that URL)."""
+    test = _service("trino")["healthcheck"]["test"]
+    if IMAGE_HEALTH_CHECK in test:
+        config = _mounted_files("trino")["/etc/trino/config.properties"]
+        done = subprocess.run(
+            ["bash", "-c", IMAGE_HEALTH_CHECK_URL, "health-check", str(config)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return -1, done.stdout
+    assert test[0] == "CMD-SHELL", "trino: write the health check as one shell command"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "curl").write_text(CURL_STAND_IN)
+    (bin_dir / "curl").chmod(0o755)
+    asked = tmp_path / "asked"
+    asked.unlink(missing_ok=True)
+    env = {
+        **_container_env("trino"),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "ASKED": str(asked),
+        "TRINO_INFO": info,
+    }
+    done = subprocess.run(["sh", "-c", _interpolate(test[1])], env=env, check=False)
+    return done.returncode, asked.read_text().strip() if asked.exists() else ""
+
+
+def test_trino_health_check_asks_the_port_trino_serves(tmp_path):
+    # Trino serves on config.properties' port, after its ${ENV:X} substitution.
+    config = _properties(_mounted_files("trino")["/etc/trino/config.properties"])
+    env = _container_env("trino")
+    serves = _TRINO_ENV.sub(lambda m: env[m.group("name")], config["http-server.http.port"])
+    published = {port.rsplit(":", 1)[1] for port in _service("trino")["ports"]}
+    assert published == {serves}, f"trino listens on {serves}, compose publishes {published}"
+    code, url = _run_trino_health_check(tmp_path, '{"starting":false}')
+    assert url == f"http://localhost:{serves}/v1/info", (
+        f"Trino's health check asks {url!r} but Trino serves on port {serves}: it never "
+        "becomes healthy, and jupyter waits for it"
+    )
+    assert code == 0, "the health check fails on a Trino that has started"
+    code, _ = _run_trino_health_check(tmp_path, '{"starting":true}')
+    assert code != 0, "the health check passes while Trino is still starting"
+    code, _ = _run_trino_health_check(tmp_path, "")
+    assert code != 0, "the health check passes when Trino does not answer"
 
 
 @pytest.mark.parametrize("name", SERVICES)
