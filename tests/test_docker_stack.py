@@ -7,10 +7,13 @@ these tests parse every file of it and hold it to lakehouse_kit/versions.py. Fas
 from __future__ import annotations
 
 import ast
+import importlib.util
 import io
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import tokenize
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -29,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKER_DIR = ROOT / "docker"
 ENV_EXAMPLE = DOCKER_DIR / ".env.example"
+SPARK_DOCKERFILE = DOCKER_DIR / "spark" / "Dockerfile"
+SPARK_POM = DOCKER_DIR / "spark" / "pom.xml"
+HIVE_POM = DOCKER_DIR / "hive" / "pom.xml"
+POM = {"m": "http://maven.apache.org/POM/4.0.0"}
 SQL_LESSON = ROOT / "solutions" / "05_sql_access.py"
 
 SERVICES = ("minio", "minio-init", "postgres", "hive-metastore", "spark", "trino", "jupyter")
@@ -150,11 +157,6 @@ TRINO_CATALOGS = {"delta.properties": "delta_lake", "hive.properties": "hive"}
 DOCKERFILE_ARGS = {
     "spark/Dockerfile": {
         "SPARK_VERSION": STACK["spark"],
-        "DELTA_VERSION": STACK["delta"],
-        "SCALA_BINARY": STACK["scala"],
-        "HADOOP_AWS_VERSION": STACK["hadoop_aws"],
-        "AWS_SDK_V2_VERSION": STACK["aws_sdk_v2"],
-        "ANALYTICS_ACCELERATOR_VERSION": STACK["analyticsaccelerator_s3"],
         "JAVA_VERSION": STACK["java"],
     },
     "hive/Dockerfile": {
@@ -556,13 +558,40 @@ def test_hive_is_4_0_0():
     assert _from_images(DOCKER_DIR / "hive" / "Dockerfile")[-1] == "apache/hive:4.0.0"
 
 
-def test_delta_artifact_name_matches_spark_and_scala():
-    args = _arg_defaults(DOCKER_DIR / "spark" / "Dockerfile")
-    spark_mm = ".".join(args["SPARK_VERSION"][0].split(".")[:2])
-    assert delta_spark_artifact() == f"delta-spark_{spark_mm}_{args['SCALA_BINARY'][0]}"
+def _pom_dependencies(path: Path) -> dict[str, str]:
+    """groupId:artifactId -> version of a pom's dependencies, its ${properties} resolved."""
+    root = ET.parse(path).getroot()
+    props = {el.tag.split("}")[1]: el.text for el in root.find("m:properties", POM)}
+    found = {}
+    for dep in root.findall("m:dependencies/m:dependency", POM):
+        group, artifact, version = (
+            dep.findtext(f"m:{k}", namespaces=POM) for k in ("groupId", "artifactId", "version")
+        )
+        found[f"{group}:{artifact}"] = re.sub(
+            r"\$\{([^}]+)\}", lambda m: props[m.group(1)], version
+        )
+    return found
+
+
+def test_spark_pom_matches_version_matrix():
     assert delta_spark_artifact() == "delta-spark_4.2_2.13"
-    text = (DOCKER_DIR / "spark" / "Dockerfile").read_text()
-    assert 'DELTA_ARTIFACT="delta-spark_${SPARK_MM}_${SCALA_BINARY}"' in text
+    assert _pom_dependencies(SPARK_POM) == {
+        f"io.delta:{delta_spark_artifact()}": STACK["delta"],
+        "org.apache.hadoop:hadoop-aws": STACK["hadoop_aws"],
+        "software.amazon.awssdk:bundle": STACK["aws_sdk_v2"],
+        "software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3": STACK[
+            "analyticsaccelerator_s3"
+        ],
+    }
+
+
+def test_hive_pom_matches_version_matrix():
+    deps = _pom_dependencies(HIVE_POM)
+    assert deps["org.apache.hive:hive-standalone-metastore-server"] == STACK["hive"]
+    for hadoop in ("hadoop-common", "hadoop-aws", "hadoop-hdfs-client"):
+        assert deps[f"org.apache.hadoop:{hadoop}"] == STACK["hive_hadoop"], hadoop
+    assert deps["com.amazonaws:aws-java-sdk-s3"] == STACK["hive_aws_sdk_v1"]
+    assert deps["org.postgresql:postgresql"] == STACK["postgres_jdbc"]
 
 
 def test_spark_hadoop_pins_agree():
@@ -657,8 +686,134 @@ def test_shell_scripts_parse(relpath):
     assert result.returncode == 0, result.stderr.decode()
 
 
-def test_select_jars_helper_compiles():
-    compile((DOCKER_DIR / "spark" / "select_jars.py").read_text(), "select_jars.py", "exec")
+# --------------------------------------------------------------------------- Spark's jars
+
+
+def select_jars():
+    """docker/spark/select_jars.py, the filter both stacks run on Maven's resolution."""
+    spec = importlib.util.spec_from_file_location(
+        "select_jars", DOCKER_DIR / "spark" / "select_jars.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _image_jar_steps() -> dict[str, list[str]]:
+    """The Spark image's jar steps: its Maven command, its select_jars.py command, the COPY of
+    their result into the server stage, and the start script's class path."""
+    lines = _dockerfile_lines(SPARK_DOCKERFILE)
+    runs = [line for line in lines if line.startswith("RUN ") and re.search(r"\bmvn\b", line)]
+    assert runs, "docker/spark/Dockerfile does not resolve its jars with Maven from pom.xml"
+    steps = [shlex.split(part) for part in runs[0].removeprefix("RUN ").split("&&")]
+    copy = [line.split()[1:] for line in lines if line.startswith("COPY --from=jars ")]
+    return {
+        "mvn": next(step for step in steps if step[0] == "mvn"),
+        "select": next(step for step in steps if any("select_jars.py" in a for a in step)),
+        "copy": copy[0][1:] if copy else [],
+    }
+
+
+def _maven_goal(command: list[str]) -> tuple[list[str], str, str]:
+    """What a Maven command resolves: goals and options (not where files go), pom, output."""
+    options = dict(arg[2:].split("=", 1) for arg in command if arg.startswith("-D"))
+    pom = command[command.index("-f") + 1]
+    goal = [
+        arg
+        for arg in command[1:]
+        if not arg.startswith(("-B", "-q", "-C", "-Dmaven.repo.local", "-DoutputDirectory"))
+        and arg not in ("-f", pom)
+    ]
+    return goal, pom, options["outputDirectory"]
+
+
+def _native_jar_steps(parts, monkeypatch) -> list[list[str]]:
+    """The commands `lakehouse install` runs to make the native stack's Spark jars in `parts`
+    (recorded, not run)."""
+    from lakehouse_kit import install
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(install, "_run", lambda command, *args, **kwargs: ran.append(command))
+    monkeypatch.setattr(install, "_mark", lambda folder, **facts: None)
+    monkeypatch.setattr(install.shutil, "which", lambda name: name)
+    install._spark_jars(parts, parts.root / "install.log")
+    return ran
+
+
+def test_spark_image_resolves_its_jars_as_the_native_install(tmp_path, monkeypatch):
+    from lakehouse_kit.install import StackParts
+
+    parts = StackParts(tmp_path)
+    image = _image_jar_steps()
+    native_mvn, native_select = _native_jar_steps(parts, monkeypatch)
+    goal, pom, out = _maven_goal(image["mvn"])
+    native_goal, native_pom, native_out = _maven_goal(native_mvn)
+    assert goal == native_goal, "the image's Maven goal differs from `lakehouse install`'s"
+    assert Path(native_pom) == SPARK_POM and pom == "pom.xml"
+    assert re.search(r"^COPY pom\.xml\b", SPARK_DOCKERFILE.read_text(), re.M), "COPY pom.xml"
+    # The same filter, on Maven's output, against the jars of the same pyspark.
+    assert Path(native_select[1]) == DOCKER_DIR / "spark" / "select_jars.py"
+    assert native_select[2:] == [native_out, str(parts.spark_home / "jars")]
+    assert image["select"][:2] == ["python", "select_jars.py"]
+    assert image["select"][2:] == [out, "${SPARK_HOME}/jars"]
+    assert re.search(
+        r'pip install "pyspark\[connect\]==\$\{SPARK_VERSION\}"', SPARK_DOCKERFILE.read_text()
+    )
+    # And on the class path, as stack.py puts the native ones.
+    assert image["copy"] and image["copy"][0].rstrip("/") == out
+    start = (DOCKER_DIR / "spark" / "start-connect.sh").read_text()
+    target = image["copy"][1].rstrip("/")
+    assert f'LAKEHOUSE_JARS="${{LAKEHOUSE_JARS:-{target}}}"' in start
+    assert '--driver-class-path "${LAKEHOUSE_JARS}/*"' in start
+
+
+def test_select_jars_keeps_what_spark_does_not_ship():
+    module = select_jars()
+    shipped = [
+        "jackson-databind-2.21.2.jar",
+        "hadoop-client-api-3.5.0.jar",
+        "scala-library-2.13.17.jar",
+    ]
+    resolved = [
+        "delta-spark_4.2_2.13-4.4.0.jar",
+        "jackson-databind-2.13.5.jar",  # another version of a jar Spark ships: Spark's wins
+        "scala-library-2.13.16.jar",
+        "hadoop-aws-3.5.0.jar",
+        "wildfly-openssl-2.2.5.Final.jar",
+    ]
+    kept = module.planned(resolved, shipped)
+    assert kept == [
+        "delta-spark_4.2_2.13-4.4.0.jar",
+        "hadoop-aws-3.5.0.jar",
+        "wildfly-openssl-2.2.5.Final.jar",
+    ]
+    assert module.hadoop_mismatch(kept, shipped) == ""
+    assert "3.4.1" in module.hadoop_mismatch(["hadoop-aws-3.4.1.jar"], shipped)
+
+
+def test_select_jars_deletes_the_dropped_jars(tmp_path):
+    resolved, spark = tmp_path / "resolved", tmp_path / "spark"
+    for folder, names in (
+        (resolved, ["delta-storage-4.4.0.jar", "jackson-core-2.13.5.jar", "hadoop-aws-3.5.0.jar"]),
+        (spark, ["jackson-core-2.21.2.jar", "hadoop-client-api-3.5.0.jar"]),
+    ):
+        folder.mkdir()
+        for name in names:
+            (folder / name).write_bytes(b"")
+    script = DOCKER_DIR / "spark" / "select_jars.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(resolved), str(spark)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in resolved.iterdir()) == [
+        "delta-storage-4.4.0.jar",
+        "hadoop-aws-3.5.0.jar",
+    ]
+    (resolved / "hadoop-aws-3.5.0.jar").rename(resolved / "hadoop-aws-3.4.1.jar")
+    done = subprocess.run(
+        [sys.executable, str(script), str(resolved), str(spark)], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "hadoop-aws 3.4.1" in done.stderr
 
 
 # --------------------------------------------------------------------------- SQL lesson
