@@ -7,7 +7,6 @@ these tests parse every file of it and hold it to lakehouse_kit/versions.py. Fas
 from __future__ import annotations
 
 import ast
-import importlib.util
 import io
 import re
 import shlex
@@ -19,18 +18,27 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
+from docker_files import (
+    COMPOSE_FILE,
+    DOCKER_DIR,
+    ROOT,
+    container_env,
+    interpolate,
+    mounted_files,
+    select_jars,
+)
+from docker_files import compose as _compose
+from docker_files import environment as _env
+from docker_files import service as _service
+
 from lakehouse_kit.versions import STACK, delta_spark_artifact
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKER_DIR = ROOT / "docker"
 ENV_EXAMPLE = DOCKER_DIR / ".env.example"
 SPARK_DOCKERFILE = DOCKER_DIR / "spark" / "Dockerfile"
 SPARK_POM = DOCKER_DIR / "spark" / "pom.xml"
@@ -179,24 +187,14 @@ JUPYTER_ENV = {
 
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|ACCESS_KEY|TOKEN)", re.IGNORECASE)
 DEFAULTED_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+):-(?P<default>[^}]*)\}")
+# How each config file reads the environment: Trino's ${ENV:X} (no default), Hadoop's ${env.X}
+# and ${env.X:-default} (Hive), a shell's ${X:?} (set, or the script stops).
+TRINO_ENV_REF = re.compile(r"\$\{ENV:(?P<name>\w+)\}")
+HADOOP_ENV_REF = re.compile(r"\$\{env\.(?P<name>\w+)(?P<default>:?-[^}]*)?\}")
+SHELL_REQUIRED_REF = re.compile(r"\$\{(?P<name>\w+):\?[^}]*\}")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
-
-
-def _service(name: str) -> dict:
-    return _compose()["services"][name]
-
-
-def _env(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {k: str(v) for k, v in env.items()}
 
 
 def _dockerfile_lines(path: Path) -> list[str]:
@@ -269,43 +267,6 @@ def _image_tag(image: str) -> str | None:
     name = image.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else None
-
-
-# --------------------------------------------------------------------------- what a container sees
-
-_COMPOSE_VAR = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
-_TRINO_ENV = re.compile(r"\$\{ENV:(?P<name>\w+)\}")
-
-
-def _interpolate(value: str, env: dict[str, str] | None = None) -> str:
-    """What docker compose passes on: ${X:-default}, ${X-default} and ${X} from `env` (by
-    default none, as without a .env file), `$$` as a literal `$`."""
-    env = env or {}
-
-    def one(match: re.Match) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        name, op, default = match.group("name", "op", "default")
-        if op == ":-":
-            return env.get(name) or default
-        return env.get(name, default if op else "")
-
-    return _COMPOSE_VAR.sub(one, value)
-
-
-def _container_env(name: str) -> dict[str, str]:
-    """The environment compose gives a service's container."""
-    return {key: _interpolate(value) for key, value in _env(_service(name)).items()}
-
-
-def _mounted_files(name: str) -> dict[str, Path]:
-    """The service's bind-mounted files: container path -> file of this repository."""
-    mounted = {}
-    for volume in _service(name).get("volumes") or []:
-        source, target = volume.split(":")[:2]
-        if source.startswith("."):
-            mounted[target] = ROOT / source
-    return mounted
 
 
 # --------------------------------------------------------------------------- compose
@@ -392,7 +353,7 @@ def _run_trino_health_check(tmp_path: Path, info: str) -> tuple[int, str]:
     its logic on the mounted config (its curl could not even be given that URL)."""
     test = _service("trino")["healthcheck"]["test"]
     if IMAGE_HEALTH_CHECK in test:
-        config = _mounted_files("trino")["/etc/trino/config.properties"]
+        config = mounted_files("trino")["/etc/trino/config.properties"]
         done = subprocess.run(
             ["bash", "-c", IMAGE_HEALTH_CHECK_URL, "health-check", str(config)],
             capture_output=True,
@@ -408,20 +369,20 @@ def _run_trino_health_check(tmp_path: Path, info: str) -> tuple[int, str]:
     asked = tmp_path / "asked"
     asked.unlink(missing_ok=True)
     env = {
-        **_container_env("trino"),
+        **container_env("trino"),
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "ASKED": str(asked),
         "TRINO_INFO": info,
     }
-    done = subprocess.run(["sh", "-c", _interpolate(test[1])], env=env, check=False)
+    done = subprocess.run(["sh", "-c", interpolate(test[1])], env=env, check=False)
     return done.returncode, asked.read_text().strip() if asked.exists() else ""
 
 
 def test_trino_health_check_asks_the_port_trino_serves(tmp_path):
     # Trino serves on config.properties' port, after its ${ENV:X} substitution.
-    config = _properties(_mounted_files("trino")["/etc/trino/config.properties"])
-    env = _container_env("trino")
-    serves = _TRINO_ENV.sub(lambda m: env[m.group("name")], config["http-server.http.port"])
+    config = _properties(mounted_files("trino")["/etc/trino/config.properties"])
+    env = container_env("trino")
+    serves = TRINO_ENV_REF.sub(lambda m: env[m.group("name")], config["http-server.http.port"])
     published = {port.rsplit(":", 1)[1] for port in _service("trino")["ports"]}
     assert published == {serves}, f"trino listens on {serves}, compose publishes {published}"
     code, url = _run_trino_health_check(tmp_path, '{"starting":false}')
@@ -509,6 +470,95 @@ def test_minio_init_creates_the_bucket():
     assert "--ignore-existing" in script, "re-running the stack must not fail on the bucket"
     assert _env(service)["LAKEHOUSE_BUCKET"] == "${LAKEHOUSE_BUCKET:-lakehouse}"
     assert "9001" in " ".join(_service("minio")["command"]), "MinIO console on 9001"
+
+
+# The files each container takes its settings from, as this repository holds them.
+CONTAINER_SETTINGS = {
+    "trino": lambda: sorted(mounted_files("trino").values()),
+    "hive-metastore": lambda: [
+        *sorted((DOCKER_DIR / "hive" / "conf").glob("*.xml")),
+        DOCKER_DIR / "hive" / "start-metastore.sh",
+    ],
+    "spark": lambda: [
+        DOCKER_DIR / "spark" / "spark-defaults.conf",
+        DOCKER_DIR / "spark" / "start-connect.sh",
+    ],
+}
+
+
+def _env_references(path: Path) -> list[tuple[str, bool]]:
+    """(variable, has a default) for every environment variable a config file reads."""
+    if path.suffix == ".xml":
+        values = [p.findtext("value") or "" for p in ET.parse(path).getroot().iter("property")]
+        return [(m["name"], bool(m["default"])) for v in values for m in HADOOP_ENV_REF.finditer(v)]
+    lines = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    body = "\n".join(lines)
+    found = [(m["name"], False) for m in TRINO_ENV_REF.finditer(body)]
+    if path.suffix == ".sh":
+        found += [(m["name"], False) for m in SHELL_REQUIRED_REF.finditer(body)]
+    return found
+
+
+def _image_env(name: str) -> set[str]:
+    """Variables a built image sets itself (Dockerfile ENV)."""
+    build = _service(name).get("build")
+    if not build:
+        return set()
+    dockerfile = ROOT / build["context"] / build.get("dockerfile", "Dockerfile")
+    lines = [line for line in _dockerfile_lines(dockerfile) if line.startswith("ENV ")]
+    return {m for line in lines for m in re.findall(r"(\w+)=", line)}
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINER_SETTINGS))
+def test_every_setting_a_container_reads_is_set(name):
+    env = set(container_env(name)) | _image_env(name)
+    unset = {
+        f"{path.relative_to(ROOT)}: {var}"
+        for path in CONTAINER_SETTINGS[name]()
+        for var, has_default in _env_references(path)
+        if not has_default and var not in env
+    }
+    assert not unset, f"{name}: compose sets none of these and they have no default: {unset}"
+    assert any(_env_references(p) for p in CONTAINER_SETTINGS[name]()), "nothing read?"
+
+
+def _run_start_metastore(
+    tmp_path: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, bool]:
+    """start-metastore.sh with a stand-in schematool that only notes it was asked; returns
+    the run and whether the script went on to ask it."""
+    home = tmp_path / "hive"
+    (home / "bin").mkdir(parents=True, exist_ok=True)
+    (home / "conf").mkdir(exist_ok=True)
+    asked = tmp_path / "schematool-asked"
+    asked.unlink(missing_ok=True)
+    (home / "bin" / "schematool").write_text(f"#!/bin/sh\ntouch {asked}\n")
+    (home / "bin" / "schematool").chmod(0o755)
+    env = {
+        **env,
+        "PATH": "/usr/bin:/bin",
+        "HIVE_HOME": str(home),
+        "HIVE_CUSTOM_CONF_DIR": str(DOCKER_DIR / "hive" / "conf"),
+        "HIVE_ENTRYPOINT": "true",
+    }
+    script = DOCKER_DIR / "hive" / "start-metastore.sh"
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    return done, asked.exists()
+
+
+def test_start_metastore_names_each_setting_compose_did_not_set(tmp_path):
+    env = container_env("hive-metastore")
+    done, asked = _run_start_metastore(tmp_path, env)
+    assert done.returncode == 0 and asked, done.stderr
+    # SERVICE_OPTS holds JVM options only: the connection comes from METASTORE_DB_*.
+    done, asked = _run_start_metastore(
+        tmp_path, {k: v for k, v in env.items() if k != "SERVICE_OPTS"}
+    )
+    assert done.returncode == 0 and asked, done.stderr
+    for name in ("METASTORE_DB_PASSWORD", "S3_ENDPOINT", "LAKEHOUSE_BUCKET"):
+        done, asked = _run_start_metastore(tmp_path, {k: v for k, v in env.items() if k != name})
+        assert done.returncode == 1 and not asked, f"starts without {name}"
+        assert name in done.stderr and "docker-compose.yml" in done.stderr, done.stderr
 
 
 def test_metastore_environment():
@@ -687,16 +737,6 @@ def test_shell_scripts_parse(relpath):
 
 
 # --------------------------------------------------------------------------- Spark's jars
-
-
-def select_jars():
-    """docker/spark/select_jars.py, the filter both stacks run on Maven's resolution."""
-    spec = importlib.util.spec_from_file_location(
-        "select_jars", DOCKER_DIR / "spark" / "select_jars.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _image_jar_steps() -> dict[str, list[str]]:
