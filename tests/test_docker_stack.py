@@ -535,11 +535,11 @@ def _run_start_metastore(
     (home / "bin" / "schematool").write_text(f"#!/bin/sh\ntouch {asked}\n")
     (home / "bin" / "schematool").chmod(0o755)
     env = {
-        **env,
         "PATH": "/usr/bin:/bin",
         "HIVE_HOME": str(home),
         "HIVE_CUSTOM_CONF_DIR": str(DOCKER_DIR / "hive" / "conf"),
         "HIVE_ENTRYPOINT": "true",
+        **env,
     }
     script = DOCKER_DIR / "hive" / "start-metastore.sh"
     done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
@@ -555,6 +555,9 @@ def test_start_metastore_names_each_setting_compose_did_not_set(tmp_path):
         tmp_path, {k: v for k, v in env.items() if k != "SERVICE_OPTS"}
     )
     assert done.returncode == 0 and asked, done.stderr
+    # Without its config files the metastore would use an embedded Derby database.
+    done, asked = _run_start_metastore(tmp_path, {**env, "HIVE_CUSTOM_CONF_DIR": str(tmp_path)})
+    assert done.returncode == 1 and not asked and "HIVE_CUSTOM_CONF_DIR" in done.stderr
     for name in ("METASTORE_DB_PASSWORD", "S3_ENDPOINT", "LAKEHOUSE_BUCKET"):
         done, asked = _run_start_metastore(tmp_path, {k: v for k, v in env.items() if k != name})
         assert done.returncode == 1 and not asked, f"starts without {name}"

@@ -15,10 +15,15 @@ HIVE_HOME="${HIVE_HOME:-/opt/hive}"
 CONF_DIR="${HIVE_CUSTOM_CONF_DIR:-/opt/lakehouse/conf}"
 : "${DB_DRIVER:?set DB_DRIVER=postgres (docker-compose.yml)}"
 
+# Without its config files the metastore would quietly use an embedded Derby database.
+if ! compgen -G "$CONF_DIR/*.xml" >/dev/null; then
+  echo "No metastore-site.xml or core-site.xml in $CONF_DIR (HIVE_CUSTOM_CONF_DIR)." >&2
+  exit 1
+fi
 # metastore-site.xml and core-site.xml read the database, S3 and bucket from the environment
 # (${env.X}); one that is not set would reach Hadoop as the literal text "${env.X}".
 missing=()
-values="$(grep -oh '<value>[^<]*</value>' "$CONF_DIR"/*.xml || true)"
+values="$(grep -oh '<value>[^<]*</value>' "$CONF_DIR"/*.xml)"
 for name in $(grep -o '\${env\.[A-Za-z0-9_]*}' <<<"$values" | sed 's/^\${env\.//; s/}$//' | sort -u); do
   [[ -v "$name" ]] || missing+=("$name")
 done
