@@ -426,6 +426,79 @@ def test_memory_is_limited(name):
     assert limit, f"{name}: set mem_limit (docs/docker.md lists the figures)"
 
 
+# --------------------------------------------------------------------------- memory
+
+DOCS = ROOT / "docs" / "docker.md"
+README = ROOT / "README.md"
+
+
+def _mib(limit: str) -> int:
+    """A compose memory size (512m, 3g, 2560m) in MiB."""
+    number, unit = re.fullmatch(r"(\d+)([mg])", str(limit).lower()).groups()
+    return int(number) * (1024 if unit == "g" else 1)
+
+
+def memory_limits() -> dict[str, int]:
+    """Each service's mem_limit in MiB: the one source of the memory figures."""
+    return {name: _mib(spec["mem_limit"]) for name, spec in _compose()["services"].items()}
+
+
+def memory_label(mib: int) -> str:
+    return f"{mib / 1024:g} GiB" if mib >= 1024 and mib % 512 == 0 else f"{mib:,} MiB"
+
+
+def memory_total() -> str:
+    """The sentence every document quotes: the long-running services' limits together."""
+    total = sum(mib for name, mib in memory_limits().items() if name not in ONE_SHOT)
+    return f"limits add up to {total:,} MiB ({total / 1024:.2f} GiB)"
+
+
+@pytest.mark.parametrize("path", [COMPOSE_FILE, DOCS, README], ids=lambda p: p.name)
+def test_memory_total_is_quoted_from_the_compose_file(path):
+    text = " ".join(path.read_text().replace("#", " ").split())
+    assert memory_total() in text, f"{path.name} does not say the {memory_total()}"
+    totals = set(re.findall(r"add up to (?:about )?([\d.,]+ ?[A-Za-z]+)", text))
+    assert len(totals) == 1, f"{path.name} gives other totals: {totals}"
+
+
+def test_docs_give_each_service_its_memory_limit():
+    rows = {
+        m["name"]: m["limit"].strip()
+        for m in re.finditer(
+            r"^\| `(?P<name>[\w-]+)` \|.*\|(?P<limit>[^|]+)\|$", DOCS.read_text(), re.M
+        )
+        if m["name"] in SERVICES
+    }
+    want = {name: memory_label(mib) for name, mib in memory_limits().items()}
+    assert rows == want
+
+
+def test_docs_give_the_password_fix_the_metastore_prints():
+    script = (DOCKER_DIR / "hive" / "start-metastore.sh").read_text()
+    printed = [
+        line.strip() for line in script.splitlines() if "docker compose exec postgres" in line
+    ]
+    assert len(printed) == 1, "start-metastore.sh prints one fix for a refused password"
+    command = printed[0].replace("\\$", "$")  # as the heredoc prints it
+    assert "ALTER USER" in command and command in DOCS.read_text()
+
+
+def test_jvm_heaps_fit_their_memory_limits():
+    limits = memory_limits()
+    jvm = (DOCKER_DIR / "trino" / "jvm.config").read_text()
+    trino_heap = _mib(re.search(r"^-Xmx(\d+[MG])$", jvm, re.M).group(1))
+    spark_heap = _mib(container_env("spark")["SPARK_DRIVER_MEMORY"])
+    metastore_heap = 1024  # apache/hive:4.0.0's entrypoint starts the metastore with -Xmx1G
+    for name, heap in (
+        ("trino", trino_heap),
+        ("spark", spark_heap),
+        ("hive-metastore", metastore_heap),
+    ):
+        assert heap + 256 <= limits[name], (
+            f"{name}: heap {heap} MiB leaves no room in {limits[name]} MiB"
+        )
+
+
 @pytest.mark.parametrize("name", LONG_RUNNING)
 def test_long_running_services_restart(name):
     assert _service(name).get("restart") in {"unless-stopped", "always", "on-failure"}
