@@ -24,7 +24,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from docker_files import DOCKER_DIR, container_env, interpolate, select_jars, service
+from docker_files import (
+    DOCKER_DIR,
+    container_env,
+    interpolate,
+    mounted_files,
+    select_jars,
+    service,
+)
 
 from lakehouse_kit import install, services, stack, supervisor
 from lakehouse_kit.settings import Settings, load_settings
@@ -336,42 +343,57 @@ def spark_by_script(native: Native, folder: Path) -> Service:
     )
 
 
-def test_start_connect_writes_delta_through_s3a_into_the_metastore(native, metastore, tmp_path):
+ROWS = [(1, "Bulbasaur"), (4, "Charmander")]
+
+
+@pytest.fixture(scope="module")
+def spark_wrote(native, metastore, tmp_path_factory):
+    """Spark started by start-connect.sh writes a Delta table through S3A into the metastore,
+    then stops; yields what it read back and DESCRIBE DETAIL's format and location."""
     from pyspark.sql import SparkSession
 
-    native.start(spark_by_script(native, tmp_path))
+    native.start(spark_by_script(native, tmp_path_factory.mktemp("spark")))
     try:
         spark = SparkSession.builder.remote(f"sc://127.0.0.1:{native.ports['spark']}").getOrCreate()
         bucket = container_env("spark")["LAKEHOUSE_BUCKET"]
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {PROBE}")
-        rows = [(1, "Bulbasaur"), (4, "Charmander")]
         (
-            spark.createDataFrame(rows, "id int, name string")
+            spark.createDataFrame(ROWS, "id int, name string")
             .write.format("delta")
             .mode("overwrite")
             .option("path", f"s3a://{bucket}/{PROBE}/pokemon")
             .saveAsTable(f"{PROBE}.pokemon")
         )
-        assert [tuple(r) for r in spark.table(f"{PROBE}.pokemon").orderBy("id").collect()] == rows
+        read = [tuple(r) for r in spark.table(f"{PROBE}.pokemon").orderBy("id").collect()]
         detail = spark.sql(f"DESCRIBE DETAIL {PROBE}.pokemon").collect()[0]
-        assert (detail.format, detail.location) == ("delta", f"s3a://{bucket}/{PROBE}/pokemon")
         spark.stop()
+        return read, (detail.format, detail.location)
     finally:
         native.stop("spark")
+
+
+def test_start_connect_writes_delta_through_s3a_into_the_metastore(spark_wrote):
+    read, (kind, location) = spark_wrote
+    bucket = container_env("spark")["LAKEHOUSE_BUCKET"]
+    assert read == ROWS
+    assert (kind, location) == ("delta", f"s3a://{bucket}/{PROBE}/pokemon")
 
 
 # ------------------------------------------------------------------ Trino's health check
 
 
 def trino_health_check(port: int) -> int:
-    """Compose's health check of the trino service, run by a shell with TRINO_PORT = `port`."""
-    check = service("trino")["healthcheck"]["test"]
-    assert check[0] == "CMD-SHELL"
+    """Compose's health check of the trino service, its mounted files taken from this
+    repository, with TRINO_PORT = `port`."""
+    check, mounted = service("trino")["healthcheck"]["test"], mounted_files("trino")
+    command = [str(mounted.get(word, word)) for word in check[1:]]
+    if check[0] == "CMD-SHELL":
+        command = ["sh", "-c", interpolate(check[1])]
     env = {**os.environ, **container_env("trino"), "TRINO_PORT": str(port)}
-    return subprocess.run(["sh", "-c", interpolate(check[1])], env=env, timeout=60).returncode
+    return subprocess.run(command, env=env, capture_output=True, timeout=120).returncode
 
 
-def test_trino_health_check_passes_once_trino_serves_the_tables(native, metastore):
+def test_trino_health_check_passes_once_trino_serves_the_tables(native, metastore, spark_wrote):
     import trino
 
     definition = stack.trino_service()
@@ -393,11 +415,12 @@ def test_trino_health_check_passes_once_trino_serves_the_tables(native, metastor
         while trino_health_check(port) != 0:
             assert time.monotonic() < deadline, "Trino never became healthy"
             time.sleep(2)
+        # Healthy means a query runs at once (/v1/info alone said so seconds too early).
         cursor = trino.dbapi.connect(host="127.0.0.1", port=port, user="lakehouse").cursor()
         cursor.execute("SELECT count(*) FROM tpch.tiny.region")
         assert cursor.fetchall() == [[5]], "healthy, but Trino cannot run a query yet"
         cursor.execute(f"SELECT id, name FROM delta.{PROBE}.pokemon ORDER BY id")
-        assert cursor.fetchall() == [[1, "Bulbasaur"], [4, "Charmander"]]
+        assert [tuple(row) for row in cursor.fetchall()] == ROWS
     finally:
         native.stop("trino")
     assert trino_health_check(port) != 0, "healthy without a Trino"
@@ -414,7 +437,9 @@ def printed_fix(stderr: str) -> str:
     return words[6]
 
 
-def test_changed_password_stops_with_a_fix_that_keeps_the_catalog(native, metastore, hive_image):
+def test_changed_password_stops_with_a_fix_that_keeps_the_catalog(
+    native, metastore, hive_image, spark_wrote
+):
     postgres = container_env("postgres")
     user, created_with, changed = (
         postgres["POSTGRES_USER"],

@@ -340,28 +340,41 @@ IMAGE_HEALTH_CHECK_URL = (
     'port="$(grep "^http-server.http.port=" "$1" | cut -d= -f2)"; '
     'printf "http://localhost:%s/v1/info" "$port"'
 )
-# A stand-in for curl: notes the URL it was given and answers as Trino does ($TRINO_INFO).
+# A stand-in for curl: notes each URL it is given, answers a query's first request with a
+# nextUri (as Trino does) and the next with $TRINO_ANSWER; fails to connect when that is empty.
 CURL_STAND_IN = """#!/bin/sh
-for arg in "$@"; do case "$arg" in http*) echo "$arg" >> "$ASKED" ;; esac; done
-printf '%s' "$TRINO_INFO"
+[ -n "$TRINO_ANSWER" ] || exit 7
+for arg in "$@"; do case "$arg" in http*) url="$arg"; echo "$arg" >> "$ASKED" ;; esac; done
+case "$url" in
+  */v1/statement) printf '%s' '{"nextUri":"http://localhost:8080/v1/statement/queued/q/1"}' ;;
+  *) printf '%s' "$TRINO_ANSWER" ;;
+esac
 """
+FINISHED = '{"id":"q","data":[[5]],"stats":{"state":"FINISHED"}}'
+NO_NODES = (
+    '{"id":"q","error":{"message":"No nodes available to run query"},"stats":{"state":"FAILED"}}'
+)
 
 
-def _run_trino_health_check(tmp_path: Path, info: str) -> tuple[int, str]:
+def _run_trino_health_check(tmp_path: Path, answer: str) -> tuple[int, list[str]]:
     """Run the trino service's health check as its container would, with a stand-in curl that
-    answers `info`; returns its exit code and the URL it asked. The image's own script is run as
-    its logic on the mounted config (its curl could not even be given that URL)."""
+    answers `answer`; returns its exit code and the URLs it asked. The image's own script is run
+    as its logic on the mounted config (its curl could not even be given that URL)."""
     test = _service("trino")["healthcheck"]["test"]
+    mounted = mounted_files("trino")
     if IMAGE_HEALTH_CHECK in test:
-        config = mounted_files("trino")["/etc/trino/config.properties"]
+        config = mounted["/etc/trino/config.properties"]
         done = subprocess.run(
             ["bash", "-c", IMAGE_HEALTH_CHECK_URL, "health-check", str(config)],
             capture_output=True,
             text=True,
             check=True,
         )
-        return -1, done.stdout
-    assert test[0] == "CMD-SHELL", "trino: write the health check as one shell command"
+        return -1, [done.stdout]
+    # Files of the container are the ones mounted from this repository.
+    command = [str(mounted.get(word, word)) for word in test[1:]]
+    if test[0] == "CMD-SHELL":
+        command = ["sh", "-c", interpolate(test[1])]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "curl").write_text(CURL_STAND_IN)
@@ -372,10 +385,10 @@ def _run_trino_health_check(tmp_path: Path, info: str) -> tuple[int, str]:
         **container_env("trino"),
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "ASKED": str(asked),
-        "TRINO_INFO": info,
+        "TRINO_ANSWER": answer,
     }
-    done = subprocess.run(["sh", "-c", interpolate(test[1])], env=env, check=False)
-    return done.returncode, asked.read_text().strip() if asked.exists() else ""
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    return done.returncode, asked.read_text().split() if asked.exists() else []
 
 
 def test_trino_health_check_asks_the_port_trino_serves(tmp_path):
@@ -385,16 +398,22 @@ def test_trino_health_check_asks_the_port_trino_serves(tmp_path):
     serves = TRINO_ENV_REF.sub(lambda m: env[m.group("name")], config["http-server.http.port"])
     published = {port.rsplit(":", 1)[1] for port in _service("trino")["ports"]}
     assert published == {serves}, f"trino listens on {serves}, compose publishes {published}"
-    code, url = _run_trino_health_check(tmp_path, '{"starting":false}')
-    assert url == f"http://localhost:{serves}/v1/info", (
-        f"Trino's health check asks {url!r} but Trino serves on port {serves}: it never "
+    code, urls = _run_trino_health_check(tmp_path, FINISHED)
+    assert urls and urls[0].startswith(f"http://localhost:{serves}/"), (
+        f"Trino's health check asks {urls[:1]} but Trino serves on port {serves}: it never "
         "becomes healthy, and jupyter waits for it"
     )
-    assert code == 0, "the health check fails on a Trino that has started"
-    code, _ = _run_trino_health_check(tmp_path, '{"starting":true}')
-    assert code != 0, "the health check passes while Trino is still starting"
+    assert code == 0, "the health check fails on a Trino that runs queries"
+    code, _ = _run_trino_health_check(tmp_path, NO_NODES)
+    assert code != 0, "the health check passes while Trino cannot run a query"
     code, _ = _run_trino_health_check(tmp_path, "")
     assert code != 0, "the health check passes when Trino does not answer"
+
+
+def test_trino_health_check_queries_a_mounted_catalog():
+    script = mounted_files("trino")["/opt/lakehouse/health-check.sh"].read_text()
+    catalog = re.search(r"FROM (\w+)\.", script).group(1)
+    assert f"/etc/trino/catalog/{catalog}.properties" in mounted_files("trino")
 
 
 @pytest.mark.parametrize("name", SERVICES)
