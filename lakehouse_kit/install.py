@@ -257,30 +257,14 @@ def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str, only:
     return into / top
 
 
-def provided_artifacts(jars: Path) -> set[str]:
-    """Artifact names (without versions) of the jars in a folder."""
-    return {artifact_of(jar.name) for jar in jars.glob("*.jar")}
-
-
-_VERSIONED = re.compile(r"^(?P<artifact>.+?)-(?P<version>\d[^-]*(?:-[A-Za-z0-9.]+)*)\.jar$")
-
-
-def artifact_of(filename: str) -> str:
-    match = _VERSIONED.match(filename)
-    return match.group("artifact") if match else filename.removesuffix(".jar")
-
-
 def _spark_jars(parts: StackParts, log: Path) -> None:
     out = parts.spark_jars
-    _copy_dependencies(
-        parts, DOCKER_DIR / "spark" / "pom.xml", out, log, "Spark's S3A and Delta jars"
-    )
-    # Keep one version of every class: Spark's own jars win (Delta pulls older Hadoop, Jackson,
-    # Parquet and Scala jars that must not shadow them).
-    provided = provided_artifacts(parts.spark_home / "jars")
-    for jar in out.glob("*.jar"):
-        if artifact_of(jar.name) in provided:
-            jar.unlink()
+    what = "Spark's S3A and Delta jars"
+    _copy_dependencies(parts, DOCKER_DIR / "spark" / "pom.xml", out, log, what)
+    # One version of every class, Spark's own first: the script the Spark image runs too.
+    select = [sys.executable, str(DOCKER_DIR / "spark" / "select_jars.py")]
+    fix = "docker/spark/pom.xml does not fit this Spark: the lines above say how."
+    _run([*select, str(out), str(parts.spark_home / "jars")], log, what, fix)
     _mark(out, spark=STACK["spark"], delta=STACK["delta"])
 
 

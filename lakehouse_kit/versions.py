@@ -2,15 +2,15 @@
 installed by lakehouse_kit/install.py) and the docker stack (docker-compose.yml, docker/**).
 
 Every pin of the stack lives here once; ``tests/test_docker_stack.py`` checks that the
-compose image tags, the Dockerfile ``FROM`` lines and ``ARG`` defaults, and the kit's own
-``pyspark-client`` pin all agree with it. Change a version here first, then in the file
+compose image tags, the Dockerfile ``FROM`` lines and ``ARG`` defaults, the Maven poms under
+docker/ and the kit's own ``pyspark-client`` pin all agree with it. Change a version here first, then in the file
 the test names.
 """
 
 from __future__ import annotations
 
 STACK: dict[str, str] = {
-    # --- Spark engine (docker/spark/Dockerfile) -------------------------------------
+    # --- Spark engine (docker/spark/Dockerfile, docker/spark/pom.xml) ----------------
     # The notebook kernel is a thin Spark Connect client; its version must equal the server's.
     "pyspark_client": "4.2.0",
     # JVM Spark that runs the Spark Connect server (full pyspark wheel, jars included).
@@ -32,7 +32,7 @@ STACK: dict[str, str] = {
     # UDFs in server-side workers and refuses a different minor version than the client's.
     "python": "3.11.14",
     "python_image": "python:3.11.14-slim-bookworm",
-    # --- Catalog (docker/hive/Dockerfile) ---------------------------------------------
+    # --- Catalog (docker/hive/Dockerfile, docker/hive/pom.xml) -------------------------
     # Hive Metastore 4.0.1+ removed the get_table thrift call that Spark's built-in Hive 2.3
     # client uses ("Invalid method name: 'get_table'"); 4.0.0 is the newest that works.
     "hive": "4.0.0",

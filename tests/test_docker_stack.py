@@ -9,26 +9,41 @@ from __future__ import annotations
 import ast
 import io
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import tokenize
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
+from docker_files import (
+    COMPOSE_FILE,
+    DOCKER_DIR,
+    ROOT,
+    container_env,
+    interpolate,
+    mounted_files,
+    select_jars,
+)
+from docker_files import compose as _compose
+from docker_files import environment as _env
+from docker_files import service as _service
+
 from lakehouse_kit.versions import STACK, delta_spark_artifact
 
-ROOT = Path(__file__).resolve().parents[1]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKER_DIR = ROOT / "docker"
 ENV_EXAMPLE = DOCKER_DIR / ".env.example"
+SPARK_DOCKERFILE = DOCKER_DIR / "spark" / "Dockerfile"
+SPARK_POM = DOCKER_DIR / "spark" / "pom.xml"
+HIVE_POM = DOCKER_DIR / "hive" / "pom.xml"
+POM = {"m": "http://maven.apache.org/POM/4.0.0"}
 SQL_LESSON = ROOT / "solutions" / "05_sql_access.py"
 
 SERVICES = ("minio", "minio-init", "postgres", "hive-metastore", "spark", "trino", "jupyter")
@@ -150,11 +165,6 @@ TRINO_CATALOGS = {"delta.properties": "delta_lake", "hive.properties": "hive"}
 DOCKERFILE_ARGS = {
     "spark/Dockerfile": {
         "SPARK_VERSION": STACK["spark"],
-        "DELTA_VERSION": STACK["delta"],
-        "SCALA_BINARY": STACK["scala"],
-        "HADOOP_AWS_VERSION": STACK["hadoop_aws"],
-        "AWS_SDK_V2_VERSION": STACK["aws_sdk_v2"],
-        "ANALYTICS_ACCELERATOR_VERSION": STACK["analyticsaccelerator_s3"],
         "JAVA_VERSION": STACK["java"],
     },
     "hive/Dockerfile": {
@@ -177,24 +187,14 @@ JUPYTER_ENV = {
 
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|ACCESS_KEY|TOKEN)", re.IGNORECASE)
 DEFAULTED_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+):-(?P<default>[^}]*)\}")
+# How each config file reads the environment: Trino's ${ENV:X} (no default), Hadoop's ${env.X}
+# and ${env.X:-default} (Hive), a shell's ${X:?} (set, or the script stops).
+TRINO_ENV_REF = re.compile(r"\$\{ENV:(?P<name>\w+)\}")
+HADOOP_ENV_REF = re.compile(r"\$\{env\.(?P<name>\w+)(?P<default>:?-[^}]*)?\}")
+SHELL_REQUIRED_REF = re.compile(r"\$\{(?P<name>\w+):\?[^}]*\}")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _compose() -> dict:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
-
-
-def _service(name: str) -> dict:
-    return _compose()["services"][name]
-
-
-def _env(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {k: str(v) for k, v in env.items()}
 
 
 def _dockerfile_lines(path: Path) -> list[str]:
@@ -332,6 +332,90 @@ def test_long_running_services_have_healthchecks(name):
     assert not check.get("disable"), f"{name}: healthcheck disabled"
 
 
+# The image's own check, /usr/lib/trino/bin/health-check (trinodb/trino 476,
+# core/docker/bin/health-check), takes the port from /etc/trino/config.properties with grep and
+# cut: as text, without Trino's ${ENV:X} substitution. The same logic, on the file given:
+IMAGE_HEALTH_CHECK = "/usr/lib/trino/bin/health-check"
+IMAGE_HEALTH_CHECK_URL = (
+    'port="$(grep "^http-server.http.port=" "$1" | cut -d= -f2)"; '
+    'printf "http://localhost:%s/v1/info" "$port"'
+)
+# A stand-in for curl: notes each URL it is given, answers a query's first request with a
+# nextUri (as Trino does) and the next with $TRINO_ANSWER; fails to connect when that is empty.
+CURL_STAND_IN = """#!/bin/sh
+[ -n "$TRINO_ANSWER" ] || exit 7
+for arg in "$@"; do case "$arg" in http*) url="$arg"; echo "$arg" >> "$ASKED" ;; esac; done
+case "$url" in
+  */v1/statement) printf '%s' '{"nextUri":"http://localhost:8080/v1/statement/queued/q/1"}' ;;
+  *) printf '%s' "$TRINO_ANSWER" ;;
+esac
+"""
+FINISHED = '{"id":"q","data":[[5]],"stats":{"state":"FINISHED"}}'
+NO_NODES = (
+    '{"id":"q","error":{"message":"No nodes available to run query"},"stats":{"state":"FAILED"}}'
+)
+
+
+def _run_trino_health_check(tmp_path: Path, answer: str) -> tuple[int, list[str]]:
+    """Run the trino service's health check as its container would, with a stand-in curl that
+    answers `answer`; returns its exit code and the URLs it asked. The image's own script is run
+    as its logic on the mounted config (its curl could not even be given that URL)."""
+    test = _service("trino")["healthcheck"]["test"]
+    mounted = mounted_files("trino")
+    if IMAGE_HEALTH_CHECK in test:
+        config = mounted["/etc/trino/config.properties"]
+        done = subprocess.run(
+            ["bash", "-c", IMAGE_HEALTH_CHECK_URL, "health-check", str(config)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return -1, [done.stdout]
+    # Files of the container are the ones mounted from this repository.
+    command = [str(mounted.get(word, word)) for word in test[1:]]
+    if test[0] == "CMD-SHELL":
+        command = ["sh", "-c", interpolate(test[1])]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "curl").write_text(CURL_STAND_IN)
+    (bin_dir / "curl").chmod(0o755)
+    asked = tmp_path / "asked"
+    asked.unlink(missing_ok=True)
+    env = {
+        **container_env("trino"),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "ASKED": str(asked),
+        "TRINO_ANSWER": answer,
+    }
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    return done.returncode, asked.read_text().split() if asked.exists() else []
+
+
+def test_trino_health_check_asks_the_port_trino_serves(tmp_path):
+    # Trino serves on config.properties' port, after its ${ENV:X} substitution.
+    config = _properties(mounted_files("trino")["/etc/trino/config.properties"])
+    env = container_env("trino")
+    serves = TRINO_ENV_REF.sub(lambda m: env[m.group("name")], config["http-server.http.port"])
+    published = {port.rsplit(":", 1)[1] for port in _service("trino")["ports"]}
+    assert published == {serves}, f"trino listens on {serves}, compose publishes {published}"
+    code, urls = _run_trino_health_check(tmp_path, FINISHED)
+    assert urls and urls[0].startswith(f"http://localhost:{serves}/"), (
+        f"Trino's health check asks {urls[:1]} but Trino serves on port {serves}: it never "
+        "becomes healthy, and jupyter waits for it"
+    )
+    assert code == 0, "the health check fails on a Trino that runs queries"
+    code, _ = _run_trino_health_check(tmp_path, NO_NODES)
+    assert code != 0, "the health check passes while Trino cannot run a query"
+    code, _ = _run_trino_health_check(tmp_path, "")
+    assert code != 0, "the health check passes when Trino does not answer"
+
+
+def test_trino_health_check_queries_a_mounted_catalog():
+    script = mounted_files("trino")["/opt/lakehouse/health-check.sh"].read_text()
+    catalog = re.search(r"FROM (\w+)\.", script).group(1)
+    assert f"/etc/trino/catalog/{catalog}.properties" in mounted_files("trino")
+
+
 @pytest.mark.parametrize("name", SERVICES)
 def test_depends_on_waits_for_health_or_completion(name):
     depends = _service(name).get("depends_on") or {}
@@ -359,6 +443,79 @@ def test_memory_is_limited(name):
         service.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")
     )
     assert limit, f"{name}: set mem_limit (docs/docker.md lists the figures)"
+
+
+# --------------------------------------------------------------------------- memory
+
+DOCS = ROOT / "docs" / "docker.md"
+README = ROOT / "README.md"
+
+
+def _mib(limit: str) -> int:
+    """A compose memory size (512m, 3g, 2560m) in MiB."""
+    number, unit = re.fullmatch(r"(\d+)([mg])", str(limit).lower()).groups()
+    return int(number) * (1024 if unit == "g" else 1)
+
+
+def memory_limits() -> dict[str, int]:
+    """Each service's mem_limit in MiB: the one source of the memory figures."""
+    return {name: _mib(spec["mem_limit"]) for name, spec in _compose()["services"].items()}
+
+
+def memory_label(mib: int) -> str:
+    return f"{mib / 1024:g} GiB" if mib >= 1024 and mib % 512 == 0 else f"{mib:,} MiB"
+
+
+def memory_total() -> str:
+    """The sentence every document quotes: the long-running services' limits together."""
+    total = sum(mib for name, mib in memory_limits().items() if name not in ONE_SHOT)
+    return f"limits add up to {total:,} MiB ({total / 1024:.2f} GiB)"
+
+
+@pytest.mark.parametrize("path", [COMPOSE_FILE, DOCS, README], ids=lambda p: p.name)
+def test_memory_total_is_quoted_from_the_compose_file(path):
+    text = " ".join(path.read_text().replace("#", " ").split())
+    assert memory_total() in text, f"{path.name} does not say the {memory_total()}"
+    totals = set(re.findall(r"add up to (?:about )?([\d.,]+ ?[A-Za-z]+)", text))
+    assert len(totals) == 1, f"{path.name} gives other totals: {totals}"
+
+
+def test_docs_give_each_service_its_memory_limit():
+    rows = {
+        m["name"]: m["limit"].strip()
+        for m in re.finditer(
+            r"^\| `(?P<name>[\w-]+)` \|.*\|(?P<limit>[^|]+)\|$", DOCS.read_text(), re.M
+        )
+        if m["name"] in SERVICES
+    }
+    want = {name: memory_label(mib) for name, mib in memory_limits().items()}
+    assert rows == want
+
+
+def test_docs_give_the_password_fix_the_metastore_prints():
+    script = (DOCKER_DIR / "hive" / "start-metastore.sh").read_text()
+    printed = [
+        line.strip() for line in script.splitlines() if "docker compose exec postgres" in line
+    ]
+    assert len(printed) == 1, "start-metastore.sh prints one fix for a refused password"
+    command = printed[0].replace("\\$", "$")  # as the heredoc prints it
+    assert "ALTER USER" in command and command in DOCS.read_text()
+
+
+def test_jvm_heaps_fit_their_memory_limits():
+    limits = memory_limits()
+    jvm = (DOCKER_DIR / "trino" / "jvm.config").read_text()
+    trino_heap = _mib(re.search(r"^-Xmx(\d+[MG])$", jvm, re.M).group(1))
+    spark_heap = _mib(container_env("spark")["SPARK_DRIVER_MEMORY"])
+    metastore_heap = 1024  # apache/hive:4.0.0's entrypoint starts the metastore with -Xmx1G
+    for name, heap in (
+        ("trino", trino_heap),
+        ("spark", spark_heap),
+        ("hive-metastore", metastore_heap),
+    ):
+        assert heap + 256 <= limits[name], (
+            f"{name}: heap {heap} MiB leaves no room in {limits[name]} MiB"
+        )
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
@@ -405,6 +562,98 @@ def test_minio_init_creates_the_bucket():
     assert "--ignore-existing" in script, "re-running the stack must not fail on the bucket"
     assert _env(service)["LAKEHOUSE_BUCKET"] == "${LAKEHOUSE_BUCKET:-lakehouse}"
     assert "9001" in " ".join(_service("minio")["command"]), "MinIO console on 9001"
+
+
+# The files each container takes its settings from, as this repository holds them.
+CONTAINER_SETTINGS = {
+    "trino": lambda: sorted(mounted_files("trino").values()),
+    "hive-metastore": lambda: [
+        *sorted((DOCKER_DIR / "hive" / "conf").glob("*.xml")),
+        DOCKER_DIR / "hive" / "start-metastore.sh",
+    ],
+    "spark": lambda: [
+        DOCKER_DIR / "spark" / "spark-defaults.conf",
+        DOCKER_DIR / "spark" / "start-connect.sh",
+    ],
+}
+
+
+def _env_references(path: Path) -> list[tuple[str, bool]]:
+    """(variable, has a default) for every environment variable a config file reads."""
+    if path.suffix == ".xml":
+        values = [p.findtext("value") or "" for p in ET.parse(path).getroot().iter("property")]
+        return [(m["name"], bool(m["default"])) for v in values for m in HADOOP_ENV_REF.finditer(v)]
+    lines = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    body = "\n".join(lines)
+    found = [(m["name"], False) for m in TRINO_ENV_REF.finditer(body)]
+    if path.suffix == ".sh":
+        found += [(m["name"], False) for m in SHELL_REQUIRED_REF.finditer(body)]
+    return found
+
+
+def _image_env(name: str) -> set[str]:
+    """Variables a built image sets itself (Dockerfile ENV)."""
+    build = _service(name).get("build")
+    if not build:
+        return set()
+    dockerfile = ROOT / build["context"] / build.get("dockerfile", "Dockerfile")
+    lines = [line for line in _dockerfile_lines(dockerfile) if line.startswith("ENV ")]
+    return {m for line in lines for m in re.findall(r"(\w+)=", line)}
+
+
+@pytest.mark.parametrize("name", sorted(CONTAINER_SETTINGS))
+def test_every_setting_a_container_reads_is_set(name):
+    env = set(container_env(name)) | _image_env(name)
+    unset = {
+        f"{path.relative_to(ROOT)}: {var}"
+        for path in CONTAINER_SETTINGS[name]()
+        for var, has_default in _env_references(path)
+        if not has_default and var not in env
+    }
+    assert not unset, f"{name}: compose sets none of these and they have no default: {unset}"
+    assert any(_env_references(p) for p in CONTAINER_SETTINGS[name]()), "nothing read?"
+
+
+def _run_start_metastore(
+    tmp_path: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, bool]:
+    """start-metastore.sh with a stand-in schematool that only notes it was asked; returns
+    the run and whether the script went on to ask it."""
+    home = tmp_path / "hive"
+    (home / "bin").mkdir(parents=True, exist_ok=True)
+    (home / "conf").mkdir(exist_ok=True)
+    asked = tmp_path / "schematool-asked"
+    asked.unlink(missing_ok=True)
+    (home / "bin" / "schematool").write_text(f"#!/bin/sh\ntouch {asked}\n")
+    (home / "bin" / "schematool").chmod(0o755)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HIVE_HOME": str(home),
+        "HIVE_CUSTOM_CONF_DIR": str(DOCKER_DIR / "hive" / "conf"),
+        "HIVE_ENTRYPOINT": "true",
+        **env,
+    }
+    script = DOCKER_DIR / "hive" / "start-metastore.sh"
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    return done, asked.exists()
+
+
+def test_start_metastore_names_each_setting_compose_did_not_set(tmp_path):
+    env = container_env("hive-metastore")
+    done, asked = _run_start_metastore(tmp_path, env)
+    assert done.returncode == 0 and asked, done.stderr
+    # SERVICE_OPTS holds JVM options only: the connection comes from METASTORE_DB_*.
+    done, asked = _run_start_metastore(
+        tmp_path, {k: v for k, v in env.items() if k != "SERVICE_OPTS"}
+    )
+    assert done.returncode == 0 and asked, done.stderr
+    # Without its config files the metastore would use an embedded Derby database.
+    done, asked = _run_start_metastore(tmp_path, {**env, "HIVE_CUSTOM_CONF_DIR": str(tmp_path)})
+    assert done.returncode == 1 and not asked and "HIVE_CUSTOM_CONF_DIR" in done.stderr
+    for name in ("METASTORE_DB_PASSWORD", "S3_ENDPOINT", "LAKEHOUSE_BUCKET"):
+        done, asked = _run_start_metastore(tmp_path, {k: v for k, v in env.items() if k != name})
+        assert done.returncode == 1 and not asked, f"starts without {name}"
+        assert name in done.stderr and "docker-compose.yml" in done.stderr, done.stderr
 
 
 def test_metastore_environment():
@@ -454,13 +703,40 @@ def test_hive_is_4_0_0():
     assert _from_images(DOCKER_DIR / "hive" / "Dockerfile")[-1] == "apache/hive:4.0.0"
 
 
-def test_delta_artifact_name_matches_spark_and_scala():
-    args = _arg_defaults(DOCKER_DIR / "spark" / "Dockerfile")
-    spark_mm = ".".join(args["SPARK_VERSION"][0].split(".")[:2])
-    assert delta_spark_artifact() == f"delta-spark_{spark_mm}_{args['SCALA_BINARY'][0]}"
+def _pom_dependencies(path: Path) -> dict[str, str]:
+    """groupId:artifactId -> version of a pom's dependencies, its ${properties} resolved."""
+    root = ET.parse(path).getroot()
+    props = {el.tag.split("}")[1]: el.text for el in root.find("m:properties", POM)}
+    found = {}
+    for dep in root.findall("m:dependencies/m:dependency", POM):
+        group, artifact, version = (
+            dep.findtext(f"m:{k}", namespaces=POM) for k in ("groupId", "artifactId", "version")
+        )
+        found[f"{group}:{artifact}"] = re.sub(
+            r"\$\{([^}]+)\}", lambda m: props[m.group(1)], version
+        )
+    return found
+
+
+def test_spark_pom_matches_version_matrix():
     assert delta_spark_artifact() == "delta-spark_4.2_2.13"
-    text = (DOCKER_DIR / "spark" / "Dockerfile").read_text()
-    assert 'DELTA_ARTIFACT="delta-spark_${SPARK_MM}_${SCALA_BINARY}"' in text
+    assert _pom_dependencies(SPARK_POM) == {
+        f"io.delta:{delta_spark_artifact()}": STACK["delta"],
+        "org.apache.hadoop:hadoop-aws": STACK["hadoop_aws"],
+        "software.amazon.awssdk:bundle": STACK["aws_sdk_v2"],
+        "software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3": STACK[
+            "analyticsaccelerator_s3"
+        ],
+    }
+
+
+def test_hive_pom_matches_version_matrix():
+    deps = _pom_dependencies(HIVE_POM)
+    assert deps["org.apache.hive:hive-standalone-metastore-server"] == STACK["hive"]
+    for hadoop in ("hadoop-common", "hadoop-aws", "hadoop-hdfs-client"):
+        assert deps[f"org.apache.hadoop:{hadoop}"] == STACK["hive_hadoop"], hadoop
+    assert deps["com.amazonaws:aws-java-sdk-s3"] == STACK["hive_aws_sdk_v1"]
+    assert deps["org.postgresql:postgresql"] == STACK["postgres_jdbc"]
 
 
 def test_spark_hadoop_pins_agree():
@@ -555,8 +831,124 @@ def test_shell_scripts_parse(relpath):
     assert result.returncode == 0, result.stderr.decode()
 
 
-def test_select_jars_helper_compiles():
-    compile((DOCKER_DIR / "spark" / "select_jars.py").read_text(), "select_jars.py", "exec")
+# --------------------------------------------------------------------------- Spark's jars
+
+
+def _image_jar_steps() -> dict[str, list[str]]:
+    """The Spark image's jar steps: its Maven command, its select_jars.py command, the COPY of
+    their result into the server stage, and the start script's class path."""
+    lines = _dockerfile_lines(SPARK_DOCKERFILE)
+    runs = [line for line in lines if line.startswith("RUN ") and re.search(r"\bmvn\b", line)]
+    assert runs, "docker/spark/Dockerfile does not resolve its jars with Maven from pom.xml"
+    steps = [shlex.split(part) for part in runs[0].removeprefix("RUN ").split("&&")]
+    copy = [line.split()[1:] for line in lines if line.startswith("COPY --from=jars ")]
+    return {
+        "mvn": next(step for step in steps if step[0] == "mvn"),
+        "select": next(step for step in steps if any("select_jars.py" in a for a in step)),
+        "copy": copy[0][1:] if copy else [],
+    }
+
+
+def _maven_goal(command: list[str]) -> tuple[list[str], str, str]:
+    """What a Maven command resolves: goals and options (not where files go), pom, output."""
+    options = dict(arg[2:].split("=", 1) for arg in command if arg.startswith("-D"))
+    pom = command[command.index("-f") + 1]
+    goal = [
+        arg
+        for arg in command[1:]
+        if not arg.startswith(("-B", "-q", "-C", "-Dmaven.repo.local", "-DoutputDirectory"))
+        and arg not in ("-f", pom)
+    ]
+    return goal, pom, options["outputDirectory"]
+
+
+def _native_jar_steps(parts, monkeypatch) -> list[list[str]]:
+    """The commands `lakehouse install` runs to make the native stack's Spark jars in `parts`
+    (recorded, not run)."""
+    from lakehouse_kit import install
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(install, "_run", lambda command, *args, **kwargs: ran.append(command))
+    monkeypatch.setattr(install, "_mark", lambda folder, **facts: None)
+    monkeypatch.setattr(install.shutil, "which", lambda name: name)
+    install._spark_jars(parts, parts.root / "install.log")
+    return ran
+
+
+def test_spark_image_resolves_its_jars_as_the_native_install(tmp_path, monkeypatch):
+    from lakehouse_kit.install import StackParts
+
+    parts = StackParts(tmp_path)
+    image = _image_jar_steps()
+    native_mvn, native_select = _native_jar_steps(parts, monkeypatch)
+    goal, pom, out = _maven_goal(image["mvn"])
+    native_goal, native_pom, native_out = _maven_goal(native_mvn)
+    assert goal == native_goal, "the image's Maven goal differs from `lakehouse install`'s"
+    assert Path(native_pom) == SPARK_POM and pom == "pom.xml"
+    assert re.search(r"^COPY pom\.xml\b", SPARK_DOCKERFILE.read_text(), re.M), "COPY pom.xml"
+    # The same filter, on Maven's output, against the jars of the same pyspark.
+    assert Path(native_select[1]) == DOCKER_DIR / "spark" / "select_jars.py"
+    assert native_select[2:] == [native_out, str(parts.spark_home / "jars")]
+    assert image["select"][:2] == ["python", "select_jars.py"]
+    assert image["select"][2:] == [out, "${SPARK_HOME}/jars"]
+    assert re.search(
+        r'pip install "pyspark\[connect\]==\$\{SPARK_VERSION\}"', SPARK_DOCKERFILE.read_text()
+    )
+    # And on the class path, as stack.py puts the native ones.
+    assert image["copy"] and image["copy"][0].rstrip("/") == out
+    start = (DOCKER_DIR / "spark" / "start-connect.sh").read_text()
+    target = image["copy"][1].rstrip("/")
+    assert f'LAKEHOUSE_JARS="${{LAKEHOUSE_JARS:-{target}}}"' in start
+    assert '--driver-class-path "${LAKEHOUSE_JARS}/*"' in start
+
+
+def test_select_jars_keeps_what_spark_does_not_ship():
+    module = select_jars()
+    shipped = [
+        "jackson-databind-2.21.2.jar",
+        "hadoop-client-api-3.5.0.jar",
+        "scala-library-2.13.17.jar",
+    ]
+    resolved = [
+        "delta-spark_4.2_2.13-4.4.0.jar",
+        "jackson-databind-2.13.5.jar",  # another version of a jar Spark ships: Spark's wins
+        "scala-library-2.13.16.jar",
+        "hadoop-aws-3.5.0.jar",
+        "wildfly-openssl-2.2.5.Final.jar",
+    ]
+    kept = module.planned(resolved, shipped)
+    assert kept == [
+        "delta-spark_4.2_2.13-4.4.0.jar",
+        "hadoop-aws-3.5.0.jar",
+        "wildfly-openssl-2.2.5.Final.jar",
+    ]
+    assert module.hadoop_mismatch(kept, shipped) == ""
+    assert "3.4.1" in module.hadoop_mismatch(["hadoop-aws-3.4.1.jar"], shipped)
+
+
+def test_select_jars_deletes_the_dropped_jars(tmp_path):
+    resolved, spark = tmp_path / "resolved", tmp_path / "spark"
+    for folder, names in (
+        (resolved, ["delta-storage-4.4.0.jar", "jackson-core-2.13.5.jar", "hadoop-aws-3.5.0.jar"]),
+        (spark, ["jackson-core-2.21.2.jar", "hadoop-client-api-3.5.0.jar"]),
+    ):
+        folder.mkdir()
+        for name in names:
+            (folder / name).write_bytes(b"")
+    script = DOCKER_DIR / "spark" / "select_jars.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(resolved), str(spark)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in resolved.iterdir()) == [
+        "delta-storage-4.4.0.jar",
+        "hadoop-aws-3.5.0.jar",
+    ]
+    (resolved / "hadoop-aws-3.5.0.jar").rename(resolved / "hadoop-aws-3.4.1.jar")
+    done = subprocess.run(
+        [sys.executable, str(script), str(resolved), str(spark)], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "hadoop-aws 3.4.1" in done.stderr
 
 
 # --------------------------------------------------------------------------- SQL lesson

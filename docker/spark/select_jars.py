@@ -1,55 +1,68 @@
-"""Pick the Ivy-resolved jars the Spark Connect server still needs (build time only).
+"""Keep, of the jars Maven resolved from docker/spark/pom.xml, those Spark does not ship.
 
-usage: select_jars.py IVY_JARS_DIR SPARK_JARS_DIR S3A_JARS_DIR OUT_DIR
+usage: python select_jars.py RESOLVED_JARS_DIR SPARK_JARS_DIR
 
-Ivy names jars ``<group>_<artifact>-<version>.jar``. A jar is dropped when Spark (or the S3A
-set baked into Spark's jars/) already provides that artifact, or when its group belongs to
-Spark, Scala, Hadoop or the AWS SDK, whose versions the image pins on purpose. Dropping
-duplicates keeps one version of each class on the classpath.
+`mvn dependency:copy-dependencies` on docker/spark/pom.xml brings Delta and S3A with all they
+depend on, including other versions of jars Spark ships (Scala, Parquet, Hadoop's client...).
+Spark's own win, so the class path holds one version of each class: every resolved jar whose
+artifact Spark ships is deleted. One resolution for both stacks: `lakehouse install`
+(lakehouse_kit/install.py) runs the same Maven goal and this script for the native stack,
+docker/spark/Dockerfile for the image. Standard library only: it runs in the image's build.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
-PROVIDED_GROUPS = (
-    "org.apache.spark",
-    "org.scala-lang",
-    "org.apache.hadoop",
-    "software.amazon.awssdk",
-    "com.amazonaws",
-)
 _VERSIONED = re.compile(r"^(?P<artifact>.+?)-(?P<version>\d[^-]*(?:-[A-Za-z0-9.]+)*)\.jar$")
 
 
 def artifact_of(filename: str) -> str:
+    """`delta-spark_4.2_2.13-4.4.0.jar` -> `delta-spark_4.2_2.13`."""
     match = _VERSIONED.match(filename)
     return match.group("artifact") if match else filename.removesuffix(".jar")
 
 
-def main(ivy_dir: str, spark_jars: str, s3a_jars: str, out_dir: str) -> int:
-    provided = {artifact_of(p.name) for d in (spark_jars, s3a_jars) for p in Path(d).glob("*.jar")}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    kept = 0
-    for jar in sorted(Path(ivy_dir).glob("*.jar")):
-        group, _, rest = jar.name.partition("_")
-        if group.startswith(PROVIDED_GROUPS):
-            print(f"skip (pinned by the image): {jar.name}")
-        elif artifact_of(rest) in provided:
-            print(f"skip (already in Spark):    {jar.name}")
-        else:
-            shutil.copy2(jar, out / jar.name)
-            print(f"keep:                       {jar.name}")
-            kept += 1
-    if kept == 0:
-        print("no Delta jar resolved", file=sys.stderr)
+def version_of(filename: str) -> str:
+    match = _VERSIONED.match(filename)
+    return match.group("version") if match else ""
+
+
+def planned(resolved: list[str], shipped: list[str]) -> list[str]:
+    """The resolved jar names whose artifact is not among Spark's jars (in any version)."""
+    spark_has = {artifact_of(name) for name in shipped}
+    return sorted(name for name in resolved if artifact_of(name) not in spark_has)
+
+
+def hadoop_mismatch(kept: list[str], shipped: list[str]) -> str:
+    """Why S3A would fail at run time ('' when it would not): hadoop-aws must be the Hadoop
+    release Spark ships as hadoop-client-api."""
+    versions = {artifact_of(n): version_of(n) for n in [*kept, *shipped]}
+    aws, spark = versions.get("hadoop-aws"), versions.get("hadoop-client-api")
+    if aws != spark:
+        return f"hadoop-aws {aws} does not match Spark's Hadoop (hadoop-client-api {spark})"
+    return ""
+
+
+def main(resolved_dir: str, spark_jars: str) -> int:
+    resolved = sorted(Path(resolved_dir).glob("*.jar"))
+    shipped = [jar.name for jar in Path(spark_jars).glob("*.jar")]
+    if not shipped:
+        print(f"no Spark jars in {spark_jars}", file=sys.stderr)
+        return 1
+    keep = set(planned([jar.name for jar in resolved], shipped))
+    for jar in resolved:
+        print(("keep:             " if jar.name in keep else "Spark has it:     ") + jar.name)
+        if jar.name not in keep:
+            jar.unlink()
+    problem = hadoop_mismatch(sorted(keep), shipped)
+    if problem:
+        print(problem + ": change hadoop.version in docker/spark/pom.xml", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:3]))

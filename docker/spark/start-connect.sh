@@ -12,10 +12,15 @@ S3_ENDPOINT="${S3_ENDPOINT:-http://minio:9000}"
 AWS_REGION="${AWS_REGION:-us-east-1}"
 LAKEHOUSE_BUCKET="${LAKEHOUSE_BUCKET:-lakehouse}"
 
+# Delta and S3A (docker/spark/Dockerfile) on the driver's class path, as the native stack puts
+# them (lakehouse_kit/stack.py): --jars would copy the 690 MB AWS SDK on every start.
+LAKEHOUSE_JARS="${LAKEHOUSE_JARS:-/opt/lakehouse/jars}"
+
 exec "${SPARK_HOME}/bin/spark-submit" \
   --class org.apache.spark.sql.connect.service.SparkConnectServer \
   --name "Lakehouse Kit Spark Connect server" \
   --driver-memory "${SPARK_DRIVER_MEMORY:-2g}" \
+  --driver-class-path "${LAKEHOUSE_JARS}/*" \
   --conf "spark.sql.warehouse.dir=s3a://${LAKEHOUSE_BUCKET}/warehouse" \
   --conf "spark.hadoop.fs.s3a.endpoint=${S3_ENDPOINT}" \
   --conf "spark.hadoop.fs.s3a.endpoint.region=${AWS_REGION}" \
