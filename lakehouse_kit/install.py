@@ -99,7 +99,7 @@ def install_steps(parts: StackParts) -> list[Step]:
         ),
         Step(
             "Spark's S3A and Delta jars (Maven Central)",
-            lambda: _marked(parts.spark_jars),
+            lambda: _marked(parts.spark_jars) and (parts.spark_jars / RESOLVED).exists(),
             lambda log: _spark_jars(parts, log),
         ),
         Step(
@@ -257,10 +257,17 @@ def _fetch_archive(parts: StackParts, artifact: str, log: Path, what: str, only:
     return into / top
 
 
+RESOLVED = ".resolved"  # the jar names Maven resolved for docker/spark/pom.xml
+
+
 def _spark_jars(parts: StackParts, log: Path) -> None:
     out = parts.spark_jars
     what = "Spark's S3A and Delta jars"
     _copy_dependencies(parts, DOCKER_DIR / "spark" / "pom.xml", out, log, what)
+    # What Maven resolved, before the filter: the Spark image resolves the same pom, and a
+    # test compares its plan with this list (offline: tests never call Maven Central).
+    out.mkdir(parents=True, exist_ok=True)
+    (out / RESOLVED).write_text("".join(f"{jar.name}\n" for jar in sorted(out.glob("*.jar"))))
     # One version of every class, Spark's own first: the script the Spark image runs too.
     select = [sys.executable, str(DOCKER_DIR / "spark" / "select_jars.py")]
     fix = "docker/spark/pom.xml does not fit this Spark: the lines above say how."

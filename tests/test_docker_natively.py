@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -43,8 +42,6 @@ pytestmark = pytest.mark.stack
 HIVE_CONF = DOCKER_DIR / "hive" / "conf"
 START_METASTORE = DOCKER_DIR / "hive" / "start-metastore.sh"
 START_SPARK = DOCKER_DIR / "spark" / "start-connect.sh"
-# A dependency plugin whose `tree` reads POMs only (Maven 3.8's default one downloads every jar).
-TREE_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 PROBE = "docker_probe"  # the schema the Spark test writes and the later tests read
 
 
@@ -63,25 +60,10 @@ def installed():
 # ------------------------------------------------------------------ one resolution of jars
 
 
-def maven_resolution(pom: Path, repo: Path) -> list[str]:
-    """The jars `mvn dependency:copy-dependencies -DincludeScope=runtime` copies for a pom, by
-    file name, from Maven's dependency tree (POMs only: no jar is downloaded)."""
-    tree = repo / "tree.txt"
-    command = ["mvn", "-B", "-q", f"-Dmaven.repo.local={repo}", "-f", str(pom)]
-    subprocess.run([*command, f"{TREE_PLUGIN}:tree", f"-DoutputFile={tree}"], check=True)
-    names = []
-    for line in tree.read_text().splitlines()[1:]:  # the first line is the pom itself
-        _, artifact, kind, *rest = re.sub(r"^[|+\\\- ]+", "", line).split(":")
-        version, scope = rest[-2], rest[-1]
-        classifier = f"-{rest[0]}" if len(rest) == 3 else ""
-        if scope in ("compile", "runtime"):
-            names.append(f"{artifact}-{version}{classifier}.{kind}")
-    return names
-
-
-def test_spark_image_plans_the_jars_the_native_stack_runs(installed, request):
-    repo = request.config.cache.mkdir("docker-maven-poms")  # kept between runs: a few MB
-    resolved = maven_resolution(DOCKER_DIR / "spark" / "pom.xml", repo)
+def test_spark_image_plans_the_jars_the_native_stack_runs(installed):
+    # What Maven resolved for docker/spark/pom.xml at install time (tests stay offline), which
+    # the image's build stage resolves from the same pom.
+    resolved = (installed.spark_jars / install.RESOLVED).read_text().split()
     # The image's filter (tests/test_docker_stack.py: its steps are install's) on the jars of
     # the same pyspark release.
     shipped = [jar.name for jar in (installed.spark_home / "jars").glob("*.jar")]
