@@ -211,8 +211,8 @@ def _maven(parts: StackParts, args: list[str], log: Path, what: str) -> None:
             fix="Install Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven).",
         )
     _run(
-        # --strict-checksums: a download whose checksum does not match fails (the default warns).
-        [mvn, "-B", "-q", "--strict-checksums", f"-Dmaven.repo.local={parts.maven_repo}", *args],
+        # -C (--strict-checksums): a download whose checksum does not match fails (the default warns).
+        [mvn, "-B", "-q", "-C", f"-Dmaven.repo.local={parts.maven_repo}", *args],
         log,
         what,
         "Check that Maven Central can be reached (and ~/.m2/settings.xml), then run `lakehouse install` again.",
