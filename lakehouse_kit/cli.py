@@ -7,16 +7,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from lakehouse_kit import render, services
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.home import write_private
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
 # Piped output (CI logs, `| tee`) gets wide tables instead of rich's 80-column default.
@@ -25,7 +28,10 @@ console = Console(width=None if sys.stdout.isatty() else int(os.environ.get("COL
 
 def cmd_up(args) -> int:
     if args.docker:
-        return _compose("up", "-d", "--build", "--wait")
+        token = docker_token(PROJECT_ROOT / ".env")
+        code = _compose("up", "-d", "--build", "--wait")
+        console.print(f"JupyterLab: http://127.0.0.1:8888/lab?token={token}")
+        return code
     _print_note(_quiet_jupyterlab())
     settings = load_settings()
     if settings.profile == "stack":
@@ -106,6 +112,21 @@ def cmd_install(args) -> int:
     if not _install(settings):
         console.print(f"Everything the stack needs is installed in {settings.cache_dir}.")
     return 0
+
+
+def docker_token(env_file: Path) -> str:
+    """The docker JupyterLab's login token: the one in .env, or a new random one written there
+    (a well-known token lets any local program, or a web page rebinding its name, log in)."""
+    from dotenv import dotenv_values
+
+    found = dotenv_values(env_file).get("JUPYTER_TOKEN") if env_file.exists() else None
+    if found:
+        return found
+    token = secrets.token_urlsafe(24)
+    text = env_file.read_text() if env_file.exists() else ""
+    separator = "" if not text or text.endswith("\n") else "\n"
+    write_private(env_file, f"{text}{separator}JUPYTER_TOKEN={token}\n")
+    return token
 
 
 def _compose(*words: str) -> int:

@@ -682,7 +682,9 @@ def test_jupyter_environment():
         assert key in env, f"jupyter: {key} missing"
         if value is not None:
             assert env[key] == value, f"jupyter: {key}={env[key]!r}, want {value!r}"
-    assert env["JUPYTER_TOKEN"].startswith("${JUPYTER_TOKEN:-")
+    assert env["JUPYTER_TOKEN"].startswith("${JUPYTER_TOKEN:?"), "no well-known default token"
+    dockerfile = (DOCKER_DIR / "jupyter" / "Dockerfile").read_text()
+    assert '"--ServerApp.allow_remote_access=False"' in dockerfile, "the Host check stays on"
     assert any(v.endswith(":/workspace") for v in _service("jupyter")["volumes"])
 
 
