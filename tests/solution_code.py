@@ -25,6 +25,11 @@ def solution(lesson: str, **names) -> dict:
     cells = [c.source for c in jupytext.read(lesson_path(lesson)).cells if c.cell_type == "code"]
     tree = ast.parse("\n".join(c for c in cells if not c.lstrip().startswith(("%", "!"))))
     namespace = dict(names)
-    body = [node for node in tree.body if _definition(node)]
-    exec(compile(ast.Module(body, type_ignores=[]), f"solution {lesson}", "exec"), namespace)
+    for node in (node for node in tree.body if _definition(node)):
+        code = compile(ast.Module([node], type_ignores=[]), f"solution {lesson}", "exec")
+        try:
+            exec(code, namespace)
+        except NameError:  # a value made from a cell that is not run here (e.g. a version)
+            if not isinstance(node, ast.Assign):
+                raise
     return namespace
