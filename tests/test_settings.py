@@ -206,3 +206,21 @@ def test_a_malformed_url_setting_is_named_with_its_fix(
         load_settings()
     assert variable in error.value.message and words in error.value.message
     assert variable in error.value.fix
+
+
+def test_a_missing_manifest_or_landing_file_is_named_with_its_fix(project, monkeypatch, tmp_path):
+    from lakehouse_kit.checks.landing import file_lines, read_manifest
+
+    landing = tmp_path / "landing"
+    (landing / "batch_001").mkdir(parents=True)
+    monkeypatch.setenv("LAKEHOUSE_LANDING_DIR", str(landing))
+    with pytest.raises(KitError) as missing:
+        read_manifest()
+    assert "manifest" in missing.value.message and "LAKEHOUSE_LANDING_DIR" in missing.value.fix
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(KitError) as broken:
+        read_manifest()
+    assert "not valid JSON" in broken.value.message
+    with pytest.raises(KitError) as no_file:
+        file_lines("pokemon", 1)
+    assert "pokemon.jsonl" in no_file.value.message and "batch number" in no_file.value.fix

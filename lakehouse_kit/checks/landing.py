@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from lakehouse_kit.checks.core import expect
+from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import load_settings
 from lakehouse_kit.textfiles import split_lines
 
@@ -31,7 +32,24 @@ def manifest_path(landing: Path | None = None) -> Path:
 
 def read_manifest(landing: Path | None = None) -> dict:
     """A landing folder's manifest as written (a generated copy's has counts only)."""
-    return json.loads(manifest_path(landing).read_text(encoding="utf-8"))
+    return _read_json(manifest_path(landing))
+
+
+def _read_json(path: Path) -> dict:
+    """A manifest; a missing or broken one is named with its fix, not a traceback."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KitError(
+            f"There is no manifest at {path}.",
+            fix="The landing data comes with its manifest.json beside the landing folder: "
+            "check LAKEHOUSE_LANDING_DIR, or restore data/ from git (git checkout -- data).",
+        ) from None
+    except ValueError as error:
+        raise KitError(
+            f"{path} is not valid JSON ({error}).",
+            fix="Restore it (git checkout -- data/manifest.json) or regenerate the data.",
+        ) from None
 
 
 def manifest(landing: Path | None = None) -> dict:
@@ -40,7 +58,7 @@ def manifest(landing: Path | None = None) -> dict:
     found = read_manifest(landing)
     if "scale" not in found:
         return found
-    course = json.loads((load_settings().data_dir / "manifest.json").read_text(encoding="utf-8"))
+    course = _read_json(load_settings().data_dir / "manifest.json")
     expect(
         course["seed"] == found["seed"],
         "The generated data used another seed than data/.",
@@ -94,6 +112,11 @@ def landing_file(name: str, batch: int) -> str:
 def file_lines(name: str, batch: int) -> list[str]:
     """Every line of a landing file, blank ones included: the manifest's line n is item n - 1."""
     path = landing_dir() / landing_file(name, batch)
+    if not path.exists():
+        raise KitError(
+            f"There is no landing file {path}.",
+            fix="Check the batch number and LAKEHOUSE_LANDING_DIR (data/landing unless set).",
+        )
     # The lines an engine reads (textfiles.read_lines): not str.splitlines, which also splits
     # on form feeds and unicode separators.
     return split_lines(path.read_bytes())
