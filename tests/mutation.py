@@ -53,9 +53,13 @@ EQUIVALENT: dict[str, str] = {
         "parse_pokemon calls measure with per_unit 10 for height and for weight: keeping the "
         "first value changes nothing parse_pokemon can return"
     ),
-    "unexpected_fields:drop-filter:.filter(~F.col('_is_malformed'))": (
-        "a malformed line is one that is not a JSON object (lesson 2's _is_malformed): "
-        "F.json_object_keys gives null for it, and exploding null gives no row"
+    "pokemon_rules:constant:30->31 in max_value= of gxe.ExpectColumnValuesToBeBetween(column='height_m', min_value=0.1, max_va…": (
+        "data/README.md's rules set no upper bound on height: 30 m is the solution's own "
+        "plausibility guard, and any bound above every real Pokémon's height is as right"
+    ),
+    "pokemon_rules:constant:1000->1001 in max_value= of gxe.ExpectColumnValuesToBeBetween(column='weight_kg', min_value=0.1, max_v…": (
+        "data/README.md's rules set no upper bound on weight: 1,000 kg is the solution's own "
+        "plausibility guard, and any bound above every real Pokémon's weight is as right"
     ),
     "strongest_per_type_sql:flip-order:sql ORDER BY total DESC": (
         "the exercise asks for one row per primary type, in no order: the final ORDER BY only "

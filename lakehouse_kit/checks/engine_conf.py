@@ -135,15 +135,33 @@ def _judged(engine_conf: Callable, s3a_options: Callable, settings) -> dict[str,
 
 
 def _follows_the_settings(engine_conf: Callable, s3a_options: Callable, settings) -> None:
-    """Asked with another metastore's address, the configuration must follow it."""
-    probe = dataclasses.replace(settings, metastore_uri="thrift://metastore.example.test:9083")
-    again = engine_conf(probe, dict(s3a_options(probe)))
+    """Asked with another profile's settings (another metastore, store and keys), the
+    configuration must follow them: the metastore from the settings, S3A from its argument."""
+    probe = dataclasses.replace(
+        settings,
+        metastore_uri="thrift://metastore.example.test:9083",
+        s3_endpoint="https://s3.example.test:9999",
+        s3_access_key="probe-key",
+        s3_secret_key="probe-secret",
+    )
+    s3a = dict(s3a_options(probe))
+    again = engine_conf(probe, dict(s3a))
+    expect(
+        isinstance(again, dict), "engine_conf returned no dict the second time.", "Return a dict."
+    )
     key = f"{HADOOP}hive.metastore.uris"
     expect(
-        isinstance(again, dict) and again.get(key) == probe.metastore_uri,
+        again.get(key) == probe.metastore_uri,
         f"{key} is typed into the code, not read from the settings.",
         LAKEHOUSE_KEYS[key][1],
     )
+    for name, value in s3a.items():
+        expect(
+            str(again.get(HADOOP + name.removeprefix(HADOOP))) == str(value),
+            f"Called with other S3A settings, engine_conf kept {HADOOP + name.removeprefix(HADOOP)} "
+            "of an earlier call: the s3a argument is ignored.",
+            "Take the S3A values from the s3a argument, every time.",
+        )
 
 
 def _run_the_engine_with(engine_conf: Callable, s3a_options: Callable, settings) -> None:

@@ -310,6 +310,7 @@ def check_write_bronze(write_bronze: Callable, spark=None) -> None:
     }
     with scratch_table(spark, "bronze") as table, scratch_table(spark, "bronze_b") as table_b:
         with engine_errors("write_bronze", WRITE_HINT + REPLACE_WHERE_ERROR):
+            rows = {part: _rows(df) for part, df in given.items()}
             for part, batch, target in (
                 ("first", 7, table),
                 ("other", 8, table),
@@ -317,10 +318,11 @@ def check_write_bronze(write_bronze: Callable, spark=None) -> None:
                 ("third", 9, table_b),
             ):
                 write_bronze(given[part], target, batch)
+                if part == "other":
+                    _beside(_stored(spark, table), rows, table)
             _written(spark, table, 7)
             _written(spark, table_b, 9)
             got, got_b = _stored(spark, table), _stored(spark, table_b)
-            rows = {part: _rows(df) for part, df in given.items()}
         _judge_batches(got, rows, table)
         _same_rows(got, rows["again"] + rows["other"], table)
         _same_rows(got_b, rows["third"], table_b)
@@ -388,6 +390,18 @@ def _judge_batches(got: list[tuple], given: dict, table: str) -> None:
     expect(
         Counter(seventh) != Counter(given["first"]),
         "Writing batch 7 again kept the first write's rows: a re-run must replace its batch.",
+        WRITE_HINT,
+    )
+
+
+def _beside(got: list[tuple], given: dict, table: str) -> None:
+    """After batch 7 then batch 8: both are there (a replaceWhere on another batch than the
+    argument replaces batch 7 with batch 8's rows on Sail; the JVM refuses the write)."""
+    batch = BRONZE_COLUMNS.index("_batch_id")
+    expect(
+        sum(row[batch] == 7 for row in got) == len(given["first"]),
+        f"Writing batch 8 after batch 7 left {table} with batch 7's rows gone or changed: the "
+        "replaceWhere named another batch than the `batch` argument.",
         WRITE_HINT,
     )
 

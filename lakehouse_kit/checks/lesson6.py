@@ -96,22 +96,24 @@ def check_upsert(upsert: Callable, spark=None) -> None:
     the matched rows, inserts the new ones, keeps the rows the batch does not mention,
     duplicates nothing, and does it with one MERGE commit per run."""
     spark = session(spark)
-    for case in UPSERT_CASES:
-        _try_upsert(upsert, spark, case)
+    for number, case in enumerate(UPSERT_CASES):
+        _try_upsert(upsert, spark, case, number)
     passed(
         "upsert, on scratch tables with the default key (twice) and another key: updates, "
         "inserts, keeps the rest, duplicates nothing, one MERGE per run"
     )
 
 
-def _try_upsert(upsert: Callable, spark, case: UpsertCase) -> None:
+def _try_upsert(upsert: Callable, spark, case: UpsertCase, number: int) -> None:
     from lakehouse_kit.delta_ops import delta_table, history
     from lakehouse_kit.spark import save_table
 
     key = {} if case.key is None else {"key": case.key}
     with (
-        scratch_table(spark, "merge_target") as target,
-        scratch_table(spark, "merge_source") as source,
+        # Other table names in every case: an upsert that kept the first names it was given
+        # (typed into the code) writes to a table that is gone.
+        scratch_table(spark, f"merge_target_{number}") as target,
+        scratch_table(spark, f"merge_source_{number}") as source,
     ):
         save_table(spark.createDataFrame(case.target, case.schema), target)
         save_table(spark.createDataFrame(case.source, case.schema), source)
@@ -441,6 +443,17 @@ def _check_add_constraint(add_constraint: Callable, spark) -> None:
                 add_constraint(spark, table, name, condition)
             added[name] = condition
             _judge_constraints(call, constraints(table), added, name)
+    with scratch_table(spark, "constraint_b") as other:  # another table: `table` decides
+        save_table(rows, other)
+        name, condition = CONSTRAINT_CALLS[0]
+        call = f"add_constraint(spark, another_table, {name!r}, {condition!r})"
+        with engine_errors(call, f"Run {ALTER}."):
+            add_constraint(spark, other, name, condition)
+        expect(
+            name in constraints(other),
+            f"{call} added nothing to that table.",
+            "Use the `table` you are given: " + ALTER + ".",
+        )
     passed("add_constraint adds the constraint it is given, once, beside the table's others")
 
 

@@ -328,20 +328,21 @@ def check_upsert_newer(upsert_newer: Callable, spark=None) -> None:
     """On scratch tables, with the lesson's defaults and with another key and version: the
     newest source row per key wins, stale rows are skipped, new keys inserted once."""
     spark = session(spark)
-    for case in NEWER_CASES:
-        _judge_newer(case, _try_newer(upsert_newer, spark, case))
+    for number, case in enumerate(NEWER_CASES):
+        _judge_newer(case, _try_newer(upsert_newer, spark, case, number))
     passed(
         "stale rows skipped, the newest duplicate kept, new keys inserted once "
         "(with the defaults, and with another key and version)"
     )
 
 
-def _try_newer(upsert_newer: Callable, spark, case: NewerCase) -> list[tuple]:
+def _try_newer(upsert_newer: Callable, spark, case: NewerCase, number: int) -> list[tuple]:
     from lakehouse_kit.spark import save_table
 
     given = {} if case.key is None else {"key": case.key, "version": case.version}
     source = spark.createDataFrame(case.source, case.schema)
-    with scratch_table(spark, "upsert_target") as target:
+    # Another table name in every case: a target typed into the code writes to a table that is gone.
+    with scratch_table(spark, f"upsert_target_{number}") as target:
         save_table(spark.createDataFrame(case.target, case.schema), target)
         # The engine refuses two source rows matching one target row; its message varies.
         with engine_errors(f"The MERGE of {case.call}", DUPLICATES_HINT):
