@@ -177,6 +177,11 @@ def start_services(
             from lakehouse_kit.storage import ensure_bucket
 
             ensure_bucket(load_settings(profile=settings.profile))
+        if "spark" in plan.started and engine.saved_template(settings) is None:
+            plan.notes.append(
+                "Spark runs with the course's lakehouse configuration (S3A, Delta, the "
+                "metastore): lesson 1 has not saved yours yet."
+            )
     return plan.notes
 
 
