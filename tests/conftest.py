@@ -1,7 +1,7 @@
 """Shared fixtures: a real embedded lakehouse (SeaweedFS + Sail) in a throw-away folder.
 
 Tests that start servers are marked `services`, those that execute notebooks `course`, so that
-`pytest -m "not services and not course and not stack"` runs the fast, server-free tests only.
+`pytest -m "not services and not course and not stack and not bench"` runs the fast, server-free tests only.
 A test that uses one of the fixtures below is marked here; a module whose own fixtures or
 tests start servers marks itself, and collection fails for a test that calls the kit's
 server or notebook runners without a marker.
