@@ -23,6 +23,19 @@ GOOD_SQL = """WITH ranked AS (
 )
 SELECT primary_type, name, total FROM ranked WHERE strength_rank = 1"""
 
+# How each SQL exercise's check cell calls its check, given the learner's function and the SQL
+# engine (tests/test_stack.py calls them with Trino).
+SQL_CHECKS = {
+    "strongest_per_type_sql": lambda function, spark, engine: checks.check_strongest_per_type_sql(
+        function(), engine=engine, spark=spark
+    ),
+    "near_the_best_sql": lambda function, spark, engine: checks.check_near_the_best_sql(
+        function(), engine=engine, spark=spark
+    ),
+    "as_of_sql": lambda function, spark, engine: checks.check_as_of_sql(
+        function, engine=engine, spark=spark
+    ),
+}
 # How each exercise's check cell calls its check, given the learner's function.
 CHECKS = {
     "type_matchups": lambda function, spark: checks.check_type_matchups(function, spark=spark),
@@ -30,17 +43,12 @@ CHECKS = {
         function, top_n=3, spark=spark
     ),
     "move_usage": lambda function, spark: checks.check_move_usage(function, spark=spark),
-    "strongest_per_type_sql": lambda function, spark: checks.check_strongest_per_type_sql(
-        function(), engine=_sql_engine(), spark=spark
-    ),
-    "near_the_best_sql": lambda function, spark: checks.check_near_the_best_sql(
-        function(), engine=_sql_engine(), spark=spark
-    ),
-    "as_of_sql": lambda function, spark: checks.check_as_of_sql(
-        function, engine=_sql_engine(), spark=spark
-    ),
+    **{
+        exercise: lambda function, spark, check=check: check(function, spark, _sql_engine())
+        for exercise, check in SQL_CHECKS.items()
+    },
 }
-LESSON_5 = ("strongest_per_type_sql", "near_the_best_sql", "as_of_sql")
+LESSON_5 = tuple(SQL_CHECKS)
 
 
 @functools.cache
@@ -858,6 +866,55 @@ def test_the_mirrored_query_keeps_aliases_and_quotes():
     assert _mirrored("FROM silver.pokemon_extra JOIN silver.pokemon\nWHERE", columns) == (
         f"FROM silver.pokemon_extra JOIN {inner}silver.pokemon) AS pokemon\nWHERE"
     )
+
+
+def test_a_connection_without_default_catalog_needs_full_names(gold):
+    """As for a client connected to the server, not to a catalog; afterwards, even after a
+    failed query, the engine completes names to delta again."""
+    from lakehouse_kit.sql import without_default_catalog
+
+    engine = _sql_engine()
+    with without_default_catalog(engine) as connection:
+        full = pd.read_sql("SELECT count(*) AS n FROM delta.silver.pokemon", connection)
+        with pytest.raises(Exception, match="silver"):
+            pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", connection)
+    short = pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", engine)
+    assert full["n"][0] == short["n"][0] == gold.table("silver.pokemon").count()
+
+
+def test_time_travel_texts_are_read_as_each_engine_writes_them():
+    """The rules that read the text of the engine a profile does not have (and, before it
+    runs, the text of the one it has)."""
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.checks.lesson5 import _duckdb_time_travel, _trino_time_travel
+    from lakehouse_kit.settings import load_settings
+
+    table, settings = "silver._check_t", load_settings()
+    address = table_uri(table, settings, scheme="s3")
+    for good in (
+        f"SELECT * FROM {table} FOR VERSION AS OF 2",
+        'select * from delta."silver"."_check_t"\nfor  version as of 2 -- then',
+    ):
+        assert _trino_time_travel(good, table, 2) is None, good
+    for bad, words in {
+        f"SELECT * FROM {table} FOR TIMESTAMP AS OF TIMESTAMP '2026-01-01 00:00:00 UTC'": "by version",
+        f"SELECT * FROM {table} AT (VERSION => 2)": "AT (VERSION",
+        f"SELECT * FROM {table} FOR VERSION AS OF 1": "reads version 1",
+        f"SELECT * FROM {table}_old FOR VERSION AS OF 2": "does not name",
+        f"SELECT * FROM {table} -- FOR VERSION AS OF 2": "does not travel",
+    }.items():
+        said = " ".join(_trino_time_travel(bad, table, 2))
+        assert words in said, (bad, said)
+    assert (
+        _duckdb_time_travel(f"FROM delta_scan('{address}', version=2)", table, 2, settings) is None
+    )
+    for bad, words in {
+        f"SELECT * FROM delta_scan('{address}_old', version => 2)": "does not read",
+        f"SELECT * FROM delta_scan('{address}', version => 3)": "reads version 3",
+        f"SELECT * FROM {table} FOR VERSION AS OF 2": "does not parse",
+    }.items():
+        said = " ".join(_duckdb_time_travel(bad, table, 2, settings))
+        assert words in said, (bad, said)
 
 
 # ---------------------------------------------------------------- the generated lessons

@@ -568,14 +568,18 @@ def check_as_of_sql(as_of_sql, engine=None, spark=None, settings=None) -> None:
     here = engine.dialect.name
     elsewhere = next(d for d in DIALECTS if d != here)
     fix = f"Write the query in {_ENGINE_NAMES[here]}'s words when the dialect is {here!r}."
+    # A name of its own each time: Trino keeps what it read of a table by name for a while.
     with scratch_table(spark, f"versions_{uuid.uuid4().hex[:8]}") as table:
-        _versions_table(spark, table)
-        for asked, version in ((table, 1), (table, 0), ("silver.pokemon", 0)):
-            texts = {
+        texts = {  # read first, so a mistake in the text is named before anything is written
+            (asked, version): {
                 d: _time_travel_text(as_of_sql, asked, version, d, settings)
                 for d in (here, elsewhere)
             }
-            answer = _read_sql(texts[here], engine, fix=fix)
+            for asked, version in ((table, 1), (table, 0), ("silver.pokemon", 0))
+        }
+        _versions_table(spark, table)
+        for (asked, version), text in texts.items():
+            answer = _read_sql(text[here], engine, fix=fix)
             _judge_version(answer, spark, asked, version, settings, _ENGINE_NAMES[here])
     passed(
         f"{_ENGINE_NAMES[here]} reads what Spark reads at each version: a table of three "
@@ -583,7 +587,7 @@ def check_as_of_sql(as_of_sql, engine=None, spark=None, settings=None) -> None:
     )
     print(
         f"  Your {_ENGINE_NAMES[elsewhere]} text was read, not run ({_ENGINE_NAMES[elsewhere]} "
-        f"is not this profile's engine): {texts[elsewhere]!r} names the table and the version "
+        f"is not this profile's engine): {text[elsewhere]!r} names the table and the version "
         f"as {_ENGINE_NAMES[elsewhere]} writes them."
     )
 
