@@ -85,7 +85,8 @@ def without_default_catalog(engine: sa.Engine) -> Iterator[sa.Connection]:
     `delta.silver.pokemon`. DuckDB: the engine's own connection, in its empty default database
     for the while; Trino: a connection without a catalog."""
     if engine.dialect.name != "duckdb":
-        bare = sa.create_engine(engine.url.set(database=None))
+        # Not the URL without its catalog: the trino driver then picks `system`.
+        bare = sa.create_engine(engine.url, connect_args={"catalog": None})
         try:
             with bare.connect() as connection:
                 yield connection

@@ -646,7 +646,7 @@ def the_address_built_by_hand_and_a_subquery(table, version, dialect):
     from lakehouse_kit.settings import load_settings
 
     if dialect == "trino":
-        return f"SELECT * FROM (SELECT * FROM {table} FOR VERSION AS OF {version}) AS then"
+        return f"SELECT * FROM (SELECT * FROM {table} FOR VERSION AS OF {version}) AS earlier"
     address = f"s3://{load_settings().bucket}/{table.replace('.', '/')}"
     return f"-- as it was\nSELECT * FROM delta_scan('{address}', version => {version})"
 

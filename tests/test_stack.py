@@ -209,16 +209,22 @@ def _sql_answers() -> list:
 
 
 def test_lesson_5s_sql_exercises_pass_on_trino(stack, capsys):
-    """After the course on the stack: each solution passes its check with Trino as the engine;
-    as_of_sql's Trino text is run there, its DuckDB text only read, and the ✓ says so."""
+    """After the course on the stack: a connection without default catalog refuses short names
+    (near_the_best_sql's check runs through one); each solution passes its check with Trino as
+    the engine; as_of_sql's Trino text is run there, its DuckDB text only read, and the ✓ says
+    so."""
     from solution_code import solution
     from test_checks_gold_sql import SQL_CHECKS
 
     from lakehouse_kit.spark import get_spark
-    from lakehouse_kit.sql import sql_engine
+    from lakehouse_kit.sql import sql_engine, without_default_catalog
 
     spark, engine = get_spark(stack), sql_engine(stack)
     assert engine.dialect.name == "trino"
+    with without_default_catalog(engine) as connection:  # as for a BI tool: no catalog
+        assert pd.read_sql("SELECT count(*) AS n FROM delta.silver.pokemon", connection)["n"][0]
+        with pytest.raises(Exception, match="Catalog must be specified"):
+            pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", connection)
     solved = solution("05", spark=spark)
     for exercise, check in SQL_CHECKS.items():
         check(solved[exercise], spark, engine)

@@ -430,14 +430,19 @@ _ENGINE_NAMES = {"duckdb": "DuckDB", "trino": "Trino"}
 
 
 def _versions_table(spark, table: str) -> None:
-    """Three versions, each with other rows: 0 (three starters), 1 (one more), 2 (one other)."""
-    from lakehouse_kit.spark import save_table
+    """Three versions, each with other rows: 0 (three starters), 1 (one more), 2 (one other).
+    Registered once, after the writes (Trino finds it by name in the metastore)."""
+    from lakehouse_kit.catalog import register_table, table_uri
 
-    schema = "id INT, name STRING"
-    starters = [(1, "Bulbasaur"), (4, "Charmander"), (7, "Squirtle")]
-    save_table(spark.createDataFrame(starters, schema), table)
-    save_table(spark.createDataFrame([(25, "Pikachu")], schema), table, mode="append")
-    save_table(spark.createDataFrame([(133, "Eevee")], schema), table)
+    versions = [
+        ([(1, "Bulbasaur"), (4, "Charmander"), (7, "Squirtle")], "overwrite"),
+        ([(25, "Pikachu")], "append"),
+        ([(133, "Eevee")], "overwrite"),
+    ]
+    for rows, mode in versions:
+        frame = spark.createDataFrame(rows, "id INT, name STRING")
+        frame.write.format("delta").mode(mode).save(table_uri(table))
+    register_table(spark, table)
 
 
 def _table_pattern(table: str) -> str:
