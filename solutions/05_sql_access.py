@@ -10,8 +10,8 @@
 # # Lesson 5 — SQL access: the same tables, another engine
 #
 # **What you will build:** SQL queries over the Gold and Silver tables, run by an engine that
-# is *not* Spark, through SQLAlchemy and `pandas.read_sql` — and proof that both engines see
-# the same data.
+# is *not* Spark, through SQLAlchemy and `pandas.read_sql` — one that names its catalog, one
+# that reads an older version — and proof that both engines see the same data.
 #
 # **Why:** most people who use a lakehouse never write PySpark: analysts, dashboards and BI
 # tools speak SQL. Because the tables are open Delta files in object storage, any engine that
@@ -54,7 +54,7 @@ sql_dialect()
 #   Trino serves SQL, and each can be scaled or replaced on its own. Trino can also join
 #   across catalogs (a Postgres database next to the lake) in one query.
 #
-# Names are written `layer.table`. On Trino the engine's default catalog (`delta`) completes
+# Names are written `layer.table`; the engine's default catalog, `delta` on both, completes
 # them to `delta.silver.pokemon`. Stick to standard SQL — `WITH`, window functions, `CASE`,
 # `CAST` — and the same text runs on both engines.
 
@@ -162,9 +162,9 @@ if on_trino(engine, "one table under two catalogs"):
 # Write a query for the Pokémon at most `:margin` points below the best total of their
 # primary type, with the columns `name`, `primary_type`, `total`, `max_total`. The best total
 # of each type is Gold's: `max_total` in `delta.gold.type_summary` (its `type` is the
-# Pokémon's `primary_type`). `:margin` is a parameter, bound like `:kind` above. The check runs
-# your query through a client without a default catalog, for two margins (0 keeps the Pokémon
-# level with the best of their type), and compares with the same join by Spark.
+# Pokémon's `primary_type`). `:margin` is a parameter, bound like `:kind` above. The check
+# runs your query through a connection without a default catalog, for two margins (0 keeps
+# the Pokémon level with the best of their type), and compares with the same join by Spark.
 
 # %% tags=["solution"]
 def near_the_best_sql() -> str:
