@@ -1,12 +1,15 @@
 """SQL access through SQLAlchemy, the same on every profile: `pandas.read_sql(query, engine)`.
 
 Embedded: DuckDB with the delta and httpfs extensions loaded from their installed wheels
-(no downloads), one view per medallion table so names match Spark's (`silver.pokemon`).
-Docker and remote: Trino's delta_lake catalog, where Spark registered the same names.
+(no downloads), one view per medallion table so names match Spark's (`silver.pokemon`), in a
+database named `delta` like Trino's catalog, so full names match too (`delta.silver.pokemon`).
+Stack, docker and remote: Trino's delta_lake catalog, where Spark registered the same names.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,9 +20,12 @@ from lakehouse_kit.catalog import LAYERS
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 
+CATALOG = "delta"  # Trino's catalog of the Delta tables; DuckDB's database of the views
+
 
 def sql_engine(settings: Settings | None = None) -> sa.Engine:
-    """A SQLAlchemy engine over the lakehouse for the active profile."""
+    """A SQLAlchemy engine over the lakehouse for the active profile. Its names complete to the
+    `delta` catalog: `silver.pokemon` is `delta.silver.pokemon`."""
     settings = settings or load_settings()
     if settings.sql_url.startswith("duckdb"):
         return _duckdb_engine(settings)
@@ -58,14 +64,46 @@ def _duckdb_engine(settings: Settings) -> sa.Engine:
         for module in ("duckdb_extension_httpfs", "duckdb_extension_delta"):
             cursor.execute(f"LOAD '{_extension_file(module)}'")
         cursor.execute(_duckdb_secret(settings))
+        cursor.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {CATALOG}")
         for layer in LAYERS:
-            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{layer}")
         for table in tables:
             uri = catalog.table_uri(table, settings, scheme="s3")
-            cursor.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM delta_scan('{uri}')")
+            cursor.execute(
+                f"CREATE OR REPLACE VIEW {CATALOG}.{table} AS SELECT * FROM delta_scan('{uri}')"
+            )
+        cursor.execute(f"USE {CATALOG}")
         cursor.close()
 
     return engine
+
+
+@contextlib.contextmanager
+def without_default_catalog(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection to `engine`'s SQL engine whose names complete to no catalog, as for a client
+    connected to the server rather than to one of its catalogs: queries must write
+    `delta.silver.pokemon`. DuckDB: the engine's own connection, in its empty default database
+    for the while; Trino: a connection without a catalog."""
+    if engine.dialect.name != "duckdb":
+        # Not the URL without its catalog: the trino driver then picks `system`.
+        bare = sa.create_engine(engine.url, connect_args={"catalog": None})
+        try:
+            with bare.connect() as connection:
+                yield connection
+        finally:
+            bare.dispose()
+        return
+    with engine.connect() as connection:
+        default = connection.exec_driver_sql(
+            "SELECT database_name FROM duckdb_databases() WHERE NOT internal "
+            f"AND database_name <> '{CATALOG}' ORDER BY database_oid LIMIT 1"
+        ).scalar_one()
+        connection.exec_driver_sql(f'USE "{default}"')
+        try:
+            yield connection
+        finally:
+            connection.rollback()  # a failed query leaves DuckDB's transaction aborted
+            connection.exec_driver_sql(f"USE {CATALOG}")
 
 
 def _duckdb_secret(settings: Settings) -> str:

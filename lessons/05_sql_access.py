@@ -10,8 +10,8 @@
 # # Lesson 5 — SQL access: the same tables, another engine
 #
 # **What you will build:** SQL queries over the Gold and Silver tables, run by an engine that
-# is *not* Spark, through SQLAlchemy and `pandas.read_sql` — and proof that both engines see
-# the same data.
+# is *not* Spark, through SQLAlchemy and `pandas.read_sql` — one that names its catalog, one
+# that reads an older version — and proof that both engines see the same data.
 #
 # **Why:** most people who use a lakehouse never write PySpark: analysts, dashboards and BI
 # tools speak SQL. Because the tables are open Delta files in object storage, any engine that
@@ -20,6 +20,7 @@
 
 # %% tags=["parameters"]
 type_of_interest = "dragon"  # the type the parameterized query looks at
+margin = 20  # how far below the best of its type a Pokémon may be, in exercise 2
 
 # %%
 import matplotlib.pyplot as plt
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 from IPython.display import display
 
 from lakehouse_kit import checks, course
+from lakehouse_kit.catalog import table_uri
 from lakehouse_kit.spark import get_spark
 from lakehouse_kit.sql import on_trino, sql_dialect, sql_engine
 
@@ -43,7 +45,8 @@ sql_dialect()
 #
 # - **Embedded (`duckdb`)**: DuckDB runs *inside this Python process*. The kit creates one
 #   view per table (`silver.pokemon` reads the Delta table's files in the bucket with
-#   `delta_scan`). Nothing to run, nothing to administer — and nobody else can see it.
+#   `delta_scan`), in a database it names `delta`, like Trino's catalog. Nothing to run,
+#   nothing to administer — and nobody else can see it.
 # - **The JVM stack (`trino`, profiles `stack` and `docker`)**: Trino is a *server* — a distributed SQL engine many users and
 #   tools (Superset, dbt, a JDBC client) connect to at once. Its `delta` **catalog** reads the
 #   same Delta tables; it finds them in the **Hive Metastore**, the shared table catalog the
@@ -51,7 +54,7 @@ sql_dialect()
 #   Trino serves SQL, and each can be scaled or replaced on its own. Trino can also join
 #   across catalogs (a Postgres database next to the lake) in one query.
 #
-# Names are written `layer.table`. On Trino the engine's default catalog (`delta`) completes
+# Names are written `layer.table`; the engine's default catalog, `delta` on both, completes
 # them to `delta.silver.pokemon`. Stick to standard SQL — `WITH`, window functions, `CASE`,
 # `CAST` — and the same text runs on both engines.
 
@@ -119,33 +122,91 @@ checks.check_sql_row_counts(engine=engine, spark=spark)
 # connector) and `hive` (plain files: CSV, Parquet, ...) read the *same* metastore and the same
 # bucket; `system` describes Trino itself and `tpch` generates benchmark data. A production
 # Trino adds catalogs for Postgres, Kafka or another lake, and one query can join them.
+# DuckDB calls its catalogs *databases*; the kit's views are in one named `delta`.
 
 # %%
-if on_trino(engine, "the catalogs of the SQL server and the schemas in the metastore"):
+if on_trino(engine):
     display(pd.read_sql("SHOW CATALOGS", engine))
     display(pd.read_sql("SHOW SCHEMAS FROM delta", engine))
+else:
+    display(pd.read_sql("SHOW DATABASES", engine))
 
 # %% [markdown]
-# The `hive` catalog sees every table of the metastore too. When a query reaches a Delta table
-# through it, Trino hands the query to the `delta` catalog (`hive.delta-lake-catalog-name`
-# in `docker/trino/catalog/hive.properties`), so both names give the same rows:
+# On Trino the `hive` catalog sees every table of the metastore too. When a query reaches a
+# Delta table through it, Trino hands the query to the `delta` catalog
+# (`hive.delta-lake-catalog-name` in `docker/trino/catalog/hive.properties`), so both names
+# give the same rows:
 
 # %%
 if on_trino(engine, "one table under two catalogs"):
     display(pd.read_sql("""SELECT (SELECT count(*) FROM delta.silver.pokemon) AS via_delta,
        (SELECT count(*) FROM hive.silver.pokemon) AS via_hive""", engine))
 
+
 # %% [markdown]
-# ## A table's history, in SQL
+# ## Exercise 2 — name the catalog, join Silver with Gold
 #
-# Every Delta write adds a version to the table's log. Trino exposes the log as a hidden
-# `$history` table, and reads any older version with `FOR VERSION AS OF` — the same time
-# travel lesson 6 does with Spark, now for an analyst with only SQL.
+# `sql_engine()` completes `silver.pokemon` to `delta.silver.pokemon`. A dashboard or a BI tool
+# connected to the *server*, not to one of its catalogs, gets no such help: it must write
+# every table's full name, `catalog.schema.table`. The same names run on DuckDB here.
+#
+# Write a query for the Pokémon at most `:margin` points below the best total of their
+# primary type, with the columns `name`, `primary_type`, `total`, `max_total`. The best total
+# of each type is Gold's: `max_total` in `delta.gold.type_summary` (its `type` is the
+# Pokémon's `primary_type`). `:margin` is a parameter, bound like `:kind` above. The check
+# runs your query through a connection without a default catalog, for two margins (0 keeps
+# the Pokémon level with the best of their type), and compares with the same join by Spark.
+
+# %% tags=["solution"]
+def near_the_best_sql() -> str:
+    """A query, with each table's catalog named: the Pokémon within :margin of their type's best."""
+    raise NotImplementedError("TODO: A query, with each table's catalog named: the Pokémon within :margin of their type's best")
+
 
 # %%
-if on_trino(engine, "the table's versions ($history) and time travel (FOR VERSION AS OF)"):
+checks.check_near_the_best_sql(near_the_best_sql(), engine=engine, spark=spark)
+near = pd.read_sql(sa.text(near_the_best_sql()), engine, params={"margin": margin})
+near.sort_values(["primary_type", "total"], ascending=[True, False]).head(8)
+
+# %% [markdown]
+# ## A table's history and its older versions, in SQL
+#
+# Every Delta write adds a version to the table's log. Trino exposes the log as a hidden
+# `$history` table (the name in double quotes: `silver."pokemon$history"`). DuckDB's `delta`
+# extension (1.5.5) has no history: lesson 6 reads it with delta-rs on every profile. Your
+# tables have one version each so far; lesson 6 adds more.
+
+# %%
+if on_trino(engine, "the table's versions, from its hidden $history table"):
     display(pd.read_sql('SELECT version, timestamp, operation FROM silver."pokemon$history" ORDER BY version', engine))
-    display(pd.read_sql("SELECT count(*) AS rows_in_version_0 FROM silver.pokemon FOR VERSION AS OF 0", engine))
+
+
+# %% [markdown]
+# ## Exercise 3 — time travel, in each engine's words
+#
+# An analyst with only SQL can read a table as it was at an older version — the time travel
+# lesson 6 does with Spark. It is not standard SQL, so each engine writes it its own way:
+#
+# - **Trino** reads a table by name at a version: `... FROM silver.pokemon FOR VERSION AS OF 3`.
+# - **DuckDB**: the kit's views always read the latest version; the `delta` extension reads an
+#   older one from the table's files, `delta_scan('<address>', version => 3)`. The address is
+#   `table_uri(table, scheme="s3")` (DuckDB reads `s3://`, not Hadoop's `s3a://`).
+#
+# Write `as_of_sql(table, version, dialect)`: the query for every column of `table` as it was
+# at `version`, in the words of `dialect` (`"trino"` or `"duckdb"`). The check runs the text
+# for this profile's engine on a table of its own with three versions, and on
+# `silver.pokemon`, and compares with what Spark reads at those versions. The other engine's
+# text cannot run here: the check reads it and says so.
+
+# %% tags=["solution"]
+def as_of_sql(table: str, version: int, dialect: str) -> str:
+    """A query for the rows of `table` at `version`, in Trino's or DuckDB's SQL."""
+    raise NotImplementedError("TODO: A query for the rows of `table` at `version`, in Trino's or DuckDB's SQL")
+
+
+# %%
+checks.check_as_of_sql(as_of_sql, engine=engine, spark=spark)
+pd.read_sql(as_of_sql("silver.pokemon", 0, sql_dialect()), engine).head(3)
 
 # %% [markdown]
 # ## A chart straight from SQL
@@ -172,8 +233,10 @@ plt.show()
 #
 # - `sql_engine()` + `pandas.read_sql` give SQL over the lake on every profile; embedded
 #   DuckDB in-process, Trino as a shared server reading the Hive Metastore's catalog.
-# - A Trino catalog is one data source; `delta` and `hive` share one metastore, and a Delta
-#   table's history and older versions are a query away.
+# - A Trino catalog is one data source; `delta` and `hive` share one metastore. A client
+#   without a default catalog writes `delta.silver.pokemon`, on both engines.
+# - A Delta table's history and older versions are a query away, in each engine's own words:
+#   `FOR VERSION AS OF` on Trino, `delta_scan(..., version => n)` on DuckDB.
 # - Portable, standard SQL runs on both; values travel as bound parameters.
 # - Two engines, one set of Delta files: their answers must match, and a check proves it.
 # - Next lesson: new data arrives — incremental loads with MERGE, and time travel.

@@ -35,6 +35,8 @@ EXERCISES = (
     "strongest_by_type_generation",
     "move_usage",
     "strongest_per_type_sql",
+    "near_the_best_sql",
+    "as_of_sql",
     "upsert",
     "as_of",
     "add_constraint",

@@ -164,6 +164,16 @@ def _strongest_per_type_sql(ns, spark):
     )
 
 
+@judge("near_the_best_sql", "05")
+def _near_the_best_sql(ns, spark):
+    checks.check_near_the_best_sql(ns["near_the_best_sql"](), engine=ns["engine"], spark=spark)
+
+
+@judge("as_of_sql", "05")
+def _as_of_sql(ns, spark):
+    checks.check_as_of_sql(ns["as_of_sql"], engine=ns["engine"], spark=spark)
+
+
 # ------------------------------------------------------------------ lesson 6
 
 

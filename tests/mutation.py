@@ -42,9 +42,14 @@ from catalogue import EXERCISES
 from sqlglot import exp
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
-# The SQL dialect of the text each exercise hands to an engine: Spark's, but lesson 5's query
-# runs on the SQL engine (DuckDB here).
-SQL_DIALECTS = {"strongest_per_type_sql": "duckdb"}
+# The SQL dialect of the text each exercise hands to an engine: Spark's, but lesson 5's queries
+# run on the SQL engine (DuckDB here). Trino's keeps a bound parameter as :margin (DuckDB's
+# would write $margin, which SQLAlchemy does not bind).
+SQL_DIALECTS = {
+    "strongest_per_type_sql": "duckdb",
+    "near_the_best_sql": "trino",
+    "as_of_sql": "duckdb",
+}
 GOAL_TOTAL, GOAL_EACH = 0.90, 0.75
 
 # Mutants that no input the exercise allows can tell from the solution: id -> why.
@@ -64,6 +69,10 @@ EQUIVALENT: dict[str, str] = {
     "strongest_per_type_sql:flip-order:sql ORDER BY total DESC": (
         "the exercise asks for one row per primary type, in no order: the final ORDER BY only "
         "sorts what is shown"
+    ),
+    "near_the_best_sql:join-type:sql inner->left join delta.gold.type_summary AS t": (
+        "gold.type_summary summarises the same Pokémon, so every primary type has its row; a "
+        "Pokémon without one would get a null max_total, which the WHERE drops"
     ),
     "strongest_per_type_sql:flip-order:sql ORDER BY primary_type": (
         "the exercise asks for one row per primary type, in no order: the final ORDER BY only "

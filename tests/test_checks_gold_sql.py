@@ -23,6 +23,19 @@ GOOD_SQL = """WITH ranked AS (
 )
 SELECT primary_type, name, total FROM ranked WHERE strength_rank = 1"""
 
+# How each SQL exercise's check cell calls its check, given the learner's function and the SQL
+# engine (tests/test_stack.py calls them with Trino).
+SQL_CHECKS = {
+    "strongest_per_type_sql": lambda function, spark, engine: checks.check_strongest_per_type_sql(
+        function(), engine=engine, spark=spark
+    ),
+    "near_the_best_sql": lambda function, spark, engine: checks.check_near_the_best_sql(
+        function(), engine=engine, spark=spark
+    ),
+    "as_of_sql": lambda function, spark, engine: checks.check_as_of_sql(
+        function, engine=engine, spark=spark
+    ),
+}
 # How each exercise's check cell calls its check, given the learner's function.
 CHECKS = {
     "type_matchups": lambda function, spark: checks.check_type_matchups(function, spark=spark),
@@ -30,10 +43,12 @@ CHECKS = {
         function, top_n=3, spark=spark
     ),
     "move_usage": lambda function, spark: checks.check_move_usage(function, spark=spark),
-    "strongest_per_type_sql": lambda function, spark: checks.check_strongest_per_type_sql(
-        function(), engine=_sql_engine(), spark=spark
-    ),
+    **{
+        exercise: lambda function, spark, check=check: check(function, spark, _sql_engine())
+        for exercise, check in SQL_CHECKS.items()
+    },
 }
+LESSON_5 = tuple(SQL_CHECKS)
 
 
 @functools.cache
@@ -521,11 +536,214 @@ ORDER BY primary_type, total DESC, id""",
     mistake("strongest_per_type_sql", hint=hint, name=name)(_sql(query))
 
 
+# ---------------------------------------------------------------- near_the_best_sql
+
+NEAR_SQL = """SELECT p.name, p.primary_type, p.total, t.max_total
+FROM delta.silver.pokemon AS p
+JOIN delta.gold.type_summary AS t ON t.type = p.primary_type
+WHERE t.max_total - p.total <= :margin"""
+
+for name, query in {
+    "quoted_names_and_a_semicolon": NEAR_SQL.replace(
+        "delta.silver.pokemon", '"delta"."silver"."pokemon"'
+    )
+    + ";",
+    "in_upper_case": NEAR_SQL.upper().replace(":MARGIN", ":margin"),
+    "the_margin_added_to_the_total": NEAR_SQL.replace(
+        "t.max_total - p.total <= :margin", "p.total + :margin >= t.max_total"
+    ),
+    "both_tables_in_from_and_the_join_in_where": """-- the Pokémon near the best of their type
+SELECT p.name, p.primary_type, p.total, t.max_total
+FROM delta.silver.pokemon p, delta.gold.type_summary t
+WHERE t.type = p.primary_type AND p.total >= t.max_total - :margin
+ORDER BY p.total DESC""",
+    "a_left_join_and_a_with_clause": """WITH best AS (
+    SELECT type, max_total FROM delta.gold.type_summary
+)
+SELECT p.name, p.primary_type, p.total, b.max_total, b.max_total - p.total AS gap
+FROM delta.silver.pokemon AS p LEFT JOIN best AS b ON b.type = p.primary_type
+WHERE b.max_total - p.total BETWEEN 0 AND :margin""",
+}.items():
+    alternative("near_the_best_sql", name=name)(_sql(query))
+
+for name, hint, query in [
+    (
+        "no_catalog_named",
+        "catalog.schema.table",
+        NEAR_SQL.replace("delta.silver.", "silver.").replace("delta.gold.", "gold."),
+    ),
+    (
+        "gold_without_its_catalog",
+        "delta.gold.type_summary",
+        NEAR_SQL.replace("delta.gold.", "gold."),
+    ),
+    (
+        "spark_s_catalog_name",
+        "catalog delta",
+        NEAR_SQL.replace("delta.silver", "spark_catalog.silver"),
+    ),
+    ("gold_through_the_hive_catalog", "hive catalog", NEAR_SQL.replace("delta.gold", "hive.gold")),
+    ("strictly_below_the_margin", "<=", NEAR_SQL.replace("<= :margin", "< :margin")),
+    ("the_margin_written_in", "parameter", NEAR_SQL.replace(":margin", "20")),
+    ("another_parameter_name", ":margin", NEAR_SQL.replace(":margin", ":m")),
+    (
+        "joined_on_the_secondary_type",
+        "ON type = primary_type",
+        NEAR_SQL.replace("t.type = p.primary_type", "t.type = p.secondary_type"),
+    ),
+    (
+        "the_best_of_silver_s_primary_types",
+        "delta.gold.type_summary",
+        """WITH best AS (
+    SELECT primary_type, MAX(total) AS max_total FROM delta.silver.pokemon GROUP BY primary_type
+)
+SELECT p.name, p.primary_type, p.total, b.max_total
+FROM delta.silver.pokemon AS p JOIN best AS b ON b.primary_type = p.primary_type
+WHERE b.max_total - p.total <= :margin""",
+    ),
+    (
+        "the_gap_turned_around",
+        "the gap is max_total - total",
+        NEAR_SQL.replace("t.max_total - p.total", "p.total - t.max_total"),
+    ),
+    (
+        "compared_with_the_average",
+        "max_total - total <= :margin",
+        NEAR_SQL.replace("t.max_total - p.total", "t.avg_total - p.total"),
+    ),
+    ("max_total_left_out", "columns", NEAR_SQL.replace(", t.max_total\n", "\n")),
+    ("not_a_query", "SELECT or WITH", "delta.silver.pokemon JOIN delta.gold.type_summary"),
+]:
+    mistake("near_the_best_sql", hint=hint, name=name)(_sql(query))
+
+
+# ---------------------------------------------------------------- as_of_sql
+
+
+def _address(table: str, scheme: str = "s3") -> str:
+    from lakehouse_kit.catalog import table_uri
+
+    return table_uri(table, scheme=scheme)
+
+
+@alternative("as_of_sql")
+def lower_case_and_the_other_named_argument(table, version, dialect):
+    if dialect == "trino":
+        return f"select * from {table} for version as of {version};"
+    return f"select * from delta_scan('{_address(table)}/', version := {version})"
+
+
+@alternative("as_of_sql")
+def catalog_named_and_from_first(table, version, dialect):
+    layer, name = table.split(".")
+    if dialect == "trino":
+        return f'SELECT * FROM delta."{layer}"."{name}" FOR VERSION AS OF {version}'
+    return f"FROM delta_scan('{_address(table)}', version => {version})"
+
+
+@alternative("as_of_sql")
+def the_address_built_by_hand_and_a_subquery(table, version, dialect):
+    from lakehouse_kit.settings import load_settings
+
+    if dialect == "trino":
+        return f"SELECT * FROM (SELECT * FROM {table} FOR VERSION AS OF {version}) AS earlier"
+    address = f"s3://{load_settings().bucket}/{table.replace('.', '/')}"
+    return f"-- as it was\nSELECT * FROM delta_scan('{address}', version => {version})"
+
+
+@mistake("as_of_sql", hint="FOR VERSION AS OF")
+def spark_s_words_on_trino(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} VERSION AS OF {version}"
+    return f"SELECT * FROM delta_scan('{_address(table)}', version => {version})"
+
+
+@mistake("as_of_sql", hint="FOR VERSION AS OF")
+def trino_reads_the_latest(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table}"
+    return f"SELECT * FROM delta_scan('{_address(table)}', version => {version})"
+
+
+@mistake("as_of_sql", hint="delta_scan")
+def duckdb_reads_the_view(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+    return f"SELECT * FROM {table}"
+
+
+@mistake("as_of_sql", hint="delta_scan")
+def duckdb_asks_the_view_at_a_version(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+    return f"SELECT * FROM {table} AT (VERSION => {version})"
+
+
+@mistake("as_of_sql", hint="delta_scan")
+def trino_s_words_for_both(table, version, dialect):
+    return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+
+
+@mistake("as_of_sql", hint="DuckDB's function")
+def duckdb_s_words_for_both(table, version, dialect):
+    return f"SELECT * FROM delta_scan('{_address(table)}', version => {version})"
+
+
+@mistake("as_of_sql", hint="s3://")
+def hadoop_s_address_for_duckdb(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+    return f"SELECT * FROM delta_scan('{_address(table, 's3a')}', version => {version})"
+
+
+@mistake("as_of_sql", hint="Name the version")
+def delta_scan_without_a_version(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+    return f"SELECT * FROM delta_scan('{_address(table)}')"
+
+
+@mistake("as_of_sql", hint="version argument")
+def always_version_0(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF 0"
+    return f"SELECT * FROM delta_scan('{_address(table)}', version => 0)"
+
+
+@mistake("as_of_sql", hint="version argument")
+def the_version_after(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version + 1}"
+    return f"SELECT * FROM delta_scan('{_address(table)}', version => {version + 1})"
+
+
+@mistake("as_of_sql", hint="table argument")
+def always_silver_pokemon(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM silver.pokemon FOR VERSION AS OF {version}"
+    return f"SELECT * FROM delta_scan('{_address('silver.pokemon')}', version => {version})"
+
+
+@mistake("as_of_sql", hint="SELECT *")
+def ids_and_names_only(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT id, name FROM {table} FOR VERSION AS OF {version}"
+    return f"SELECT id, name FROM delta_scan('{_address(table)}', version => {version})"
+
+
+@mistake("as_of_sql", hint="dialect asked")
+def nothing_for_duckdb(table, version, dialect):
+    if dialect == "trino":
+        return f"SELECT * FROM {table} FOR VERSION AS OF {version}"
+    return None
+
+
 # ---------------------------------------------------------------- the catalogue, judged
 
 
 @pytest.mark.parametrize(
-    "lesson, exercise", [("04", e) for e in list(CHECKS)[:3]] + [("05", "strongest_per_type_sql")]
+    "lesson, exercise",
+    [("04", e) for e in CHECKS if e not in LESSON_5] + [("05", e) for e in LESSON_5],
 )
 def test_solutions_pass(gold, lesson, exercise):
     CHECKS[exercise](_solution(lesson, gold)[exercise], gold)
@@ -648,6 +866,55 @@ def test_the_mirrored_query_keeps_aliases_and_quotes():
     assert _mirrored("FROM silver.pokemon_extra JOIN silver.pokemon\nWHERE", columns) == (
         f"FROM silver.pokemon_extra JOIN {inner}silver.pokemon) AS pokemon\nWHERE"
     )
+
+
+def test_a_connection_without_default_catalog_needs_full_names(gold):
+    """As for a client connected to the server, not to a catalog; afterwards, even after a
+    failed query, the engine completes names to delta again."""
+    from lakehouse_kit.sql import without_default_catalog
+
+    engine = _sql_engine()
+    with without_default_catalog(engine) as connection:
+        full = pd.read_sql("SELECT count(*) AS n FROM delta.silver.pokemon", connection)
+        with pytest.raises(Exception, match="silver"):
+            pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", connection)
+    short = pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", engine)
+    assert full["n"][0] == short["n"][0] == gold.table("silver.pokemon").count()
+
+
+def test_time_travel_texts_are_read_as_each_engine_writes_them():
+    """The rules that read the text of the engine a profile does not have (and, before it
+    runs, the text of the one it has)."""
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.checks.lesson5 import _duckdb_time_travel, _trino_time_travel
+    from lakehouse_kit.settings import load_settings
+
+    table, settings = "silver._check_t", load_settings()
+    address = table_uri(table, settings, scheme="s3")
+    for good in (
+        f"SELECT * FROM {table} FOR VERSION AS OF 2",
+        'select * from delta."silver"."_check_t"\nfor  version as of 2 -- then',
+    ):
+        assert _trino_time_travel(good, table, 2) is None, good
+    for bad, words in {
+        f"SELECT * FROM {table} FOR TIMESTAMP AS OF TIMESTAMP '2026-01-01 00:00:00 UTC'": "by version",
+        f"SELECT * FROM {table} AT (VERSION => 2)": "AT (VERSION",
+        f"SELECT * FROM {table} FOR VERSION AS OF 1": "reads version 1",
+        f"SELECT * FROM {table}_old FOR VERSION AS OF 2": "does not name",
+        f"SELECT * FROM {table} -- FOR VERSION AS OF 2": "does not travel",
+    }.items():
+        said = " ".join(_trino_time_travel(bad, table, 2))
+        assert words in said, (bad, said)
+    assert (
+        _duckdb_time_travel(f"FROM delta_scan('{address}', version=2)", table, 2, settings) is None
+    )
+    for bad, words in {
+        f"SELECT * FROM delta_scan('{address}_old', version => 2)": "does not read",
+        f"SELECT * FROM delta_scan('{address}', version => 3)": "reads version 3",
+        f"SELECT * FROM {table} FOR VERSION AS OF 2": "does not parse",
+    }.items():
+        said = " ".join(_duckdb_time_travel(bad, table, 2, settings))
+        assert words in said, (bad, said)
 
 
 # ---------------------------------------------------------------- the generated lessons

@@ -195,6 +195,65 @@ def test_course_on_stack_matches_local(stack, lakehouse_home):
         )
 
 
+def _sql_answers() -> list:
+    """Every answer of lesson 5's SQL exercises in the catalogue: (exercise, answer, valid)."""
+    from catalogue import valid, wrong
+    from test_checks_gold_sql import SQL_CHECKS
+
+    return [
+        pytest.param(exercise, answer, ok, id=f"{exercise}-{'valid' if ok else 'wrong'}-{answer}")
+        for exercise in SQL_CHECKS
+        for ok, answers in ((True, valid(exercise)), (False, wrong(exercise)))
+        for answer in answers
+    ]
+
+
+def test_lesson_5s_sql_exercises_pass_on_trino(stack, capsys):
+    """After the course on the stack: a connection without default catalog refuses short names
+    (near_the_best_sql's check runs through one); each solution passes its check with Trino as
+    the engine; as_of_sql's Trino text is run there, its DuckDB text only read, and the ✓ says
+    so."""
+    from solution_code import solution
+    from test_checks_gold_sql import SQL_CHECKS
+
+    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.sql import sql_engine, without_default_catalog
+
+    spark, engine = get_spark(stack), sql_engine(stack)
+    assert engine.dialect.name == "trino"
+    with without_default_catalog(engine) as connection:  # as for a BI tool: no catalog
+        assert pd.read_sql("SELECT count(*) AS n FROM delta.silver.pokemon", connection)["n"][0]
+        with pytest.raises(Exception, match="Catalog must be specified"):
+            pd.read_sql("SELECT count(*) AS n FROM silver.pokemon", connection)
+    solved = solution("05", spark=spark)
+    for exercise, check in SQL_CHECKS.items():
+        check(solved[exercise], spark, engine)
+    out = capsys.readouterr().out
+    assert "Trino reads what Spark reads at each version" in out
+    assert "Your DuckDB text was read, not run" in out
+
+
+@pytest.mark.parametrize("exercise, answer, ok", _sql_answers())
+def test_lesson_5s_sql_answers_are_judged_on_trino(stack, exercise, answer, ok):
+    """Every valid answer of the catalogue passes on Trino; every wrong one fails there with
+    the hint that names its mistake, as on DuckDB."""
+    from test_checks_gold_sql import SQL_CHECKS
+
+    from lakehouse_kit.checks import CheckFailed
+    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.sql import sql_engine
+
+    check = SQL_CHECKS[exercise]
+    spark, engine = get_spark(stack), sql_engine(stack)
+    if ok:
+        check(answer.function, spark, engine)
+        return
+    with pytest.raises(CheckFailed) as failure:
+        check(answer.function, spark, engine)
+    said = f"{failure.value.message} {failure.value.fix}"
+    assert answer.hint.lower() in said.lower(), said
+
+
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     """Same columns in the same order, numbers as floats, rows sorted: engines differ in types."""
     frame = frame[sorted(frame.columns)].copy()

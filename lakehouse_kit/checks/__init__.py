@@ -34,6 +34,8 @@ from lakehouse_kit.checks.lesson4 import (
     check_type_summary,
 )
 from lakehouse_kit.checks.lesson5 import (
+    check_as_of_sql,
+    check_near_the_best_sql,
     check_sql_matches_spark,
     check_sql_row_counts,
     check_strongest_per_type_sql,
@@ -65,12 +67,14 @@ __all__ = [
     "SIMPLE_CREDENTIALS",
     "CheckFailed",
     "check_as_of",
+    "check_as_of_sql",
     "check_bronze",
     "check_constraint",
     "check_deduplicate",
     "check_engine_conf",
     "check_merge",
     "check_move_usage",
+    "check_near_the_best_sql",
     "check_parsed_pokemon",
     "check_pokemon_rules",
     "check_raw_lines",
