@@ -289,3 +289,11 @@ def test_the_stacks_copy_leaves_lakehouse_install_nothing_to_fetch(built_bundle,
         check=True,
     ).stdout.split()
     assert version == [STACK["spark"], str(spark.spark_env)]
+
+
+def test_the_command_refuses_a_misspelt_platform_before_any_download(tmp_path, capsys):
+    from lakehouse_kit.tools.cli import main
+
+    assert main(["bundle", str(tmp_path / "out"), "--platforms", "linux-arm64"]) == 2
+    assert "linux-aarch64" in capsys.readouterr().out
+    assert not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ OUT/wheels/     every wheel the kit and its dev extra need, for each platform an
                 distribution is built into a wheel here, once, and must be pure Python
 OUT/stack/      with `--stack`: a copy of `lakehouse install`'s cache (LAKEHOUSE_CACHE)
 OUT/INSTALL.txt the offline commands
+OUT/bundle.json the wheels each platform uses, and those built from source
 
 The course data is not copied: data/ is in the repository. This is the only command that
 downloads; the install from the bundle runs with pip's `--no-index`.
@@ -308,7 +309,8 @@ def install_text(bundle: Bundle, chosen: list[Target], stack: bool) -> str:
     platforms = ", ".join(dict.fromkeys(t.platform.name for t in chosen))
     pythons = ", ".join(dict.fromkeys(t.python for t in chosen))
     built = ", ".join(requirement for requirement, _ in bundle.built) or "none"
-    text = f"""Lakehouse Kit: an install without the internet, from this bundle (BUNDLE below).
+    text = f"""Lakehouse Kit: an install without the internet. BUNDLE below is this folder, wherever
+it was copied to.
 
 Wheels for {platforms}; Python {pythons}.
 Built here from source distributions (pure Python, one wheel for every platform): {built}.
