@@ -23,15 +23,21 @@ class _SparseSaves(NotebookExecutionManager):
 
 class SharedKernelEngine(NBClientEngine):
     """papermill's nbclient engine on a `SharedKernel`: `execute_notebook(..., engine_name=ENGINE,
-    kernel=shared)`."""
+    kernel=shared)`; `client` holds nbclient options (e.g. `allow_errors`, `timeout`)."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, kernel=None, **kwargs):
+    def execute_notebook(
+        cls, nb, kernel_name, output_path=None, kernel=None, client=None, **kwargs
+    ):
         manager = _SparseSaves(nb, output_path=output_path, progress_bar=False)
         manager.notebook_start()
         try:
             client = PapermillNotebookClient(
-                manager, km=kernel.manager, kernel_name=kernel_name, startup_timeout=60
+                manager,
+                km=kernel.manager,
+                kernel_name=kernel_name,
+                startup_timeout=60,
+                **(client or {}),
             )
             client.kc = kernel.client  # papermill would connect a new client for every notebook
             client.execute()
