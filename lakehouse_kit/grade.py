@@ -171,6 +171,20 @@ def submissions(folder: Path) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+def parse_lessons(text: str) -> list[int]:
+    """'1-7', '2' or '1,3-4' as lesson numbers."""
+    numbers = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.partition("-")
+            numbers += range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise KitError(
+            f"Cannot read lessons {text!r}.", fix="Write e.g. 1-7, 2 or 1,3-4."
+        ) from None
+    return numbers
+
+
 def lesson_names(numbers: list[int]) -> list[str]:
     names = {int(path.stem[:2]): path.stem for path in solution_files()}
     unknown = [n for n in numbers if n not in names]
@@ -279,7 +293,9 @@ def _run_worker(folder: Path, lessons: list[str], timeout: int) -> str:
 
     from lakehouse_kit.supervisor import stop_tree
 
-    limit = timeout * (len(lessons) + 1)  # a learner whose every lesson hangs is stopped
+    # A kernel deaf to interrupts is stopped: a cell may time out twice per lesson, with two
+    # minutes to start the services and the kernel.
+    limit = 120 + 2 * timeout * len(lessons)
     # Claimed here: the worker's kernel logs into the home before the services claim it.
     environment = {**os.environ, "LAKEHOUSE_HOME": str(home.claim(folder / "home"))}
     command = [sys.executable, "-m", "lakehouse_kit.grade", str(folder), str(timeout), *lessons]
@@ -287,13 +303,19 @@ def _run_worker(folder: Path, lessons: list[str], timeout: int) -> str:
         worker = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             code = worker.wait(timeout=limit)
-            problem = "" if code == 0 else f"grading stopped: {home.tail(Path(log.name), 1)}"
+            problem = "" if code == 0 else f"grading stopped: {_last_error(Path(log.name))}"
         except subprocess.TimeoutExpired:
             stop_tree(psutil.Process(worker.pid), timeout=5)  # its kernel too
             worker.wait()
             problem = f"stopped after {limit:g} s, the learner's time limit"
     _stop_services(folder / "home")
     return problem
+
+
+def _last_error(log: Path) -> str:
+    """The exception that ended the worker, as its traceback's last `Name: message` line."""
+    lines = log.read_text(errors="replace").splitlines()
+    return next((ln for ln in reversed(lines) if re.match(r"[\w.]+: ", ln)), "see " + str(log))
 
 
 def _stop_services(learner_home: Path) -> None:
@@ -308,7 +330,7 @@ def main(argv: list[str]) -> int:
     """The worker: run a learner's lessons (LAKEHOUSE_HOME is theirs) and record each run in
     FOLDER/lessons.json as it ends, so a worker stopped halfway leaves what it did."""
     from lakehouse_kit.course import run_lessons
-    from lakehouse_kit.services import stop_services
+    from lakehouse_kit.services import ensure_services, stop_services
 
     folder, timeout, lessons = Path(argv[0]), int(argv[1]), argv[2:]
     runs: list[dict] = []
@@ -320,6 +342,9 @@ def main(argv: list[str]) -> int:
             (folder / "lessons.json").write_text(json.dumps({"runs": runs}))
 
     try:
+        # One learner's services start at a time: two at once could pick the same free port.
+        with home.locked(folder.parent.parent / home.LOCK, "grading: starting services"):
+            ensure_services()
         run_lessons(
             [folder / "lessons" / f"{lesson}.py" for lesson in lessons],
             output_dir=folder / "runs",
