@@ -99,7 +99,7 @@ def run_lesson(
 ) -> LessonRun:
     """Execute one notebook with papermill, in a fresh kernel or in `kernel` (see
     `shared_kernel`); errors are returned, not raised. `client` holds nbclient options for
-    the shared kernel's engine (grading: `allow_errors`, `timeout`, `interrupt_on_timeout`)."""
+    the shared kernel's engine (grading: `allow_errors`, `cell_timeout`)."""
     import jupytext
     import papermill
     from papermill.exceptions import PapermillExecutionError

@@ -350,7 +350,7 @@ def main(argv: list[str]) -> int:
             output_dir=folder / "runs",
             on_lesson=on_lesson,
             keep_going=True,
-            client={"allow_errors": True, "timeout": timeout, "interrupt_on_timeout": True},
+            client={"allow_errors": True, "cell_timeout": timeout},
         )
     finally:
         stop_services()
