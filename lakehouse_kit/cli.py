@@ -288,7 +288,9 @@ def cmd_grade(args) -> int:
         )
     reports = write_reports(grades, out)
     console.print(render.grades_table(grades))
-    console.print(render.most_failed_table(grade.most_failed(grades)))
+    missed = grade.most_failed(grades)
+    if missed:
+        console.print(render.most_failed_table(missed))
     console.print("Reports: " + ", ".join(str(path) for path in reports.values()))
     return 0
 

@@ -241,35 +241,32 @@ def grade_learner(
     else:
         problem = _run_worker(folder, submitted, timeout) if submitted else ""
     runs = {run["lesson"]: run for run in home.read_json(folder / "lessons.json").get("runs", [])}
-    grades, notes = [], []
-    for lesson in lessons:
-        run = runs.get(lesson)
-        executed = folder / "runs" / f"{lesson}.ipynb"
-        if lesson not in submitted:
-            notes.append(LessonGrade(lesson, False))
-            grades += [
-                ExerciseGrade(lesson, e, NOT_ATTEMPTED, "not submitted") for e in exercises(lesson)
-            ]
-        elif executed.exists():
-            notes.append(
-                LessonGrade(
-                    lesson,
-                    True,
-                    run["seconds"] if run else 0.0,
-                    run["error"] if run else problem,
-                    caught_up(executed),
-                )
-            )
-            grades += grade_notebook(executed, lesson, timeout)
-        else:
-            notes.append(LessonGrade(lesson, True, error=problem or "not run"))
-            grades += [
-                ExerciseGrade(
-                    lesson, e, ERRORED, f"not run: {problem or 'the lesson did not start'}"
-                )
-                for e in exercises(lesson)
-            ]
+    graded = [
+        _grade_lesson(lesson, lesson in submitted, runs.get(lesson), folder, problem, timeout)
+        for lesson in lessons
+    ]
+    notes = [note for note, _ in graded]
+    grades = [grade for _, lesson_grades in graded for grade in lesson_grades]
     return LearnerGrade(name, time.perf_counter() - start, notes, grades, problem)
+
+
+def _grade_lesson(
+    lesson: str, submitted: bool, run: dict | None, folder: Path, problem: str, timeout: int
+) -> tuple[LessonGrade, list[ExerciseGrade]]:
+    """A lesson's note and its exercises' grades: from its executed notebook when it ran."""
+    executed = folder / "runs" / f"{lesson}.ipynb"
+    if not submitted:
+        return LessonGrade(lesson, False), [
+            ExerciseGrade(lesson, e, NOT_ATTEMPTED, "not submitted") for e in exercises(lesson)
+        ]
+    if not executed.exists():
+        why = f"not run: {problem or 'the lesson did not start'}"
+        return LessonGrade(lesson, True, error=why), [
+            ExerciseGrade(lesson, e, ERRORED, why) for e in exercises(lesson)
+        ]
+    seconds, error = (run["seconds"], run["error"]) if run else (0.0, problem)
+    note = LessonGrade(lesson, True, seconds, error, caught_up(executed))
+    return note, grade_notebook(executed, lesson, timeout)
 
 
 def _fresh(folder: Path) -> Path:
