@@ -190,3 +190,17 @@ def test_lessons_and_submissions_are_read_as_given(tmp_path):
     (tmp_path / "bob.zip").write_bytes(b"")
     (tmp_path / "notes.txt").write_text("not a submission")
     assert list(grade.submissions(tmp_path)) == ["ann", "bob"]
+
+
+def test_the_exercises_graded_are_the_catalogue_s():
+    from catalogue import EXERCISES
+
+    lessons = grade.lesson_names(grade.parse_lessons("1-7"))
+    assert [e for lesson in lessons for e in grade.exercises(lesson)] == list(EXERCISES)
+
+
+def test_progress_json_gives_a_learner_the_same_kind_of_data(lakehouse, capsys):
+    assert cli.main(["progress", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(set(row) == {"lesson", "exercise", "passes", "hint"} for row in rows)
+    assert all(row["hint"] for row in rows if not row["passes"])
