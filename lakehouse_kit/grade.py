@@ -323,11 +323,30 @@ def _stop_services(learner_home: Path) -> None:
         stop_services(load_settings(home=str(learner_home)))
 
 
+def _start_services(lock: Path, attempts: int = 3) -> None:
+    """Start this learner's services, one learner at a time (two at once could pick the same
+    free port), again if a port was taken meanwhile (a kernel starting beside them takes
+    ports too): that is not the learner's fault."""
+    from lakehouse_kit.errors import ServiceError
+    from lakehouse_kit.services import ensure_services, stop_services
+
+    for attempt in range(attempts):
+        try:
+            with home.locked(lock, "grading: starting a learner's services"):
+                ensure_services()
+            return
+        except ServiceError as error:
+            stop_services()
+            if attempt == attempts - 1:
+                raise
+            print(f"Starting again: {error.message.splitlines()[0]}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     """The worker: run a learner's lessons (LAKEHOUSE_HOME is theirs) and record each run in
     FOLDER/lessons.json as it ends, so a worker stopped halfway leaves what it did."""
     from lakehouse_kit.course import run_lessons
-    from lakehouse_kit.services import ensure_services, stop_services
+    from lakehouse_kit.services import stop_services
 
     folder, timeout, lessons = Path(argv[0]), int(argv[1]), argv[2:]
     runs: list[dict] = []
@@ -339,9 +358,7 @@ def main(argv: list[str]) -> int:
             (folder / "lessons.json").write_text(json.dumps({"runs": runs}))
 
     try:
-        # One learner's services start at a time: two at once could pick the same free port.
-        with home.locked(folder.parent.parent / home.LOCK, "grading: starting services"):
-            ensure_services()
+        _start_services(folder.parent.parent / home.LOCK)
         run_lessons(
             [folder / "lessons" / f"{lesson}.py" for lesson in lessons],
             output_dir=folder / "runs",
