@@ -18,7 +18,11 @@ import pytest
 from lakehouse_kit import cli, grade
 from lakehouse_kit.course import LESSONS, lesson_path
 
-pytestmark = [pytest.mark.services, pytest.mark.course]  # each learner's own servers and kernel
+
+def grading(test):
+    """A test that grades: each learner's own servers and kernel."""
+    return pytest.mark.course(pytest.mark.services(test))
+
 
 L1, L2 = lesson_path(1).stem, lesson_path(2).stem
 TIMEOUT = 30  # seconds a cell may run: the infinite loop costs this once
@@ -94,6 +98,7 @@ def _by_exercise(learner: dict) -> dict[str, dict]:
     return {g["exercise"]: g for g in learner["exercises"]}
 
 
+@grading
 def test_every_exercise_is_graded_as_expected(graded):
     learners = {ln["learner"]: _by_exercise(ln) for ln in _report(graded)["learners"]}
     assert {
@@ -107,6 +112,7 @@ def test_every_exercise_is_graded_as_expected(graded):
     assert learners["syntax"]["s3a_options"]["message"] == "not submitted"
 
 
+@grading
 def test_the_reports_agree(graded):
     report = _report(graded)
     with (graded / "grades.csv").open(encoding="utf-8") as rows:
@@ -157,6 +163,7 @@ def _grid_cells(out: Path) -> list[dict]:
     return cells
 
 
+@grading
 def test_the_html_grid_shows_every_cell_and_its_hint(graded):
     cells = _grid_cells(graded)
     expected = [(e, s) for _, ex in sorted(EXPECTED.items()) for e, s in ex.items()]
@@ -165,6 +172,7 @@ def test_the_html_grid_shows_every_cell_and_its_hint(graded):
     assert "Keep them, flagged" in zipped_read_raw["title"]
 
 
+@grading
 def test_a_failed_lesson_lets_the_next_be_graded_from_the_solutions(room, tmp_path):
     """Lesson 2 left undone: lesson 3 builds Bronze from the solution, is graded, says so."""
     only_half = tmp_path / "room"
