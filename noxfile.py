@@ -88,6 +88,15 @@ def docker(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def grade(session: nox.Session) -> None:
+    """`lakehouse grade`: run and grade a room's notebooks (-- SUBMISSIONS [--out DIR] [--jobs N])."""
+    install_kit(session)
+    if not session.posargs:
+        session.error("Name the submissions: nox -s grade -- SUBMISSIONS [--out DIR] [--jobs N]")
+    session.run("lakehouse", "grade", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """`lakehouse-dev bench`: Sail against the stack's JVM Spark (-- --scales 1,10,100 --json)."""
     install_kit(session)

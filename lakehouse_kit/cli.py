@@ -1,4 +1,5 @@
-"""The `lakehouse` command: install, up, down, status, doctor, reset, repair, run, progress.
+"""The `lakehouse` command: install, up, down, status, doctor, reset, repair, run, progress,
+grade.
 
 The instructor's tools (notebook generator, data generator, benchmark) are `lakehouse-dev`."""
 
@@ -260,11 +261,37 @@ def cmd_run(args) -> int:
 
 
 def cmd_progress(args) -> int:
+    from dataclasses import asdict
+
     from lakehouse_kit.checks.progress import progress
 
     found = progress()
+    if args.json:
+        print(json.dumps([asdict(row) for row in found], indent=2, ensure_ascii=False))
+        return 0
     console.print(render.progress_table(found))
     console.print(f"{sum(row.passes for row in found)} of {len(found)} exercises pass.")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from lakehouse_kit import grade
+    from lakehouse_kit.grade_render import write_reports
+
+    folder, out = Path(args.submissions), Path(args.out).resolve()
+    lessons = grade.lesson_names(grade.parse_lessons(args.lessons))
+    learners = grade.submissions(folder)
+    with render.progress_bar(console) as bar:
+        task = bar.add_task(f"grading {len(learners)} learners", total=len(learners))
+        grades = grade.grade(
+            folder, out, lessons, args.jobs, args.timeout, lambda _: bar.advance(task)
+        )
+    reports = write_reports(grades, out)
+    console.print(render.grades_table(grades))
+    missed = grade.most_failed(grades)
+    if missed:
+        console.print(render.most_failed_table(missed))
+    console.print("Reports: " + ", ".join(str(path) for path in reports.values()))
     return 0
 
 
@@ -305,7 +332,18 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute every solution notebook in order")
     run.add_argument("--lesson", type=int, help="run only this lesson (and what it needs)")
     run.add_argument("--json", action="store_true", help="machine-readable output")
-    sub.add_parser("progress", help="which exercises pass now")
+    progress = sub.add_parser("progress", help="which exercises pass now")
+    progress.add_argument("--json", action="store_true", help="machine-readable output")
+    grading = sub.add_parser(
+        "grade", help="run and grade every learner's notebooks, each in a lakehouse of their own"
+    )
+    grading.add_argument("submissions", help="a folder: one sub-folder or .zip per learner")
+    grading.add_argument("--out", default="grades", help="where reports go (default: grades/)")
+    grading.add_argument("--lessons", default="1-7", help="lessons to grade, e.g. 1-7 or 1,3-4")
+    grading.add_argument("--jobs", type=int, default=1, help="learners graded at once")
+    grading.add_argument(
+        "--timeout", type=int, default=300, help="seconds a cell may run before it is stopped"
+    )
     sub.add_parser(
         "repair", help="start the services and register every table of the bucket in the catalog"
     )
@@ -318,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("reset", cmd_reset),
         ("run", cmd_run),
         ("progress", cmd_progress),
+        ("grade", cmd_grade),
         ("repair", cmd_repair),
     ]:
         sub.choices[name].set_defaults(func=func)

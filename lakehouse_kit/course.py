@@ -95,9 +95,11 @@ def run_lesson(
     folder: Path = SOLUTIONS,
     output_dir: Path | None = None,
     kernel=None,
+    client: dict | None = None,
 ) -> LessonRun:
     """Execute one notebook with papermill, in a fresh kernel or in `kernel` (see
-    `shared_kernel`); errors are returned, not raised."""
+    `shared_kernel`); errors are returned, not raised. `client` holds nbclient options for
+    the shared kernel's engine (grading: `allow_errors`, `cell_timeout`)."""
     import jupytext
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -128,7 +130,11 @@ def run_lesson(
                 cwd=str(path.parent),
                 kernel_name="python3",
                 progress_bar=False,
-                **({"engine_name": ENGINE, "kernel": kernel} if kernel is not None else {}),
+                **(
+                    {"engine_name": ENGINE, "kernel": kernel, "client": client or {}}
+                    if kernel is not None
+                    else {}
+                ),
             )
     except PapermillExecutionError as failure:
         first_line = failure.source.strip().splitlines()[0] if failure.source.strip() else ""
@@ -209,12 +215,16 @@ def run_lessons(
     on_lesson: OnLesson | None = None,
     start_services: bool = True,
     summarize: bool = False,
+    keep_going: bool = False,
+    client: dict | None = None,
 ) -> CourseRun:
     """Execute lessons in order in one shared kernel (`SharedKernel`), up to the first that
     fails (the next would build on it). `parameters` go by lesson number ('03'); a lesson that
     comes again keeps its earlier notebook (it writes to `repeat-N/`). The services start while
     the new kernel imports what the lessons use. With `summarize`, the kernel, its tables known,
-    also reports what the lakehouse holds (`CourseRun.summary`)."""
+    also reports what the lakehouse holds (`CourseRun.summary`). With `keep_going` a failed
+    lesson does not stop the run (grading: the next lesson catches up); `client`: see
+    `run_lesson`."""
     from lakehouse_kit.services import ensure_services
 
     if not paths:
@@ -222,7 +232,7 @@ def run_lessons(
     with shared_kernel(paths[0].parent) as kernel:
         if start_services:
             ensure_services()  # a fresh machine or a `lakehouse down` must not stop the course
-        course = _run_in(kernel, paths, parameters, output_dir, on_lesson)
+        course = _run_in(kernel, paths, parameters, output_dir, on_lesson, keep_going, client)
         if summarize and course.ok:
             course.summary = LakehouseSummary.from_json(kernel.evaluate(_SUMMARY))
         return course
@@ -231,7 +241,7 @@ def run_lessons(
 _SUMMARY = "__import__('lakehouse_kit.report').report.lakehouse_summary().to_json()"
 
 
-def _run_in(kernel, paths, parameters, output_dir, on_lesson) -> CourseRun:
+def _run_in(kernel, paths, parameters, output_dir, on_lesson, keep_going, client) -> CourseRun:
     course, notify = CourseRun(), on_lesson or (lambda event: None)
     base = output_dir or runs_dir()
     for done, path in enumerate(paths):
@@ -239,12 +249,11 @@ def _run_in(kernel, paths, parameters, output_dir, on_lesson) -> CourseRun:
         repeat = paths[:done].count(path)
         output = base / f"repeat-{repeat}" if repeat else base
         output.mkdir(parents=True, exist_ok=True)
-        run = run_lesson(
-            path.stem, (parameters or {}).get(path.stem[:2]), path.parent, output, kernel
-        )
+        lesson_parameters = (parameters or {}).get(path.stem[:2])
+        run = run_lesson(path.stem, lesson_parameters, path.parent, output, kernel, client)
         course.lessons.append(run)
         notify(LessonEvent("finished", path.stem, done + 1, len(paths), run))
-        if not run.ok:
+        if not run.ok and not keep_going:
             break
     return course
 

@@ -116,6 +116,40 @@ def progress_table(found) -> Table:
     return table
 
 
+def grades_table(grades) -> Table:
+    """`grade.grade()`'s learners: how many exercises each passed, and what went wrong."""
+    table = Table(
+        "learner",
+        "passed",
+        "failed",
+        "not attempted",
+        "errored",
+        "seconds",
+        "notes",
+        title="Grades",
+    )
+    for learner in grades:
+        built = sorted({lesson for note in learner.lessons for lesson in note.caught_up})
+        notes = ([f"built {', '.join(built)} from the solutions"] if built else []) + (
+            [learner.problem] if learner.problem else []
+        )
+        table.add_row(
+            learner.learner,
+            *(str(learner.count(s)) for s in ("passed", "failed", "not attempted", "errored")),
+            f"{learner.seconds:.0f}",
+            "; ".join(notes),
+        )
+    return table
+
+
+def most_failed_table(rows: list[dict]) -> Table:
+    """The exercises most often missed, with their most common hint, for the debrief."""
+    table = Table("exercise", "learners", "most common hint", title="Most often missed")
+    for row in rows:
+        table.add_row(f"{row['lesson'][:2]} {row['exercise']}", str(row["learners"]), row["hint"])
+    return table
+
+
 def bench_step(console: Console, message: str, warning: bool) -> None:
     """A benchmark step as it starts, with the time (on stderr: `--json` keeps stdout)."""
     console.print(
