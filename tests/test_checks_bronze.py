@@ -101,7 +101,9 @@ def load_time_from_python(spark, name, batch):
     uri = landing_uri(batch, name)
     return (
         _metadata(read_lines(spark, uri), batch, uri)
-        .withColumn("_ingested_at", F.lit(datetime.datetime.now()))
+        # As text: a datetime literal asks pyspark's *active* session for its timestamp type,
+        # which in a test process may be another test's stopped server.
+        .withColumn("_ingested_at", F.to_timestamp(F.lit(datetime.datetime.now().isoformat())))
         .withColumn("_is_malformed", F.expr("json_object_keys(raw) IS NULL"))
     )
 

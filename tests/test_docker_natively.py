@@ -32,7 +32,7 @@ from docker_files import (
     service,
 )
 
-from lakehouse_kit import install, services, stack, supervisor
+from lakehouse_kit import home, install, services, stack, supervisor
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
 from lakehouse_kit.supervisor import Service
@@ -132,7 +132,7 @@ class Native:
 
     @property
     def ports(self) -> dict[str, int]:
-        return supervisor.read_ports(self.settings.run_dir)
+        return home.read_ports(self.settings.run_dir)
 
     def start(self, *definitions: Service) -> None:
         supervisor.start(list(definitions), self.settings)
@@ -265,7 +265,7 @@ def hive_image(native, tmp_path_factory):
 def metastore(native, hive_image):
     """The metastore as start-metastore.sh starts it on an empty database; yields its log."""
     native.start(metastore_by_script(native, hive_image))
-    return supervisor.log_file(native.settings.run_dir, "metastore")
+    return home.log_file(native.settings.run_dir, "metastore")
 
 
 def test_start_metastore_initialises_an_empty_catalog(native, metastore):
@@ -460,6 +460,6 @@ def test_changed_password_stops_with_a_fix_that_keeps_the_catalog(
         capture_output=True,
     )
     native.start(metastore_by_script(native, hive_image, METASTORE_DB_PASSWORD=changed))
-    log = supervisor.log_file(native.settings.run_dir, "metastore").read_text(errors="replace")
+    log = home.log_file(native.settings.run_dir, "metastore").read_text(errors="replace")
     assert log.count("Metastore schema already present") == 1
     assert PROBE in native.psql('SELECT "NAME" FROM "DBS"', user, changed).split()

@@ -43,12 +43,22 @@ LAKEHOUSE_KEYS: dict[str, tuple[Callable, str]] = {
 ROUND_TRIP_HINTS = [
     (
         "write",
-        ("403", "Forbidden", "SignatureDoesNotMatch", "InvalidAccessKeyId", "Credentials"),
+        # Sail's words (403 Forbidden) and the JVM's (AccessDeniedException: the request
+        # signature we calculated does not match ...).
+        (
+            "403",
+            "Forbidden",
+            "SignatureDoesNotMatch",
+            "signature we calculated",
+            "InvalidAccessKeyId",
+            "AccessDenied",
+            "Credentials",
+        ),  # fmt: skip
         "The store refused the keys: check spark.hadoop.fs.s3a.access.key and .secret.key.",
     ),
     (
         "write",
-        ("Delta", "delta"),
+        ("DeltaSparkSessionExtension", "DeltaCatalog", "Delta operation", "delta.sql"),
         f"Delta is not set up: check spark.sql.extensions ({DELTA_EXTENSION}) and "
         f"spark.sql.catalog.spark_catalog ({DELTA_CATALOG}).",
     ),
