@@ -154,11 +154,12 @@ class Native:
         return env
 
     def psql(self, sql: str, user: str = stack.DB_USER, password: str = "") -> str:
+        """As `user`, with its password (the kit's own user's, from the home, by default)."""
         command = [str(install.postgres_bin() / "psql"), "-h", "127.0.0.1", "-p"]
         command += [str(self.ports["postgres"]), "-U", user, "-d", "metastore", "-tAc", sql]
         done = subprocess.run(
             command,
-            env={**os.environ, "PGPASSWORD": password},
+            env={**os.environ, "PGPASSWORD": password or stack.db_password(self.settings)},
             capture_output=True,
             text=True,
             check=True,
