@@ -337,7 +337,9 @@ def spark_wrote(native, metastore, tmp_path_factory):
 
     native.start(spark_by_script(native, tmp_path_factory.mktemp("spark")))
     try:
-        spark = SparkSession.builder.remote(f"sc://127.0.0.1:{native.ports['spark']}").getOrCreate()
+        # create(), not getOrCreate(): that hands back the process's default session (the
+        # embedded engine of the other tests) whatever the remote.
+        spark = SparkSession.builder.remote(f"sc://127.0.0.1:{native.ports['spark']}").create()
         bucket = container_env("spark")["LAKEHOUSE_BUCKET"]
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {PROBE}")
         (
