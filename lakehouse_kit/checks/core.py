@@ -57,6 +57,21 @@ def sql_in(column: str, values) -> str:
     return f"{column} IN ({', '.join(str(v) for v in values)})"
 
 
+def another_profile(settings):
+    """The settings of another profile (an https store, other keys, region and metastore): an
+    answer asked again with them must follow them; a value typed into the code does not."""
+    import dataclasses
+
+    return dataclasses.replace(
+        settings,
+        s3_endpoint="https://s3.example.test:9999",
+        s3_region="eu-probe-1",
+        s3_access_key="probe-key",
+        s3_secret_key="probe-secret",
+        metastore_uri="thrift://metastore.example.test:9083",
+    )
+
+
 def first_line(error: BaseException) -> str:
     """An error's first line, short: what a hint quotes from an engine's long message."""
     text = str(error).strip()

@@ -5,11 +5,10 @@ the catalog, read back by name by Spark and by the SQL engine (Trino on the stac
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
-from lakehouse_kit.checks.core import CheckFailed, expect, passed
+from lakehouse_kit.checks.core import CheckFailed, another_profile, expect, passed
 from lakehouse_kit.settings import load_settings
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
@@ -147,13 +146,7 @@ def _judged(engine_conf: Callable, s3a_options: Callable, settings) -> dict[str,
 def _follows_the_settings(engine_conf: Callable, s3a_options: Callable, settings) -> None:
     """Asked with another profile's settings (another metastore, store and keys), the
     configuration must follow them: the metastore from the settings, S3A from its argument."""
-    probe = dataclasses.replace(
-        settings,
-        metastore_uri="thrift://metastore.example.test:9083",
-        s3_endpoint="https://s3.example.test:9999",
-        s3_access_key="probe-key",
-        s3_secret_key="probe-secret",
-    )
+    probe = another_profile(settings)
     s3a = dict(s3a_options(probe))
     again = engine_conf(probe, dict(s3a))
     expect(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from lakehouse_kit.checks.core import (
     CheckFailed,
+    another_profile,
     columns_present,
     engine_errors,
     expect,
@@ -221,15 +222,7 @@ def check_s3a_options(s3a_options: Callable, settings=None) -> dict[str, str]:
 def _follows_the_settings(s3a_options: Callable, options: dict[str, str], settings) -> None:
     """Asked with another profile's settings (an https endpoint, other keys and region), every
     setting must still be right: a value typed into the code is right on one profile only."""
-    import dataclasses
-
-    probe = dataclasses.replace(
-        settings,
-        s3_endpoint="https://s3.example.test:9999",
-        s3_region="eu-probe-1",
-        s3_access_key="probe-key",
-        s3_secret_key="probe-secret",
-    )
+    probe = another_profile(settings)
     again = _known_keys(s3a_options(probe))
     problems = _problems(again, probe)
     for key in (k for k in JUDGES if k in problems or (k in options and k not in again)):
