@@ -323,23 +323,13 @@ def _stop_services(learner_home: Path) -> None:
         stop_services(load_settings(home=str(learner_home)))
 
 
-def _start_services(lock: Path, attempts: int = 3) -> None:
-    """Start this learner's services, one learner at a time (two at once could pick the same
-    free port), again if a port was taken meanwhile (a kernel starting beside them takes
-    ports too): that is not the learner's fault."""
-    from lakehouse_kit.errors import ServiceError
-    from lakehouse_kit.services import ensure_services, stop_services
+def _start_services(lock: Path) -> None:
+    """Start this learner's services, one learner at a time: two at once could pick the same
+    free port (the supervisor starts a server again when a port was taken meanwhile)."""
+    from lakehouse_kit.services import ensure_services
 
-    for attempt in range(attempts):
-        try:
-            with home.locked(lock, "grading: starting a learner's services"):
-                ensure_services()
-            return
-        except ServiceError as error:
-            stop_services()
-            if attempt == attempts - 1:
-                raise
-            print(f"Starting again: {error.message.splitlines()[0]}", file=sys.stderr)
+    with home.locked(lock, "grading: starting a learner's services"):
+        ensure_services()
 
 
 def main(argv: list[str]) -> int:

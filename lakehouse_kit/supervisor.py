@@ -254,6 +254,16 @@ def wait_until_ready(
     )
 
 
+def _lost_port_race(log: Path, since: int) -> bool:
+    """Whether the service's log, since it was spawned, says a port it was given was taken."""
+    try:
+        with open(log, "rb") as lines:
+            lines.seek(since)
+            return b"address already in use" in lines.read().lower()
+    except OSError:
+        return False
+
+
 # ---------------------------------------------------------------- the supervisor
 
 
@@ -280,14 +290,41 @@ def start(
     run_dir = settings.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     plan = StartPlan(ports=home.read_ports(run_dir))
-    pending: dict[str, psutil.Process] = {}
     by_name = {s.name: s for s in services}
     began = time.monotonic()
 
+    def launch(service: Service) -> None:
+        plan.ports[service.name] = _choose_port(
+            plan.ports.get(service.name, service.port), service, plan.notes
+        )
+        if service.prepare:
+            service.prepare(settings, plan.ports)
+        log = home.log_file(run_dir, service.name)
+        log_start[service.name] = log.stat().st_size if log.exists() else 0
+        pending[service.name] = _spawn(service, settings, plan.ports)
+
     def wait(name: str) -> None:
-        wait_until_ready(by_name[name], settings, plan.ports, pending.pop(name))
+        try:
+            wait_until_ready(by_name[name], settings, plan.ports, pending[name])
+        except ServiceError:
+            if not _lost_port_race(home.log_file(run_dir, name), log_start[name]):
+                raise
+            # Ports are picked, then bound: another program took one in between. Once more.
+            relaunch(by_name[name])
+            wait_until_ready(by_name[name], settings, plan.ports, pending[name])
+        pending.pop(name)
         on_ready(name, time.monotonic() - began)
 
+    def relaunch(service: Service) -> None:
+        before = plan.ports[service.name]
+        launch(service)
+        if plan.ports[service.name] != before:  # dependants started beside it use the old port
+            for other in [s for s in services if s.name in pending and service.name in s.needs]:
+                stop_tree(pending[other.name])
+                launch(other)
+
+    pending: dict[str, psutil.Process] = {}
+    log_start: dict[str, int] = {}
     for service in services:
         for needed in service.needs:
             if needed in pending and service.waits_for_needs:
@@ -297,12 +334,7 @@ def start(
             stop_tree(proc)
             proc = None
         if proc is None:
-            plan.ports[service.name] = _choose_port(
-                plan.ports.get(service.name, service.port), service, plan.notes
-            )
-            if service.prepare:
-                service.prepare(settings, plan.ports)
-            pending[service.name] = _spawn(service, settings, plan.ports)
+            launch(service)
             plan.started.append(service.name)
     try:
         for name in list(pending):
