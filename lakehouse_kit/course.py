@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lakehouse_kit import home
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.report import LakehouseSummary
@@ -84,9 +85,11 @@ def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:
 
 
 def runs_dir(settings: Settings | None = None) -> Path:
-    path = (settings or load_settings()).home / "runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where executed notebooks go: inside the home, claimed first (a home holding an unmarked
+    `runs/` would look like somebody else's folder to the next command)."""
+    path = home.claim((settings or load_settings()).home) / "runs"
+    path.mkdir(exist_ok=True)
+    return home.mark(path)
 
 
 def run_lesson(

@@ -23,6 +23,18 @@ def test_a_new_or_empty_folder_is_claimed_and_marked(tmp_path):
     assert home.claim(fresh) == fresh  # claiming again changes nothing
 
 
+def test_the_course_runs_folder_leaves_a_fresh_home_the_kits(tmp_path):
+    """`lakehouse run` in a new home makes runs/ before the services start: the home must be
+    claimed first, or `up` refuses it as somebody else's."""
+    from lakehouse_kit.course import runs_dir
+    from lakehouse_kit.settings import load_settings
+
+    fresh = tmp_path / "new-home"
+    runs = runs_dir(load_settings(home=str(fresh)))
+    assert home.is_marked(fresh) and home.is_marked(runs)
+    assert home.claim(fresh) == fresh
+
+
 def test_a_foreign_folder_is_refused_and_left_alone(tmp_path):
     """A user's folder (their own `s3/` in it) is never used, so never wiped."""
     theirs = tmp_path / "theirs"
