@@ -12,7 +12,7 @@ import pytest
 from lakehouse_kit import checks
 from lakehouse_kit.checks import landing
 from lakehouse_kit.tools import bench
-from lakehouse_kit.tools.datagen import generate
+from lakehouse_kit.tools.data.scale import generate
 
 
 def test_checks_read_generated_landing_data(tmp_path, monkeypatch):

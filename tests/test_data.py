@@ -8,7 +8,8 @@ import pytest
 
 from lakehouse_kit.checks.reference import TYPE_NAMES, expected_row, kept_copy, verdict
 from lakehouse_kit.textfiles import split_lines
-from lakehouse_kit.tools.datagen import build_landing, generate
+from lakehouse_kit.tools.data.build import build_landing
+from lakehouse_kit.tools.data.scale import generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANDING = DATA / "landing"

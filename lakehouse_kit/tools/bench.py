@@ -1,7 +1,7 @@
 """`lakehouse-dev bench`: the medallion pipeline on generated data, embedded engine vs JVM Spark.
 
 Each run executes the lessons' own solutions (02 Bronze, 03 Silver with expectations, 04 Gold)
-through papermill, on `tools.datagen.generate` data, in its own LAKEHOUSE_HOME under
+through papermill, on `tools.data.scale.generate` data, in its own LAKEHOUSE_HOME under
 `<home>/bench/`, so the learner's tables are untouched:
 
 * ``sail``: the embedded default (`local`: Sail + SeaweedFS, Delta tables in the bucket);
@@ -192,7 +192,7 @@ def _engine_processes() -> dict[str, psutil.Process]:
 def bench_data(scale: int, root: Path) -> Path:
     """Generated landing data for a scale factor (made once, reused while data/ is unchanged);
     returns the landing folder."""
-    from lakehouse_kit.tools.datagen import generate, source_digest
+    from lakehouse_kit.tools.data.scale import generate, source_digest
 
     landing = root / f"scale_{scale}" / "landing"
     made = read_manifest(landing) if manifest_path(landing).exists() else {}

@@ -43,7 +43,7 @@ def cmd_notebooks_check(args) -> int:
 
 
 def cmd_data_landing(args) -> int:
-    from lakehouse_kit.tools.datagen import build_landing
+    from lakehouse_kit.tools.data.build import build_landing
 
     build_landing(args.out_dir)
     print(f"wrote {args.out_dir / 'landing'} and {args.out_dir / 'manifest.json'}")
@@ -51,7 +51,8 @@ def cmd_data_landing(args) -> int:
 
 
 def cmd_data_scale(args) -> int:
-    from lakehouse_kit.tools.datagen import SEED, generate
+    from lakehouse_kit.tools.data.build import SEED
+    from lakehouse_kit.tools.data.scale import generate
 
     seed = SEED if args.seed is None else args.seed
     for name, lines in sorted(generate(args.scale, args.out_dir, seed).items()):
