@@ -29,9 +29,6 @@ from lakehouse_kit.tools.data.source import (
 )
 
 SEED = 42
-MAX_MOVES = 12
-BATCHES = ("batch_001", "batch_002")
-ENTITIES = ("pokemon", "moves", "types")
 
 
 def batch2_updates(batch1: list[dict], rng: random.Random, used: set[int]) -> list[dict]:
