@@ -92,7 +92,7 @@ def timed_lessons(paths: list[Path], output_dir: Path, services, parameters: dic
     return seconds, errors, sampler
 
 
-def run_stages(landing: Path, output_dir: Path, services) -> tuple[dict, list[str], RssSampler]:
+def run_stages(output_dir: Path, services) -> tuple[dict, list[str], RssSampler]:
     """Run the solutions of every stage in order on this process's kit settings.
 
     Returns seconds per stage, errors, and the memory sampler's peaks."""
@@ -140,7 +140,7 @@ def engine_run(engine: str, scale: int, landing: Path, home: Path) -> dict:
         shutil.rmtree(home, ignore_errors=True)
         services.start_services(load_settings())
         try:
-            stages, errors, sampler = run_stages(landing, home / "runs", engine_processes)
+            stages, errors, sampler = run_stages(home / "runs", engine_processes)
         finally:
             services.stop_services(load_settings())
     return run_record(engine, "delta", scale, landing, stages, errors, sampler)
