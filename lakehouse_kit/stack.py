@@ -23,9 +23,10 @@ from pathlib import Path
 from lakehouse_kit import engine
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import is_marked, mark, write_private
-from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
+from lakehouse_kit.parts import DOCKER_DIR, StackParts, stack_parts
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
 from lakehouse_kit.supervisor import Ports, Service, as_user
+from lakehouse_kit.system import find_java, postgres_bin
 
 PORTS = LOCAL_PORTS["stack"]
 DB_USER = "lakehouse"
