@@ -27,7 +27,7 @@ from lakehouse_kit.errors import KitError
 from lakehouse_kit.home import cache_lock
 from lakehouse_kit.parts import DOCKER_DIR, TRINO_PLUGINS, StackParts, stack_parts
 from lakehouse_kit.settings import Settings
-from lakehouse_kit.system import find_java, postgres_bin
+from lakehouse_kit.system import postgres_bin, spark_java, trino_java
 from lakehouse_kit.versions import STACK
 
 
@@ -253,8 +253,8 @@ def stack_unavailable(settings: Settings) -> str:
     """Why the stack cannot run on this machine ('' when it can): a missing JDK, PostgreSQL
     or installed part, with the fix."""
     try:
-        find_java(17, 21, settings.java_home, "Spark and the Hive Metastore")
-        find_java(24, 99, settings.trino_java_home, f"Trino {STACK['trino']}")
+        spark_java(settings)
+        trino_java(settings)
         postgres_bin()
     except KitError as error:
         return f"{error.message} {error.fix}"

@@ -12,6 +12,14 @@ from functools import cache
 from pathlib import Path
 
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.settings import Settings
+from lakehouse_kit.versions import STACK
+
+# The JDKs the stack's parts run on (oldest, newest major version; 99: no upper bound): Spark 4.2
+# and the Hive Metastore (its Hadoop 3.3.6 fails on Java 23+: "getSubject is not supported") on
+# 17 to 21, Trino 476 on 24 or newer.
+SPARK_JAVA = (17, 21)
+TRINO_JAVA = (24, 99)
 
 
 def java_version(home: Path) -> int:
@@ -52,6 +60,16 @@ def find_java(minimum: int, maximum: int = 99, configured: str = "", purpose: st
         f"{purpose} needs Java {wanted}; none was found.",
         fix=f"Install a JDK {wanted} (e.g. Temurin), or set its folder in the setting that names it.",
     )
+
+
+def spark_java(settings: Settings) -> Path:
+    """The JDK that runs Spark and the Hive Metastore."""
+    return find_java(*SPARK_JAVA, settings.java_home, "Spark and the Hive Metastore")
+
+
+def trino_java(settings: Settings) -> Path:
+    """The JDK that runs Trino."""
+    return find_java(*TRINO_JAVA, settings.trino_java_home, f"Trino {STACK['trino']}")
 
 
 @cache  # asked by every PostgreSQL step; `pg_config` is a process of its own
