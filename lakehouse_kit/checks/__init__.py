@@ -13,11 +13,7 @@ tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `che
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
 from lakehouse_kit.checks.engine_conf import check_engine_conf
 from lakehouse_kit.checks.landing import landing_lines, manifest
-from lakehouse_kit.checks.lesson1 import (
-    SIMPLE_CREDENTIALS,
-    check_s3a_options,
-    check_starters,
-)
+from lakehouse_kit.checks.lesson1 import check_starters
 from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_write_bronze
 from lakehouse_kit.checks.lesson3 import (
     REAL_NAMES,
@@ -55,6 +51,7 @@ from lakehouse_kit.checks.lesson7 import (
     check_upsert_newer,
 )
 from lakehouse_kit.checks.progress import CHECKS
+from lakehouse_kit.checks.s3a import SIMPLE_CREDENTIALS, check_s3a_options
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
 __all__ = [
