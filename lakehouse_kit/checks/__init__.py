@@ -10,19 +10,13 @@ rules as lesson 3's answer key in `reference`, `lakehouse progress` in `progress
 tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
+from lakehouse_kit.checks.accounting import check_silver, check_silver_now
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
 from lakehouse_kit.checks.engine_conf import check_engine_conf
 from lakehouse_kit.checks.landing import landing_lines, manifest
 from lakehouse_kit.checks.lesson1 import check_starters
 from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_write_bronze
-from lakehouse_kit.checks.lesson3 import (
-    REAL_NAMES,
-    check_deduplicate,
-    check_parsed_pokemon,
-    check_pokemon_rules,
-    check_silver,
-    check_silver_now,
-)
+from lakehouse_kit.checks.lesson3 import check_deduplicate
 from lakehouse_kit.checks.lesson4 import (
     check_move_usage,
     check_strongest,
@@ -50,7 +44,10 @@ from lakehouse_kit.checks.lesson7 import (
     check_unexpected_fields,
     check_upsert_newer,
 )
+from lakehouse_kit.checks.parse_pokemon import check_parsed_pokemon
+from lakehouse_kit.checks.pokemon_rules import check_pokemon_rules
 from lakehouse_kit.checks.progress import CHECKS
+from lakehouse_kit.checks.reference import REAL_NAMES
 from lakehouse_kit.checks.s3a import SIMPLE_CREDENTIALS, check_s3a_options
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
