@@ -14,15 +14,11 @@ from lakehouse_kit.checks.accounting import check_silver, check_silver_now
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
 from lakehouse_kit.checks.engine_conf import check_engine_conf
 from lakehouse_kit.checks.landing import landing_lines, manifest
+from lakehouse_kit.checks.leaderboard import check_strongest
 from lakehouse_kit.checks.lesson1 import check_starters
 from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_write_bronze
 from lakehouse_kit.checks.lesson3 import check_deduplicate
-from lakehouse_kit.checks.lesson4 import (
-    check_move_usage,
-    check_strongest,
-    check_type_matchups,
-    check_type_summary,
-)
+from lakehouse_kit.checks.lesson4 import check_move_usage, check_type_matchups, check_type_summary
 from lakehouse_kit.checks.lesson5 import (
     check_as_of_sql,
     check_near_the_best_sql,
