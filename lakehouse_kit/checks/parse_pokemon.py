@@ -15,6 +15,7 @@ from lakehouse_kit.checks.core import (
     passed,
     session,
 )
+from lakehouse_kit.checks.probes import PROBE_LINES
 from lakehouse_kit.checks.reference import (
     COLUMNS,
     REAL_NAMES,
@@ -120,7 +121,7 @@ def check_parsed_pokemon(parse_pokemon: Callable, bronze, batch: int = 1):
 def _check_probe_lines(parse_pokemon: Callable, bronze, batch: int) -> None:
     """parse_pokemon on lines no batch needs to hold: its argument, not a table, is what it reads."""
     probes = session(None).createDataFrame(
-        [(line, batch, "landing/probe.jsonl", None, False) for line in reference.PROBE_LINES],
+        [(line, batch, "landing/probe.jsonl", None, False) for line in PROBE_LINES],
         "raw STRING, _batch_id INT, _source_file STRING, _ingested_at TIMESTAMP, "
         "_is_malformed BOOLEAN",
     )

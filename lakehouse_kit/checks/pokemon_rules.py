@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from lakehouse_kit.checks import reference
+from lakehouse_kit.checks import probes
 from lakehouse_kit.checks.core import (
     engine_error_types,
     engine_errors,
@@ -81,7 +81,7 @@ def _probe_frame():
         + ", ".join(f"{s} INT" for s in STATS)
         + ", total INT, moves ARRAY<STRING>, raw STRING, _batch_id INT"
     )
-    rows = [(*(row[c] for c in COLUMNS), label, 0) for label, row in reference.probe_rows()]
+    rows = [(*(row[c] for c in COLUMNS), label, 0) for label, row in probes.probe_rows()]
     return session(None).createDataFrame(rows, schema)
 
 
