@@ -29,7 +29,13 @@ from pathlib import Path
 from lakehouse_kit import home
 from lakehouse_kit.course import SOLUTIONS, solution_files
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.replay import _cells, _defined, _unsolved
+from lakehouse_kit.lesson_format import (
+    SOLUTION_TAG,
+    code_cells,
+    functions_defined,
+    lesson_number,
+    unsolved,
+)
 
 PASSED, FAILED, NOT_ATTEMPTED, ERRORED = "passed", "failed", "not attempted", "errored"
 STATUSES = (PASSED, FAILED, NOT_ATTEMPTED, ERRORED)
@@ -76,16 +82,16 @@ def exercises(lesson: str) -> list[str]:
     """The exercises of a lesson, in order: the function each `solution` cell of the solution
     defines last (a cell may define helpers before it)."""
     return [
-        _defined(source)[-1]
-        for source, tags in _cells(SOLUTIONS / f"{lesson}.ipynb")
-        if "solution" in tags and _defined(source)
+        functions_defined(source)[-1]
+        for source, tags in code_cells(SOLUTIONS / f"{lesson}.ipynb")
+        if SOLUTION_TAG in tags and functions_defined(source)
     ]
 
 
 def grade_notebook(executed: Path, lesson: str, timeout: int) -> list[ExerciseGrade]:
     """Every exercise of an executed lesson notebook, from its cells' outputs."""
     cells = [c for c in json.loads(executed.read_text())["cells"] if c["cell_type"] == "code"]
-    positions = [i for i, c in enumerate(cells) if "solution" in c["metadata"].get("tags", [])]
+    positions = [i for i, c in enumerate(cells) if SOLUTION_TAG in c["metadata"].get("tags", [])]
     names = exercises(lesson)
     grades = []
     for number, name in enumerate(names):
@@ -106,7 +112,7 @@ def _judge(exercise: dict, check: dict | None, at: int, timeout: int) -> tuple[s
         if own["ename"] == "NotImplementedError":
             return (NOT_ATTEMPTED,)
         return ERRORED, _describe(own, at + 1, timeout)
-    if _unsolved("".join(exercise["source"])):
+    if unsolved("".join(exercise["source"])):
         return (NOT_ATTEMPTED,)
     if exercise.get("execution_count") is None or check is None:
         return ERRORED, "not run: the lesson stopped before this cell"
@@ -186,7 +192,7 @@ def parse_lessons(text: str) -> list[int]:
 
 
 def lesson_names(numbers: list[int]) -> list[str]:
-    names = {int(path.stem[:2]): path.stem for path in solution_files()}
+    names = {lesson_number(path.stem): path.stem for path in solution_files()}
     unknown = [n for n in numbers if n not in names]
     if unknown:
         raise KitError(f"No lesson {unknown[0]}.", fix=f"Lessons are 1 to {max(names)}.")

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lakehouse_kit.course import CourseRun, LessonEvent
+from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.report import LakehouseSummary
 
 OK, FAILED = "[green]ok[/]", "[red]failed[/]"
@@ -145,5 +146,7 @@ def most_failed_table(rows: list[dict]) -> Table:
     """The exercises most often missed, with their most common hint, for the debrief."""
     table = Table("exercise", "learners", "most common hint", title="Most often missed")
     for row in rows:
-        table.add_row(f"{row['lesson'][:2]} {row['exercise']}", str(row["learners"]), row["hint"])
+        table.add_row(
+            f"{lesson_prefix(row['lesson'])} {row['exercise']}", str(row["learners"]), row["hint"]
+        )
     return table

@@ -8,6 +8,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.render import FAILED, OK
 
 JVM_NOTE = (
@@ -187,7 +188,7 @@ def _median_of(run: dict) -> str:
 def print_course_and_targets(report: dict, console: Console) -> None:
     course, first = report["course"], report["first_result"]
     if course:
-        lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
+        lessons = ", ".join(f"{lesson_prefix(k)} {v:.1f}" for k, v in course["lessons"].items())
         console.print(
             f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
             f"peak RSS {course['peak_rss_mb']:.0f} MB{_median_of(course)}"

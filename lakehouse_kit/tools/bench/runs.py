@@ -11,6 +11,7 @@ import psutil
 
 from lakehouse_kit.checks.landing import landing_rows, manifest_path, read_manifest
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.tools.bench.memory import RssSampler, engine_processes
 
 STAGES = {"02": "bronze", "03": "silver", "04": "gold"}
@@ -98,7 +99,7 @@ def run_stages(output_dir: Path, services) -> tuple[dict, list[str], RssSampler]
     Returns seconds per stage, errors, and the memory sampler's peaks."""
     parameters = {"02": {"batch": 1}, "03": {"batch": 1}}  # landing: LAKEHOUSE_LANDING_DIR
     seconds, errors, sampler = timed_lessons(pipeline_lessons(), output_dir, services, parameters)
-    return {STAGES[lesson[:2]]: s for lesson, s in seconds.items()}, errors, sampler
+    return {STAGES[lesson_prefix(lesson)]: s for lesson, s in seconds.items()}, errors, sampler
 
 
 def run_record(
