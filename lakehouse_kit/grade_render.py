@@ -10,7 +10,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from lakehouse_kit.grade import ERRORED, FAILED, NOT_ATTEMPTED, PASSED, LearnerGrade, most_failed
+from lakehouse_kit.grade import LearnerGrade, most_failed
+from lakehouse_kit.grade_notebook import ERRORED, FAILED, NOT_ATTEMPTED, PASSED
 from lakehouse_kit.lesson_format import lesson_prefix
 
 _MARK = {PASSED: "✓", FAILED: "✗", NOT_ATTEMPTED: "–", ERRORED: "!"}
