@@ -111,14 +111,14 @@ def check_parsed_pokemon(parse_pokemon: Callable, bronze, batch: int = 1):
         "Nidoran♀ and Type: Null stay as they are.",
     )
     _same_values(rows, "")
-    _check_probe_lines(parse_pokemon, bronze, batch)
+    _check_probe_lines(parse_pokemon, batch)
     passed(
         f"batch {batch}: {len(rows)} Pokémon rows parsed, typed and tidied, every value as the rules say"
     )
     return typed
 
 
-def _check_probe_lines(parse_pokemon: Callable, bronze, batch: int) -> None:
+def _check_probe_lines(parse_pokemon: Callable, batch: int) -> None:
     """parse_pokemon on lines no batch needs to hold: its argument, not a table, is what it reads."""
     probes = session(None).createDataFrame(
         [(line, batch, "landing/probe.jsonl", None, False) for line in PROBE_LINES],
