@@ -14,10 +14,14 @@ from __future__ import annotations
 import copy
 import random
 
+from lakehouse_kit.checks.reference import REAL_NAMES
 from lakehouse_kit.tools.data.source import dumps
 
-# Names whose survival through cleansing the tests check.
-PROTECTED_IDS = {29, 32, 83, 122, 439, 669, 772, 865, 866}
+# Ids no defect is put on: the real names the checks hold (REAL_NAMES) must survive cleansing.
+# Ho-Oh, Porygon-Z and Tapu Koko joined that list after the data was made and are clean as
+# it is: protecting them here would move every defect (the victims are drawn from what is left),
+# so they are left out; tests/test_data.py keeps every REAL_NAMES record clean.
+PROTECTED_IDS = set(REAL_NAMES) - {250, 474, 785}
 # The type chart comes from a Windows tool: a UTF-8 byte-order mark and \r\n line ends.
 WINDOWS_EXPORT = "batch_001/types.jsonl"
 # A Latin-1 no-break space is the single byte 0xA0, which is not UTF-8 (UTF-8 writes C2 A0);
