@@ -16,6 +16,7 @@ from pathlib import Path
 from lakehouse_kit import home
 from lakehouse_kit.contracts import PRODUCES  # the tables each lesson builds (course.PRODUCES)
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.report import LakehouseSummary
 from lakehouse_kit.settings import PROJECT_ROOT, Settings, environment_default, load_settings
 
@@ -74,8 +75,7 @@ def solution_files() -> list[Path]:
 
 def lesson_path(lesson: str | int, folder: Path = SOLUTIONS) -> Path:
     """The .py of a lesson given '03', 3 or '03_silver_quality'."""
-    prefix = f"{int(str(lesson)[:2]):02d}"
-    matches = sorted(folder.glob(f"{prefix}_*.py"))
+    matches = sorted(folder.glob(f"{lesson_prefix(lesson)}_*.py"))
     if not matches:
         raise KitError(
             f"No lesson {lesson!r} in {folder}.",
@@ -252,7 +252,7 @@ def _run_in(kernel, paths, parameters, output_dir, on_lesson, keep_going, client
         repeat = paths[:done].count(path)
         output = base / f"repeat-{repeat}" if repeat else base
         output.mkdir(parents=True, exist_ok=True)
-        lesson_parameters = (parameters or {}).get(path.stem[:2])
+        lesson_parameters = (parameters or {}).get(lesson_prefix(path.stem))
         run = run_lesson(path.stem, lesson_parameters, path.parent, output, kernel, client)
         course.lessons.append(run)
         notify(LessonEvent("finished", path.stem, done + 1, len(paths), run))

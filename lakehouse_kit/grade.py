@@ -27,22 +27,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lakehouse_kit import home
-from lakehouse_kit.course import SOLUTIONS, solution_files
+from lakehouse_kit.course import solution_files
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.replay import _cells, _defined, _unsolved
-
-PASSED, FAILED, NOT_ATTEMPTED, ERRORED = "passed", "failed", "not attempted", "errored"
-STATUSES = (PASSED, FAILED, NOT_ATTEMPTED, ERRORED)
-_CAUGHT_UP = re.compile(r"from solution (\d\d)")
-
-
-@dataclass
-class ExerciseGrade:
-    lesson: str  # "02_bronze_landing"
-    exercise: str  # the function the learner writes, e.g. "read_raw"
-    status: str  # one of STATUSES
-    message: str = ""  # failed: the check's message; errored: which cell, which error
-    hint: str = ""  # failed: the check's fix
+from lakehouse_kit.grade_notebook import (
+    ERRORED,
+    FAILED,
+    NOT_ATTEMPTED,
+    ExerciseGrade,
+    caught_up,
+    exercises,
+    grade_notebook,
+)
+from lakehouse_kit.lesson_format import (
+    lesson_number,
+)
 
 
 @dataclass
@@ -67,88 +65,6 @@ class LearnerGrade:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-# ---------------------------------------------------------------- exercises and their checks
-
-
-def exercises(lesson: str) -> list[str]:
-    """The exercises of a lesson, in order: the function each `solution` cell of the solution
-    defines last (a cell may define helpers before it)."""
-    return [
-        _defined(source)[-1]
-        for source, tags in _cells(SOLUTIONS / f"{lesson}.ipynb")
-        if "solution" in tags and _defined(source)
-    ]
-
-
-def grade_notebook(executed: Path, lesson: str, timeout: int) -> list[ExerciseGrade]:
-    """Every exercise of an executed lesson notebook, from its cells' outputs."""
-    cells = [c for c in json.loads(executed.read_text())["cells"] if c["cell_type"] == "code"]
-    positions = [i for i, c in enumerate(cells) if "solution" in c["metadata"].get("tags", [])]
-    names = exercises(lesson)
-    grades = []
-    for number, name in enumerate(names):
-        if number >= len(positions):
-            grades.append(ExerciseGrade(lesson, name, ERRORED, "its cell is missing"))
-            continue
-        at = positions[number]
-        check = cells[at + 1] if at + 1 < len(cells) else None
-        grades.append(ExerciseGrade(lesson, name, *_judge(cells[at], check, at, timeout)))
-    return grades
-
-
-def _judge(exercise: dict, check: dict | None, at: int, timeout: int) -> tuple[str, ...]:
-    """(status, message, hint) of one exercise from its cell and its check cell; `at` is the
-    exercise cell's index among the code cells (cells are named by number from 1)."""
-    own = _error(exercise)
-    if own:
-        if own["ename"] == "NotImplementedError":
-            return (NOT_ATTEMPTED,)
-        return ERRORED, _describe(own, at + 1, timeout)
-    if _unsolved("".join(exercise["source"])):
-        return (NOT_ATTEMPTED,)
-    if exercise.get("execution_count") is None or check is None:
-        return ERRORED, "not run: the lesson stopped before this cell"
-    failure = _error(check)
-    if failure is None:
-        if "✓" in _stdout(check):
-            return (PASSED,)
-        return ERRORED, f"code cell {at + 2}: its check did not run"
-    if failure["ename"] == "CheckFailed":
-        message, _, hint = _plain(failure["evalue"]).partition("\n  Fix: ")
-        return FAILED, message, hint
-    if failure["ename"] == "NotImplementedError":
-        return (NOT_ATTEMPTED,)
-    return ERRORED, _describe(failure, at + 2, timeout)
-
-
-def _error(cell: dict) -> dict | None:
-    return next((o for o in cell.get("outputs", []) if o["output_type"] == "error"), None)
-
-
-def _stdout(cell: dict) -> str:
-    return "".join(
-        "".join(o.get("text", "")) for o in cell.get("outputs", []) if o["output_type"] == "stream"
-    )
-
-
-def _describe(error: dict, cell: int, timeout: int) -> str:
-    if error["ename"] == "KeyboardInterrupt":  # nbclient interrupts a cell that runs too long
-        return f"code cell {cell}: timed out after {timeout:g} s"
-    first_line = (_plain(error["evalue"]).splitlines() or [""])[0]
-    return f"code cell {cell}: {error['ename']}: {first_line}"[:300]
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def caught_up(executed: Path) -> list[str]:
-    """The earlier lessons this lesson built from the solutions (`catch_up` says so)."""
-    cells = json.loads(executed.read_text())["cells"]
-    text = "".join(_stdout(c) for c in cells if c["cell_type"] == "code")
-    return sorted(set(_CAUGHT_UP.findall(text)))
 
 
 # ---------------------------------------------------------------- submissions
@@ -186,7 +102,7 @@ def parse_lessons(text: str) -> list[int]:
 
 
 def lesson_names(numbers: list[int]) -> list[str]:
-    names = {int(path.stem[:2]): path.stem for path in solution_files()}
+    names = {lesson_number(path.stem): path.stem for path in solution_files()}
     unknown = [n for n in numbers if n not in names]
     if unknown:
         raise KitError(f"No lesson {unknown[0]}.", fix=f"Lessons are 1 to {max(names)}.")

@@ -10,7 +10,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from lakehouse_kit.grade import ERRORED, FAILED, NOT_ATTEMPTED, PASSED, LearnerGrade, most_failed
+from lakehouse_kit.grade import LearnerGrade, most_failed
+from lakehouse_kit.grade_notebook import ERRORED, FAILED, NOT_ATTEMPTED, PASSED
+from lakehouse_kit.lesson_format import lesson_prefix
 
 _MARK = {PASSED: "✓", FAILED: "✗", NOT_ATTEMPTED: "–", ERRORED: "!"}
 _COLOR = {PASSED: "#c8ecc8", FAILED: "#f6c4c4", NOT_ATTEMPTED: "#eeeeee", ERRORED: "#f8dd9c"}
@@ -85,7 +87,7 @@ def grid_html(grades: list[LearnerGrade]) -> str:
     columns = [(g.lesson, g.exercise) for g in grades[0].exercises] if grades else []
     notes: list[str] = []
     head = "".join(
-        f'<th title="{_e(lesson)}">{_e(lesson[:2])}<br>{_e(exercise)}</th>'
+        f'<th title="{_e(lesson)}">{_e(lesson_prefix(lesson))}<br>{_e(exercise)}</th>'
         for lesson, exercise in columns
     )
     rows = []

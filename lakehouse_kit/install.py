@@ -5,8 +5,8 @@ package registries: the Spark distribution (the full `pyspark` wheel, with delta
 and pyarrow for Python workers) into its own environment, because it conflicts with the
 kernel's `pyspark-client`; the jars Spark needs for S3A and Delta, the Hive Metastore's
 classpath and its schema scripts, and Trino, from Maven Central. After that the stack runs
-offline. Java and PostgreSQL come from the system: `find_java` and `postgres_bin` find them
-or name the fix.
+offline. Java and PostgreSQL come from the system: `system` finds them or names the fix; where
+each part lands is `parts`.
 
 The Maven coordinates live in `docker/spark/pom.xml` and `docker/hive/pom.xml`, which the
 docker images build from too; versions in `versions.py`.
@@ -14,73 +14,21 @@ docker images build from too; versions in `versions.py`.
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import re
 import shutil
 import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.home import cache_lock
-from lakehouse_kit.settings import PROJECT_ROOT, Settings
+from lakehouse_kit.parts import DOCKER_DIR, TRINO_PLUGINS, StackParts, stack_parts
+from lakehouse_kit.settings import Settings
+from lakehouse_kit.system import postgres_bin, spark_java, trino_java
 from lakehouse_kit.versions import STACK
-
-DOCKER_DIR = PROJECT_ROOT / "docker"
-# Trino plugins the stack uses; the other 60-odd only slow its start.
-TRINO_PLUGINS = ("delta-lake", "hive", "tpch")
-
-
-@dataclass(frozen=True)
-class StackParts:
-    """Where each installed part lives inside the cache folder."""
-
-    root: Path
-
-    @property
-    def spark_env(self) -> Path:
-        return self.root / f"spark-{STACK['spark']}-env"
-
-    @property
-    def spark_python(self) -> Path:
-        return self.spark_env / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-
-    @property
-    def spark_home(self) -> Path:
-        found = sorted(self.spark_env.glob("lib/python3*/site-packages/pyspark"))
-        return found[0] if found else self.spark_env / "pyspark-not-installed"
-
-    @property
-    def spark_jars(self) -> Path:
-        return self.root / f"spark-jars-{STACK['spark']}-delta-{STACK['delta']}"
-
-    @property
-    def metastore_jars(self) -> Path:
-        return self.root / f"metastore-{STACK['hive']}-jars"
-
-    @property
-    def metastore_home(self) -> Path:
-        """The metastore's binary distribution: its schema scripts for schematool."""
-        return self.root / f"apache-hive-metastore-{STACK['hive']}-bin"
-
-    @property
-    def maven_repo(self) -> Path:
-        """Maven's download folder during an install (removed afterwards)."""
-        return self.root / "m2"
-
-    @property
-    def trino_home(self) -> Path:
-        return self.root / f"trino-server-{STACK['trino']}"
-
-
-def stack_parts(settings: Settings) -> StackParts:
-    return StackParts(Path(settings.cache_dir))
 
 
 @dataclass(frozen=True)
@@ -301,74 +249,12 @@ def _trino(parts: StackParts, log: Path) -> None:
     _mark(home, trino=STACK["trino"])
 
 
-# ---------------------------------------------------------------- system parts
-
-
-def java_version(home: Path) -> int:
-    """The major version of a JDK folder (0 when it is none)."""
-    release = home / "release"
-    if not release.exists():
-        return 0
-    match = re.search(r'JAVA_VERSION="(\d+)', release.read_text(errors="replace"))
-    return int(match.group(1)) if match else 0
-
-
-def _jdk_candidates() -> list[Path]:
-    found = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
-    for pattern in (
-        "/usr/lib/jvm/*",
-        "/Library/Java/JavaVirtualMachines/*/Contents/Home",
-        "C:/Program Files/*/jdk-*",
-    ):
-        found += sorted(Path(p) for p in glob.glob(pattern))
-    java = shutil.which("java")
-    if java:
-        found.append(Path(java).resolve().parent.parent)
-    return found
-
-
-def find_java(minimum: int, maximum: int = 99, configured: str = "", purpose: str = "") -> Path:
-    """A JDK whose major version is within [minimum, maximum]: the configured one, else the
-    first found (JAVA_HOME, /usr/lib/jvm, the java on PATH)."""
-    if configured:
-        candidates = [Path(configured)]
-    else:
-        candidates = _jdk_candidates()
-    for home in candidates:
-        if minimum <= java_version(home) <= maximum and (home / "bin" / "java").exists():
-            return home
-    wanted = f"{minimum}" + (f" to {maximum}" if maximum < 99 else " or newer")
-    raise KitError(
-        f"{purpose} needs Java {wanted}; none was found.",
-        fix=f"Install a JDK {wanted} (e.g. Temurin), or set its folder in the setting that names it.",
-    )
-
-
-@cache  # asked by every PostgreSQL step; `pg_config` is a process of its own
-def postgres_bin() -> Path:
-    """The folder of PostgreSQL's server programs (initdb, postgres)."""
-    candidates = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(Path(out.stdout.strip()))
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    if shutil.which("initdb"):
-        candidates.append(Path(shutil.which("initdb")).resolve().parent)
-    for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "postgres").exists():
-            return folder
-    raise KitError(
-        "The stack's catalog needs a PostgreSQL server; none is installed.",
-        fix="Install it: apt-get install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS).",
-    )
-
-
 def stack_unavailable(settings: Settings) -> str:
     """Why the stack cannot run on this machine ('' when it can): a missing JDK, PostgreSQL
     or installed part, with the fix."""
     try:
-        find_java(17, 21, settings.java_home, "Spark and the Hive Metastore")
-        find_java(24, 99, settings.trino_java_home, f"Trino {STACK['trino']}")
+        spark_java(settings)
+        trino_java(settings)
         postgres_bin()
     except KitError as error:
         return f"{error.message} {error.fix}"

@@ -1,11 +1,10 @@
 """Rich output for the commands (`lakehouse`, `lakehouse-dev`) and nothing else: the logic they
-call returns plain data (course runs, the lakehouse summary, progress, the benchmark report)
+call returns plain data (course runs, the lakehouse summary, progress, grades)
 and this module draws it."""
 
 from __future__ import annotations
 
 import contextlib
-import time
 from dataclasses import asdict
 
 from rich.console import Console
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lakehouse_kit.course import CourseRun, LessonEvent
+from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.report import LakehouseSummary
 
 OK, FAILED = "[green]ok[/]", "[red]failed[/]"
@@ -146,100 +146,7 @@ def most_failed_table(rows: list[dict]) -> Table:
     """The exercises most often missed, with their most common hint, for the debrief."""
     table = Table("exercise", "learners", "most common hint", title="Most often missed")
     for row in rows:
-        table.add_row(f"{row['lesson'][:2]} {row['exercise']}", str(row["learners"]), row["hint"])
-    return table
-
-
-def bench_step(console: Console, message: str, warning: bool) -> None:
-    """A benchmark step as it starts, with the time (on stderr: `--json` keeps stdout)."""
-    console.print(
-        f"[dim]{time.strftime('%H:%M:%S')}[/] " + (f"[yellow]{message}[/]" if warning else message)
-    )
-
-
-def print_bench_report(report: dict, console: Console) -> None:
-    """Runs side by side with ratios, then course, first result, targets."""
-    m = report["machine"]
-    console.print(
-        f"Machine: {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
-        f"Java: {m['java'] or 'not found'}; a fixed Python loop: {m.get('python_loop_seconds')} s"
-    )
-    stages = list(dict.fromkeys(s for r in report["runs"] for s in r["stages"]))
-    console.print(_runs_table(report["runs"], stages))
-    for r in report["runs"]:
-        for error in r["errors"]:
-            console.print(f"[red]{r['engine']} scale {r['scale']}: {error}[/]")
-    if report["ratios_vs_jvm"]:
-        console.print(_ratios_table(report["ratios_vs_jvm"], stages))
-    console.print(f"[yellow]{report['baseline']['note']}[/]")
-    _print_course_and_targets(report, console)
-
-
-def _runs_table(runs: list[dict], stages: list[str]) -> Table:
-    table = Table(
-        "engine",
-        "format",
-        "scale",
-        "rows",
-        *[f"{s} s" for s in stages],
-        "total s",
-        "peak RSS MB",
-        "services MB",
-        "result",
-        title="Pipeline runs",
-    )
-    for r in runs:
         table.add_row(
-            r["engine"],
-            r["format"],
-            str(r["scale"]),
-            f"{r['rows']:,}",
-            *[f"{r['stages'].get(s, float('nan')):.1f}" for s in stages],
-            f"{r['seconds']:.1f}",
-            f"{r['peak_rss_mb']:.0f}",
-            f"{r['services_peak_rss_mb']:.0f}",
-            OK if r["ok"] else FAILED,
+            f"{lesson_prefix(row['lesson'])} {row['exercise']}", str(row["learners"]), row["hint"]
         )
     return table
-
-
-def _ratios_table(ratios: list[dict], stages: list[str]) -> Table:
-    table = Table("scale", *stages, "total", "peak RSS", title="JVM Spark / Sail (x faster)")
-    for r in ratios:
-        table.add_row(
-            str(r["scale"]),
-            *[f"{r['stages'].get(s, float('nan')):.1f}x" for s in stages],
-            f"{r['total']:.1f}x",
-            f"{r['peak_rss']:.1f}x",
-        )
-    return table
-
-
-def _median_of(run: dict) -> str:
-    samples = run.get("samples") or []
-    if len(samples) < 2:
-        return ""
-    return f"; the median of {len(samples)} runs: {', '.join(f'{s:.2f}' for s in samples)} s"
-
-
-def _print_course_and_targets(report: dict, console: Console) -> None:
-    course, first = report["course"], report["first_result"]
-    if course:
-        lessons = ", ".join(f"{k[:2]} {v:.1f}" for k, v in course["lessons"].items())
-        console.print(
-            f"Course (`lakehouse run`, cold): {course['seconds']:.1f} s ({lessons}); "
-            f"peak RSS {course['peak_rss_mb']:.0f} MB{_median_of(course)}"
-        )
-        for error in course["errors"]:
-            console.print(f"[red]course: {error}[/]")
-    if first:
-        console.print(
-            f"First result after `lakehouse up`: {first['seconds']:.2f} s "
-            f"(services up in {first['up_seconds']:.2f} s){_median_of(first)}"
-        )
-    marks = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}
-    targets = report["targets"]
-    console.print(
-        "Targets: "
-        + "; ".join(f"{k} {targets[k]:g}: {marks[v]}" for k, v in report["targets_met"].items())
-    )

@@ -9,17 +9,22 @@ seen, which the lesson says."""
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lakehouse_kit.errors import KitError
-
-SHOW_TAG = "show"  # a cell that only displays results; nothing later depends on it
+from lakehouse_kit.lesson_format import (
+    PARAMETERS_TAG,
+    SHOW_TAG,
+    SOLUTION_TAG,
+    code_cells,
+    functions_defined,
+    lesson_prefix,
+    unsolved,
+)
 
 
 @dataclass
@@ -38,11 +43,11 @@ def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> R
     from lakehouse_kit.course import SOLUTIONS, lesson_path
 
     notebook = lesson_path(lesson, _folder(lesson, folder)).with_suffix(".ipynb")
-    solution = _cells(lesson_path(lesson, SOLUTIONS).with_suffix(".ipynb"))
+    solution = code_cells(lesson_path(lesson, SOLUTIONS).with_suffix(".ipynb"))
     run = Replay(notebook.stem, notebook)
     namespace: dict = {"__name__": f"replay_{notebook.stem}"}
     start, printed = time.perf_counter(), io.StringIO()
-    for number, source in _sources(_cells(notebook), solution, parameters, run):
+    for number, source in _sources(code_cells(notebook), solution, parameters, run):
         try:
             with contextlib.redirect_stdout(printed):
                 exec(compile(source, f"<{notebook.stem} cell {number}>", "exec"), namespace)
@@ -70,75 +75,28 @@ def _folder(lesson: str | int, folder: Path | None) -> Path:
     from lakehouse_kit.course import SOLUTIONS
 
     here = folder or Path.cwd()
-    return here if any(here.glob(f"{int(str(lesson)[:2]):02d}_*.py")) else SOLUTIONS
-
-
-def _cells(notebook: Path) -> list[tuple[str, list[str]]]:
-    """(source, tags) of each code cell of the notebook as saved. Plain JSON: the learner saves
-    .ipynb files, and nbformat's validation would cost a second of imports."""
-    try:
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError) as error:
-        raise KitError(
-            f"Cannot read {notebook}: {error}",
-            fix="Open it in JupyterLab and save it, or run `lakehouse-dev notebooks build`.",
-        ) from error
-    return [
-        ("".join(cell["source"]), cell.get("metadata", {}).get("tags", []))
-        for cell in cells
-        if cell["cell_type"] == "code"
-    ]
+    return here if any(here.glob(f"{lesson_prefix(lesson)}_*.py")) else SOLUTIONS
 
 
 def _sources(cells, solution, parameters: dict, run: Replay):
     """The code to run, cell by cell: parameters set, `show` cells skipped, unsolved exercises
     taken from the solution (matched by the functions they define)."""
-    solved = {_defined(source): source for source, tags in solution if "solution" in tags}
+    solved = {
+        functions_defined(source): source for source, tags in solution if SOLUTION_TAG in tags
+    }
     for number, (source, tags) in enumerate(cells, 1):
         if SHOW_TAG in tags:
             continue
-        if "parameters" in tags:
+        if PARAMETERS_TAG in tags:
             source += "\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-        elif "solution" in tags:
-            names = _defined(source)
-            if _unsolved(source) and names in solved:
+        elif SOLUTION_TAG in tags:
+            names = functions_defined(source)
+            if unsolved(source) and names in solved:
                 run.borrowed.extend(names)
                 source = solved[names]
             else:
                 run.own.extend(names)
         yield number, source
-
-
-def _defined(source: str) -> tuple[str, ...]:
-    """The functions a cell defines, in order (none while it does not parse: running it will
-    then report the syntax error)."""
-    tree = _parsed(source)
-    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
-
-
-def _unsolved(source: str) -> bool:
-    """True while any function of the cell (or the cell itself) still just raises its TODO."""
-    tree = _parsed(source)
-    bodies = [tree.body] + [node.body for node in tree.body if isinstance(node, ast.FunctionDef)]
-    return any(_only_raises_todo(body) for body in bodies)
-
-
-def _parsed(source: str) -> ast.Module:
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return ast.Module(body=[], type_ignores=[])
-
-
-def _only_raises_todo(body: list[ast.stmt]) -> bool:
-    statements = [
-        s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
-    ]
-    if len(statements) != 1 or not isinstance(statements[0], ast.Raise):
-        return False
-    raised = statements[0].exc
-    target = raised.func if isinstance(raised, ast.Call) else raised
-    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
 
 
 def _describe(parameters: dict) -> str:

@@ -23,9 +23,10 @@ from pathlib import Path
 from lakehouse_kit import engine
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import is_marked, mark, write_private
-from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
+from lakehouse_kit.parts import DOCKER_DIR, StackParts, stack_parts
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
 from lakehouse_kit.supervisor import Ports, Service, as_user
+from lakehouse_kit.system import postgres_bin, spark_java, trino_java
 
 PORTS = LOCAL_PORTS["stack"]
 DB_USER = "lakehouse"
@@ -198,19 +199,15 @@ def _metastore_env(settings: Settings, ports: Ports) -> dict[str, str]:
         "METASTORE_DB_USER": DB_USER,
         "METASTORE_DB_PASSWORD": db_password(settings),
         "METASTORE_DB_POOL_SIZE": "3",
-        "JAVA_HOME": str(_java17(settings)),
+        "JAVA_HOME": str(spark_java(settings)),
         "METASTORE_HOME": str(stack_parts(settings).metastore_home),
     }
-
-
-def _java17(settings: Settings) -> Path:
-    return find_java(17, 21, settings.java_home, "Spark and the Hive Metastore")
 
 
 def _metastore_java(settings: Settings, main: str, *args: str) -> list[str]:
     parts, conf = stack_parts(settings), DOCKER_DIR / "hive" / "conf"
     return [
-        str(_java17(settings) / "bin" / "java"),
+        str(spark_java(settings) / "bin" / "java"),
         f"-Xmx{METASTORE_HEAP}",
         "-XX:+UseSerialGC",
         *_HIVE_OPENS,
@@ -332,7 +329,7 @@ def _spark_properties(settings: Settings, confs: dict[str, str]) -> Path:
 def _spark_env(settings: Settings, ports: Ports) -> dict[str, str]:
     parts: StackParts = stack_parts(settings)
     return {
-        "JAVA_HOME": str(_java17(settings)),
+        "JAVA_HOME": str(spark_java(settings)),
         "SPARK_HOME": str(parts.spark_home),
         "SPARK_LOCAL_IP": "127.0.0.1",
         # Python UDF workers run in the server's environment (pandas and pyarrow included).
@@ -368,7 +365,7 @@ def _trino_etc(settings: Settings, ports: Ports) -> None:
 
 def _trino_command(settings: Settings, ports: Ports) -> list[str]:
     parts, etc = stack_parts(settings), _folder(settings, "trino") / "etc"
-    java = find_java(24, 99, settings.trino_java_home, f"Trino {parts.trino_home.name}")
+    java = trino_java(settings)
     jvm = [
         line.strip()
         for line in (etc / "jvm.config").read_text().splitlines()

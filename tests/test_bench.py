@@ -11,8 +11,9 @@ import pytest
 
 from lakehouse_kit import checks
 from lakehouse_kit.checks import landing
-from lakehouse_kit.tools import bench
-from lakehouse_kit.tools.datagen import generate
+from lakehouse_kit.tools.bench import memory, runs, timing
+from lakehouse_kit.tools.bench import report as bench_report
+from lakehouse_kit.tools.data.scale import generate
 
 
 def test_checks_read_generated_landing_data(tmp_path, monkeypatch):
@@ -64,8 +65,8 @@ def test_report_shapes_runs_ratios_and_targets():
         "peak_rss_mb": 900.0,
         "services_peak_rss_mb": 400.0,
     }
-    report = bench.shape_report(
-        runs, course, {"seconds": 0.9, "up_seconds": 0.5}, "", bench.machine_facts()
+    report = bench_report.shape_report(
+        runs, course, {"seconds": 0.9, "up_seconds": 0.5}, "", timing.machine_facts()
     )
     json.loads(json.dumps(report))  # JSON-ready
     assert [r["engine"] for r in report["runs"]] == ["sail", "jvm-spark", "sail", "jvm-spark"]
@@ -99,24 +100,24 @@ def test_report_shapes_runs_ratios_and_targets():
 def test_the_median_run_stands_for_a_noisy_machine(capsys):
     from rich.console import Console
 
-    from lakehouse_kit import render
-
     runs = [{"seconds": 23.2, "lessons": {"06": 6.5}}, {"seconds": 18.9, "lessons": {"06": 5.1}}]
     runs.append({"seconds": 21.0, "lessons": {"06": 5.9}})
-    median = bench.median_run(runs)
+    median = timing.median_run(runs)
     assert median == {"seconds": 21.0, "lessons": {"06": 5.9}, "samples": [23.2, 18.9, 21.0]}
-    first = bench.median_run([{"seconds": s, "up_seconds": 0.8} for s in (1.4, 1.0, 1.2)])
+    first = timing.median_run([{"seconds": s, "up_seconds": 0.8} for s in (1.4, 1.0, 1.2)])
     assert first["seconds"] == 1.2
 
     report = {"course": None, "first_result": first, "targets": {}, "targets_met": {}}
-    render._print_course_and_targets(report, Console(width=200))
+    bench_report.print_course_and_targets(report, Console(width=200))
     assert "1.20 s (services up in 0.80 s); the median of 3 runs: 1.40, 1.00, 1.20 s" in (
         capsys.readouterr().out
     )
 
 
 def test_report_without_baseline_says_why():
-    report = bench.shape_report([_run("sail", 1, 10)], None, None, "JVM baseline skipped: x", {})
+    report = bench_report.shape_report(
+        [_run("sail", 1, 10)], None, None, "JVM baseline skipped: x", {}
+    )
     assert report["ratios_vs_jvm"] == [] and not report["baseline"]["ran"]
     assert report["targets_met"]["speedup_at_scale_10"] is None
     assert report["baseline"]["note"] == "JVM baseline skipped: x"
@@ -124,7 +125,7 @@ def test_report_without_baseline_says_why():
 
 def test_baseline_says_why_it_cannot_run(monkeypatch, tmp_path):
     monkeypatch.setenv("LAKEHOUSE_CACHE", str(tmp_path / "empty-cache"))
-    reason = bench.jvm_unavailable()
+    reason = runs.jvm_unavailable()
     assert (
         reason.startswith("JVM baseline skipped:") and "lakehouse install --profile stack" in reason
     )
@@ -133,7 +134,7 @@ def test_baseline_says_why_it_cannot_run(monkeypatch, tmp_path):
 def test_kit_environment_restores_the_shell(monkeypatch):
     monkeypatch.setenv("LAKEHOUSE_PROFILE", "docker")
     monkeypatch.delenv("LAKEHOUSE_LANDING_DIR", raising=False)
-    with bench.kit_environment(LAKEHOUSE_LANDING_DIR="/tmp/x"):
+    with runs.kit_environment(LAKEHOUSE_LANDING_DIR="/tmp/x"):
         assert (
             os.environ["LAKEHOUSE_LANDING_DIR"] == "/tmp/x"
             and "LAKEHOUSE_PROFILE" not in os.environ
@@ -143,7 +144,7 @@ def test_kit_environment_restores_the_shell(monkeypatch):
 
 def test_rss_sampler_counts_each_process_once():
     me = psutil.Process()
-    with bench.RssSampler(lambda: ([me], {"me": me}), interval=0.05) as sampler:
+    with memory.RssSampler(lambda: ([me], {"me": me}), interval=0.05) as sampler:
         pass
     mine = me.memory_info().rss / 2**20
     assert 0.5 * mine < sampler.peak_mb < 2 * mine
@@ -167,12 +168,12 @@ def test_bench_scale_1_on_the_embedded_engine(tmp_path, monkeypatch, capsys):
 
 
 def test_generated_data_of_older_course_data_is_made_again(tmp_path):
-    landing = bench.bench_data(1, tmp_path)
+    landing = runs.bench_data(1, tmp_path)
     manifest = landing.parent / "manifest.json"
     stale = {**json.loads(manifest.read_text()), "source": "older course data"}
     manifest.write_text(json.dumps(stale))
     (landing / "batch_001" / "pokemon.jsonl").write_text("a copy of older data\n")
-    assert bench.bench_data(1, tmp_path) == landing
+    assert runs.bench_data(1, tmp_path) == landing
     assert json.loads(manifest.read_text())["source"] != "older course data"
     copied = (landing / "batch_001" / "pokemon.jsonl").read_bytes()
     assert copied == (checks.landing.landing_dir() / "batch_001" / "pokemon.jsonl").read_bytes()
@@ -186,11 +187,11 @@ def test_the_course_outcome_is_read_from_lakehouse_run_json():
             {"lesson": "02_bronze_landing", "seconds": 1.0, "ok": False, "error": "cell 3 ..."},
         ],
     }
-    lessons, errors = bench._course_outcome(json.dumps(report))
+    lessons, errors = timing.course_outcome(json.dumps(report))
     assert lessons == {"01_spark_and_storage": 3.4, "02_bronze_landing": 1.0}
     assert errors == ["02_bronze_landing failed in cell 3 ..."]
     # A command that stopped before its report: what it printed is the error.
-    assert bench._course_outcome("No Spark Connect server answers.\n") == (
+    assert timing.course_outcome("No Spark Connect server answers.\n") == (
         {},
         ["lakehouse run: No Spark Connect server answers."],
     )

@@ -25,7 +25,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import sys_tags
 
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.install import StackParts, install_steps
+from lakehouse_kit.install import install_steps
+from lakehouse_kit.parts import StackParts
 from lakehouse_kit.settings import PROJECT_ROOT, load_settings
 from lakehouse_kit.tools import bundle
 from lakehouse_kit.tools.bundle import (

@@ -257,7 +257,7 @@ def test_a_secret_is_never_echoed():
 
 def test_every_accepted_setting_is_judged():
     """Each setting the check accepts refuses a value that is wrong for it."""
-    from lakehouse_kit.checks.lesson1 import JUDGES
+    from lakehouse_kit.checks.s3a import JUDGES
 
     settings = load_settings(profile="local")
     for key, judge in JUDGES.items():

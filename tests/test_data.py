@@ -6,9 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_kit.checks.reference import TYPE_NAMES, expected_row, kept_copy, verdict
+from lakehouse_kit.checks.reference import (
+    REAL_NAMES,
+    TYPE_NAMES,
+    expected_row,
+    kept_copy,
+    verdict,
+)
 from lakehouse_kit.textfiles import split_lines
-from lakehouse_kit.tools.datagen import build_landing, generate
+from lakehouse_kit.tools.data.build import build_landing
+from lakehouse_kit.tools.data.scale import generate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LANDING = DATA / "landing"
@@ -115,9 +122,13 @@ def test_drop_defects_leave_a_good_line_per_id(manifest):
         assert len(ids) == len(set(ids)) == manifest["expected"][batch][key]
 
 
-def test_unicode_names_survive():
-    names = {r.get("name") for r in records("batch_001/pokemon.jsonl")}
-    assert {"Flabébé", "Nidoran♀", "Nidoran♂", "Mr. Mime", "Type: Null"} <= names
+def test_real_names_land_once_clean_and_untouched(manifest):
+    """The checks' REAL_NAMES are the data's: each lands once, spelled so, with no defect."""
+    lines = lines_of("batch_001/pokemon.jsonl")
+    for dex_id, name in REAL_NAMES.items():
+        found = [line for line in lines if line.startswith(f'{{"id": {dex_id},')]
+        assert [json.loads(line)["name"] for line in found] == [name], dex_id
+    assert not {d["id"] for d in manifest["defects"]} & set(REAL_NAMES)
     assert "Flabébé".encode() in (LANDING / "batch_001/pokemon.jsonl").read_bytes()
 
 

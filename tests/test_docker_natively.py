@@ -32,7 +32,8 @@ from docker_files import (
     service,
 )
 
-from lakehouse_kit import home, install, services, stack, supervisor
+from lakehouse_kit import home, install, services, stack, supervisor, system
+from lakehouse_kit.parts import stack_parts
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
 from lakehouse_kit.supervisor import Service
@@ -54,7 +55,7 @@ def installed():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the native docker tests: {reason}")
         pytest.skip(reason)
-    return install.stack_parts(settings)
+    return stack_parts(settings)
 
 
 # ------------------------------------------------------------------ one resolution of jars
@@ -155,7 +156,7 @@ class Native:
 
     def psql(self, sql: str, user: str = stack.DB_USER, password: str = "") -> str:
         """As `user`, with its password (the kit's own user's, from the home, by default)."""
-        command = [str(install.postgres_bin() / "psql"), "-h", "127.0.0.1", "-p"]
+        command = [str(system.postgres_bin() / "psql"), "-h", "127.0.0.1", "-p"]
         command += [str(self.ports["postgres"]), "-U", user, "-d", "metastore", "-tAc", sql]
         done = subprocess.run(
             command,
@@ -203,7 +204,7 @@ def hive_image_stand_ins(folder: Path, settings: Settings) -> dict[str, str]:
     HIVE_HOME with bin/schematool and conf/, and an entrypoint that, as the image's does for
     SERVICE_NAME=metastore, initialises or upgrades the schema unless IS_RESUME=true, then runs
     the metastore with -Xmx1G. Returns the variables that point the script at them."""
-    parts = install.stack_parts(settings)
+    parts = stack_parts(settings)
     java = [str(stack._java17(settings) / "bin" / "java"), *stack._HIVE_OPENS]
     java += [f"-Dlog4j2.configurationFile={HIVE_CONF / 'log4j2.properties'}"]
     classpath = f'-cp "$HIVE_HOME/conf:{parts.metastore_jars}/*"'
@@ -288,7 +289,7 @@ def spark_by_script(native: Native, folder: Path) -> Service:
     """start-connect.sh with the spark container's environment, natively: the native install's
     Spark and jars (the image's plan, test above) and, as extra arguments, the native ports
     and loopback addresses instead of the compose network's."""
-    settings, parts = native.settings, install.stack_parts(native.settings)
+    settings, parts = native.settings, stack_parts(native.settings)
 
     def command(s: Settings, ports) -> list[str]:
         confs = {

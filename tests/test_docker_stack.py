@@ -891,7 +891,7 @@ def _native_jar_steps(parts, monkeypatch) -> list[list[str]]:
 
 
 def test_spark_image_resolves_its_jars_as_the_native_install(tmp_path, monkeypatch):
-    from lakehouse_kit.install import StackParts
+    from lakehouse_kit.parts import StackParts
 
     parts = StackParts(tmp_path)
     image = _image_jar_steps()

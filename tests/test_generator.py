@@ -9,6 +9,7 @@ import pytest
 
 from lakehouse_kit.course import solution_files
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.lesson_format import SOLUTION_TAG, unsolved
 from lakehouse_kit.tools import notebooks
 
 MIXED = '''def parse(df):
@@ -40,7 +41,7 @@ def test_a_code_only_cell_becomes_its_todo():
 def _solution_cells():
     for py in solution_files():
         for cell in jupytext.read(py).cells:
-            if "solution" in cell.metadata.get("tags", []) and cell.cell_type == "code":
+            if SOLUTION_TAG in cell.metadata.get("tags", []) and cell.cell_type == "code":
                 yield py.stem, cell.source
 
 
@@ -70,3 +71,11 @@ def test_each_exercise_with_its_solution_pasted_is_the_solution(lesson, source):
     if "def " not in stub:
         pytest.skip("a code-only exercise: the whole cell is the learner's")
     assert ast.dump(ast.parse(_paste_bodies(stub, source))) == ast.dump(ast.parse(source)), lesson
+
+
+@pytest.mark.parametrize("lesson, source", list(_solution_cells()))
+def test_what_the_generator_stubs_the_replay_and_grading_read_as_unsolved(lesson, source):
+    """The stub is written and read back through one module (`lesson_format`): every
+    exercise's stub is unsolved, its solution is not."""
+    assert unsolved(notebooks.stub_source(source)), lesson
+    assert not unsolved(source), lesson

@@ -15,7 +15,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from lakehouse_kit import cli, grade
+from lakehouse_kit import cli, grade, grade_notebook
 from lakehouse_kit.course import LESSONS, lesson_path
 
 
@@ -204,7 +204,7 @@ def test_the_exercises_graded_are_the_catalogue_s():
     from catalogue import EXERCISES
 
     lessons = grade.lesson_names(grade.parse_lessons("1-7"))
-    assert [e for lesson in lessons for e in grade.exercises(lesson)] == list(EXERCISES)
+    assert [e for lesson in lessons for e in grade_notebook.exercises(lesson)] == list(EXERCISES)
 
 
 def test_progress_json_gives_a_learner_the_same_kind_of_data(lakehouse, capsys):

@@ -39,3 +39,15 @@ def test_every_nox_session_in_the_readme_exists():
     sessions = set(re.findall(r"@nox.session\(.*\)\ndef (\w+)", noxfile))
     documented = set(re.findall(r"nox -s (\w+)", README))
     assert documented <= sessions, documented - sessions
+
+
+def test_a_pytest_marker_choice_in_the_readme_keeps_the_default_exclusions():
+    """A `-m` of one's own replaces addopts' `-m`: every README command that gives one must
+    leave out what the default leaves out (else `-m "not stack"` runs the benchmark)."""
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    default = re.search(r"^addopts = .*-m '([^']*)'", pyproject, flags=re.M)  # 3.10: no tomllib
+    left_out = set(re.findall(r"not (\w+)", default[1]))
+    choices = re.findall(r"pytest[^`\n]* -m \"([^\"]*)\"", README)
+    assert left_out and choices
+    for choice in choices:
+        assert left_out <= set(re.findall(r"not (\w+)", choice)), choice

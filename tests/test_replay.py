@@ -11,27 +11,28 @@ import pytest
 
 from lakehouse_kit.course import LESSONS, SOLUTIONS, lesson_path
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.replay import _cells, _unsolved, replay
+from lakehouse_kit.lesson_format import code_cells, unsolved
+from lakehouse_kit.replay import replay
 
 
 def exercises(folder) -> list[str]:
     return [
         source
         for path in sorted(folder.glob("0[2-6]_*.ipynb"))
-        for source, tags in _cells(path)
+        for source, tags in code_cells(path)
         if "solution" in tags
     ]
 
 
 def test_every_generated_stub_counts_as_unsolved_and_every_solution_as_solved():
-    assert exercises(LESSONS) and all(_unsolved(source) for source in exercises(LESSONS))
-    assert not any(_unsolved(source) for source in exercises(SOLUTIONS))
+    assert exercises(LESSONS) and all(unsolved(source) for source in exercises(LESSONS))
+    assert not any(unsolved(source) for source in exercises(SOLUTIONS))
 
 
 def test_a_half_solved_cell_is_still_unsolved():
     source = 'def a():\n    return 1\n\n\ndef b():\n    """Doc."""\n    raise NotImplementedError("TODO: b")\n'
-    assert _unsolved(source)
-    assert not _unsolved("def a():\n    raise ValueError('a real error path')\n")
+    assert unsolved(source)
+    assert not unsolved("def a():\n    raise ValueError('a real error path')\n")
 
 
 @pytest.mark.services

@@ -16,7 +16,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from lakehouse_kit import install, services
+from lakehouse_kit import install, services, system
 from lakehouse_kit.contracts import produced_by
 from lakehouse_kit.settings import load_settings
 
@@ -85,7 +85,7 @@ def test_no_open_doors_on_a_shared_machine(stack):
     from lakehouse_kit.supervisor import as_user
 
     statuses = {s.name: s for s in services.service_status(stack)}
-    psql = [str(install.postgres_bin() / "psql"), "-h", "127.0.0.1"]
+    psql = [str(system.postgres_bin() / "psql"), "-h", "127.0.0.1"]
     psql += ["-p", str(statuses["postgres"].port), "-U", DB_USER, "-d", DB_NAME, "-tAc", "SELECT 1"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     for password, works in (("wrong", False), (db_password(stack), True)):

@@ -4,35 +4,24 @@ They test real table contents (counts that add up, schemas, unique keys, invaria
 takes optional arguments so a test can hand it a wrong answer; without them it reads the
 tables, which is how `lakehouse progress` runs them.
 
-One module per lesson (`lesson1` ... `lesson7`; lesson 3's accounting in `accounting`), the
-shared primitives in `core`, the landing files and their manifest in `landing`, data/README.md's
-rules as lesson 3's answer key in `reference`, `lakehouse progress` in `progress`; the columns
-tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+One module per lesson (`lesson1` ... `lesson7`), and one per exercise where a lesson's would
+grow too large (lesson 1's `s3a` and `engine_conf`; lesson 3's `parse_pokemon`, `pokemon_rules`
+and `accounting`; lesson 4's `leaderboard`, with what lesson 4's checks share in `gold`). The
+shared primitives are in `core`, the landing files and their manifest in `landing`,
+data/README.md's rules as lesson 3's answer key in `reference` (and rows no batch holds in
+`probes`), `lakehouse progress` in `progress`; the columns tables must have are in
+`lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
+from lakehouse_kit.checks.accounting import check_silver, check_silver_now
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
 from lakehouse_kit.checks.engine_conf import check_engine_conf
 from lakehouse_kit.checks.landing import landing_lines, manifest
-from lakehouse_kit.checks.lesson1 import (
-    SIMPLE_CREDENTIALS,
-    check_s3a_options,
-    check_starters,
-)
+from lakehouse_kit.checks.leaderboard import check_strongest
+from lakehouse_kit.checks.lesson1 import check_starters
 from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_write_bronze
-from lakehouse_kit.checks.lesson3 import (
-    REAL_NAMES,
-    check_deduplicate,
-    check_parsed_pokemon,
-    check_pokemon_rules,
-    check_silver,
-    check_silver_now,
-)
-from lakehouse_kit.checks.lesson4 import (
-    check_move_usage,
-    check_strongest,
-    check_type_matchups,
-    check_type_summary,
-)
+from lakehouse_kit.checks.lesson3 import check_deduplicate
+from lakehouse_kit.checks.lesson4 import check_move_usage, check_type_matchups, check_type_summary
 from lakehouse_kit.checks.lesson5 import (
     check_as_of_sql,
     check_near_the_best_sql,
@@ -54,7 +43,11 @@ from lakehouse_kit.checks.lesson7 import (
     check_unexpected_fields,
     check_upsert_newer,
 )
+from lakehouse_kit.checks.parse_pokemon import check_parsed_pokemon
+from lakehouse_kit.checks.pokemon_rules import check_pokemon_rules
 from lakehouse_kit.checks.progress import CHECKS
+from lakehouse_kit.checks.reference import REAL_NAMES
+from lakehouse_kit.checks.s3a import SIMPLE_CREDENTIALS, check_s3a_options
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The landing data the checks compare with: its files and its manifest.
 
 The one reader of both, for the course data (data/) and for generated benchmark copies
-(`tools.datagen.generate`), whose manifest has counts only: their defects and expected counts
+(`tools.data.scale.generate`), whose manifest has counts only: their defects and expected counts
 are the course data's, repeated for every copy with shifted ids (`scale_defects`, here so that
 the checks a lesson runs need no instructor tooling).
 """
@@ -86,7 +86,7 @@ def scale_defects(
     lines: dict[str, int] | None = None,
 ) -> list[dict]:
     """The defects of a scaled copy: each course defect once per copy of its file, with the
-    copy's id (copy k shifts ids by k * stride, as `tools.datagen` does) and, given the course
+    copy's id (copy k shifts ids by k * stride, as `tools.data.scale` does) and, given the course
     files' line counts, its line (copy k follows k whole copies of the file)."""
     return [
         {

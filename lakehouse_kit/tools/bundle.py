@@ -26,7 +26,8 @@ from pathlib import Path
 
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.home import cache_lock
-from lakehouse_kit.install import StackParts, install_steps
+from lakehouse_kit.install import install_steps
+from lakehouse_kit.parts import StackParts
 from lakehouse_kit.settings import PROJECT_ROOT
 
 

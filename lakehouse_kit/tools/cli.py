@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from rich.console import Console
 
 from lakehouse_kit import render
 from lakehouse_kit.cli import console, run_command
-from lakehouse_kit.settings import PROFILES, PROJECT_ROOT
+from lakehouse_kit.settings import PROJECT_ROOT
 
 
 def cmd_notebooks_build(args) -> int:
@@ -43,7 +42,7 @@ def cmd_notebooks_check(args) -> int:
 
 
 def cmd_data_landing(args) -> int:
-    from lakehouse_kit.tools.datagen import build_landing
+    from lakehouse_kit.tools.data.build import build_landing
 
     build_landing(args.out_dir)
     print(f"wrote {args.out_dir / 'landing'} and {args.out_dir / 'manifest.json'}")
@@ -51,7 +50,8 @@ def cmd_data_landing(args) -> int:
 
 
 def cmd_data_scale(args) -> int:
-    from lakehouse_kit.tools.datagen import SEED, generate
+    from lakehouse_kit.tools.data.build import SEED
+    from lakehouse_kit.tools.data.scale import generate
 
     seed = SEED if args.seed is None else args.seed
     for name, lines in sorted(generate(args.scale, args.out_dir, seed).items()):
@@ -60,13 +60,14 @@ def cmd_data_scale(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from lakehouse_kit.tools.bench import passed, run_bench
+    from lakehouse_kit.tools.bench import run_bench
+    from lakehouse_kit.tools.bench.report import bench_step, passed, print_bench_report
 
     scales = [int(s) for s in args.scales.split(",")]
     steps = Console(stderr=True)  # stdout is the JSON's alone with --json
 
     def on_step(message: str, warning: bool) -> None:
-        render.bench_step(steps, message, warning)
+        bench_step(steps, message, warning)
 
     report = run_bench(
         scales, baseline=not args.no_baseline, course=not args.no_course, on_step=on_step
@@ -74,7 +75,7 @@ def cmd_bench(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        render.print_bench_report(report, console)
+        print_bench_report(report, console)
     return 0 if passed(report) else 1
 
 
@@ -125,11 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_notebooks(sub)
     _add_data(sub)
     bench = sub.add_parser("bench", help="benchmark the pipeline against a JVM Spark baseline")
-    bench.add_argument(
-        "--profile",
-        choices=PROFILES,
-        help="where the bench's own home lives (else LAKEHOUSE_PROFILE)",
-    )
     bench.add_argument("--scales", default="1,10", help="comma-separated scale factors")
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.add_argument("--no-baseline", action="store_true", help="skip the JVM Spark baseline")
@@ -193,10 +189,7 @@ def _add_data(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "profile", None):
-        os.environ["LAKEHOUSE_PROFILE"] = args.profile
-    return run_command(args)
+    return run_command(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Notebook files: solutions/ is the source of truth; lessons/ is generated from it.
 
 In a solution, a cell tagged `solution` is an exercise: in the lesson each function keeps its
-signature and docstring and its body becomes `raise NotImplementedError("TODO: ...")`; any
+signature and docstring and its body becomes the TODO stub (`lesson_format.todo_stub`); any
 other code in the cell becomes one such line, its text taken from a leading `# TODO:` comment.
 Cells tagged `instructor` are dropped. Every .py (Jupytext percent) has an .ipynb twin with
 no outputs and stable cell ids, so regenerating never makes a diff.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse_kit.course import LESSONS, solution_files
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.lesson_format import INSTRUCTOR_TAG, SOLUTION_TAG, todo_stub
 
 if TYPE_CHECKING:  # nbformat and jupytext take a second to import
     import nbformat
@@ -45,7 +46,7 @@ def stub_source(source: str) -> str:
         )
     if not functions:
         todo = next((ln.split("TODO:", 1)[1].strip() for ln in lines if "# TODO:" in ln), "")
-        return f'raise NotImplementedError("TODO: {todo or "complete this cell"}")'
+        return todo_stub(todo or "complete this cell")
     stubs = []
     for func in functions:
         head_end = func.body[0].end_lineno if ast.get_docstring(func) else func.body[0].lineno - 1
@@ -54,7 +55,7 @@ def stub_source(source: str) -> str:
         ]
         indent = " " * func.body[0].col_offset
         todo = _todo_text(ast.get_docstring(func), f"write {func.name}")
-        stubs.append("\n".join(head + [f'{indent}raise NotImplementedError("TODO: {todo}")']))
+        stubs.append("\n".join(head + [todo_stub(todo, indent)]))
     return "\n\n\n".join(stubs)
 
 
@@ -65,10 +66,10 @@ def lesson_from_solution(solution: nbformat.NotebookNode) -> nbformat.NotebookNo
     cells = []
     for cell in solution.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "instructor" in tags:
+        if INSTRUCTOR_TAG in tags:
             continue
         cell = nbformat.from_dict(cell)
-        if "solution" in tags and cell.cell_type == "code":
+        if SOLUTION_TAG in tags and cell.cell_type == "code":
             cell.source = stub_source(cell.source)
         cells.append(cell)
     lesson.cells = cells
