@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse_kit import render, services
-from lakehouse_kit.errors import KitError
+from lakehouse_kit.errors import KitError, first_line
 from lakehouse_kit.home import write_private
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
@@ -384,8 +384,7 @@ def run_command(args) -> int:
     except Exception as error:  # a short message; the traceback only when asked for
         if os.environ.get("LAKEHOUSE_DEBUG"):
             raise
-        first_line = (str(error).splitlines() or [""])[0][:300]
-        console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line}[/]")
+        console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line(error)}[/]")
         console.print(
             "[yellow]Fix: run `lakehouse doctor`; set LAKEHOUSE_DEBUG=1 to see the full traceback.[/]"
         )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lakehouse_kit import services
+from lakehouse_kit.errors import first_line
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
 
 
@@ -151,7 +152,7 @@ def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -
     except Exception as error:  # doctor reports every failure instead of stopping at one
         fix = getattr(error, "fix", "") or "Run `lakehouse up`, then `lakehouse doctor` again."
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-        return Check(name, False, message.splitlines()[0][:200], fix)
+        return Check(name, False, first_line(message, limit=200), fix)
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lakehouse_kit import home
 from lakehouse_kit.course import SOLUTIONS, solution_files
-from lakehouse_kit.errors import KitError
+from lakehouse_kit.errors import KitError, first_line
 from lakehouse_kit.replay import _cells, _defined, _unsolved
 
 PASSED, FAILED, NOT_ATTEMPTED, ERRORED = "passed", "failed", "not attempted", "errored"
@@ -136,8 +136,7 @@ def _stdout(cell: dict) -> str:
 def _describe(error: dict, cell: int, timeout: int) -> str:
     if error["ename"] == "KeyboardInterrupt":  # nbclient interrupts a cell that runs too long
         return f"code cell {cell}: timed out after {timeout:g} s"
-    first_line = (_plain(error["evalue"]).splitlines() or [""])[0]
-    return f"code cell {cell}: {error['ename']}: {first_line}"[:300]
+    return f"code cell {cell}: {error['ename']}: {first_line(error['evalue'])}"[:300]
 
 
 def _plain(text: str) -> str:

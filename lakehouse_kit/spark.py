@@ -6,7 +6,7 @@ import os
 import sys
 
 from lakehouse_kit import catalog
-from lakehouse_kit.errors import ServiceError
+from lakehouse_kit.errors import ServiceError, first_line
 from lakehouse_kit.services import ensure_services, port_answers
 from lakehouse_kit.settings import Settings, environment_default, load_settings
 from lakehouse_kit.storage import ensure_bucket
@@ -162,7 +162,7 @@ def s3a_round_trip(
         rows = session.read.parquet(uri).count()
         return "" if rows == 3 else f"read back {rows} rows instead of 3"
     except Exception as error:  # the engine's own words are the lesson here
-        return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        return first_line(error)
     finally:
         session.stop()
 
@@ -195,7 +195,7 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
         counted = pd.read_sql(f"SELECT count(*) AS n FROM {ENGINE_PROBE}", sql_engine(settings))
         return ("", "") if int(counted["n"][0]) == 3 else (step, f"{counted['n'][0]} rows")
     except Exception as error:  # the engine's own words are the lesson here
-        return step, (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        return step, first_line(error)
     finally:
         _drop_probe(spark, settings)
 

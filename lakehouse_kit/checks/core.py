@@ -7,7 +7,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 
-from lakehouse_kit.errors import KitError
+from lakehouse_kit.errors import KitError, first_line
 
 
 class CheckFailed(KitError):
@@ -70,12 +70,6 @@ def another_profile(settings):
         s3_secret_key="probe-secret",
         metastore_uri="thrift://metastore.example.test:9083",
     )
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line, short: what a hint quotes from an engine's long message."""
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def engine_error_types() -> tuple[type[BaseException], ...]:

@@ -14,6 +14,7 @@ from lakehouse_kit.checks.core import (
     session,
 )
 from lakehouse_kit.contracts import PRODUCES
+from lakehouse_kit.errors import first_line
 
 LESSON = "05"
 
@@ -35,12 +36,9 @@ def _read_sql(query: str, engine, params: dict | None = None, fix: str = _STANDA
     try:
         return pd.read_sql(sa.text(query), engine, params=params)
     except Exception as failure:  # the driver's own error types differ per engine
-        first = (
-            str(failure).strip().splitlines()[0][:300]
-            if str(failure).strip()
-            else type(failure).__name__
-        )
-        raise CheckFailed(f"The SQL engine rejected the query: {first}", fix=fix) from failure
+        raise CheckFailed(
+            f"The SQL engine rejected the query: {first_line(failure)}", fix=fix
+        ) from failure
 
 
 def _rows(frame, columns: list[str]) -> list[tuple]:
