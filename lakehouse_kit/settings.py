@@ -269,6 +269,30 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str:
     return "its port is not a number from 1 to 65535" if port == 0 else ""
 
 
+def aws_variables(endpoint: str, region: str, access_key: str, secret_key: str) -> dict[str, str]:
+    """S3 facts by the AWS_* names every client outside the JVM reads: Sail's and delta-rs'
+    object_store, boto3, SeaweedFS, the stack's config files. The one spelling of them, so what
+    a lesson shows is what the engine gets. A fact left empty is left out (the client's default
+    applies, as it would for a setting the learner forgot)."""
+    variables = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+    }
+    variables = {name: value for name, value in variables.items() if value}
+    if endpoint.startswith("http://"):
+        variables["AWS_ALLOW_HTTP"] = "true"  # object_store refuses plain HTTP unless told
+    return variables
+
+
+def s3_variables(settings: Settings) -> dict[str, str]:
+    """The settings' S3 facts as AWS_* variables (see `aws_variables`)."""
+    return aws_variables(
+        settings.s3_endpoint, settings.s3_region, settings.s3_access_key, settings.s3_secret_key
+    )
+
+
 @contextlib.contextmanager
 def environment_default(name: str, value: str):
     """Set an environment variable the shell left unset, only while the block runs: an import or

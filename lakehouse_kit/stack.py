@@ -24,7 +24,7 @@ from lakehouse_kit import engine
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import is_marked, mark, write_private
 from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, postgres_bin, stack_parts
-from lakehouse_kit.settings import LOCAL_PORTS, Settings
+from lakehouse_kit.settings import LOCAL_PORTS, Settings, s3_variables
 from lakehouse_kit.supervisor import Ports, Service, as_user
 
 PORTS = LOCAL_PORTS["stack"]
@@ -57,11 +57,10 @@ def stack_services(settings: Settings) -> list[Service]:
 
 def s3_environment(settings: Settings, ports: Ports) -> dict[str, str]:
     """The variables the shared config files read (${env.X} in Hadoop, ${ENV:X} in Trino)."""
+    live = engine.live_settings(settings, ports)
     return {
-        "S3_ENDPOINT": f"http://127.0.0.1:{ports['s3']}",
-        "AWS_REGION": settings.s3_region,
-        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
+        **s3_variables(live),
+        "S3_ENDPOINT": live.s3_endpoint,
         "LAKEHOUSE_BUCKET": settings.bucket,
         "HIVE_METASTORE_URI": f"thrift://127.0.0.1:{ports.get('metastore', PORTS['metastore'])}",
     }
