@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse_kit import render, services
+from lakehouse_kit import render, runtime, services
 from lakehouse_kit.errors import KitError, first_line
 from lakehouse_kit.home import write_private
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
@@ -212,6 +212,7 @@ def cmd_reset(args) -> int:
             console.print("Nothing deleted.")
             return 1
     wiped, kept = services.wipe(settings)
+    runtime.reset()  # what this process knew of the tables (sessions, registrations) is gone
     for problem in kept:
         console.print(f"[yellow]Not removed: {problem}[/]")
     console.print(
@@ -366,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.profile:  # settings read the environment; the notebooks this command runs inherit it
-        os.environ["LAKEHOUSE_PROFILE"] = args.profile
+        runtime.reset(profile=args.profile)
     return run_command(args)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from lakehouse_kit import home as kit_home
+from lakehouse_kit import runtime
 from lakehouse_kit.errors import KitError
 
 PROJECT_ROOT = Path(os.environ.get("LAKEHOUSE_PROJECT", Path(__file__).resolve().parent.parent))
@@ -168,22 +168,28 @@ def load_settings(**overrides: str) -> Settings:
     """The active profile's settings (environment > live service ports > .env > defaults).
 
     Cached: read again only when the kit's environment variables, the .env file or the live
-    ports of the services change (`refresh_settings()` forgets everything)."""
+    ports of the services change (`runtime.reset()` forgets them with the rest)."""
     kit_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LAKEHOUSE_")))
     home = kit_home.resolve_home(os.environ.get("LAKEHOUSE_HOME", ""), PROJECT_ROOT)
     live_files = [
         kit_home.endpoints_file(kit_home.run_dir(home, profile)) for profile in LOCAL_PORTS
     ]
     stamps = (_mtime(PROJECT_ROOT / ".env"), *map(_mtime, live_files))
-    return _load(PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
+    key = (PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
+    cache = runtime.state().settings
+    if key not in cache:
+        if len(cache) >= 32:  # old environments and stamps: not asked for again
+            cache.clear()
+        cache[key] = _load(*key)
+    return cache[key]
 
 
 def refresh_settings() -> None:
-    """Forget cached settings (after the services moved)."""
-    _load.cache_clear()
+    """Forget cached settings: the services just moved (the endpoints file's time stamp may
+    not have changed within its resolution)."""
+    runtime.state().settings.clear()
 
 
-@lru_cache(maxsize=32)
 def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settings:
     overrides = dict(overrides)
     env_file, environment = _read_env_file(root), dict(kit_env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lakehouse_kit import catalog
+from lakehouse_kit import catalog, runtime
 from lakehouse_kit.errors import ServiceError, first_line
 from lakehouse_kit.services import ensure_services, port_answers
 from lakehouse_kit.settings import Settings, environment_default, load_settings
@@ -21,7 +21,7 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
         settings = ensure_services(settings)
     _require_reachable(settings)
     ensure_bucket(settings)
-    spark = _SESSIONS.get(settings.spark_remote)
+    spark = runtime.state().sessions.get(settings.spark_remote)
     if spark is None or spark.is_stopped or not _answers(spark):
         # None yet, or the server behind the cached one was restarted: connect afresh.
         spark = _connect(settings)
@@ -30,17 +30,11 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
     return spark
 
 
-# One session per endpoint: `getOrCreate()` hands back the active session whatever its
-# endpoint, so after the services moved (another LAKEHOUSE_HOME, a port taken) it would keep
-# talking to the old server.
-_SESSIONS: dict[str, object] = {}
-
-
 def current_spark(settings: Settings | None = None):
     """The session this process already has for the profile's endpoint, its tables registered
     as they are (no listing of the bucket), or None: for code that runs right after a lesson's
     own cells, e.g. checks. None too when its server was restarted since."""
-    spark = _SESSIONS.get((settings or load_settings()).spark_remote)
+    spark = runtime.state().sessions.get((settings or load_settings()).spark_remote)
     return spark if spark is not None and not spark.is_stopped and _answers(spark) else None
 
 
@@ -59,9 +53,11 @@ def _connect(settings: Settings):
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(
-        settings.spark_remote
-    ).create()
+    # One session per endpoint (runtime.state().sessions): `getOrCreate()` hands back the
+    # active session whatever its endpoint, so after the services moved (another home, a port
+    # taken) it would keep talking to the old server.
+    spark = SparkSession.builder.remote(settings.spark_remote).create()
+    runtime.state().sessions[settings.spark_remote] = spark
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])

@@ -17,7 +17,7 @@ import uuid
 import psutil
 import pytest
 
-from lakehouse_kit import services
+from lakehouse_kit import runtime, services
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import LOCAL_S3_PORT, load_settings
 from lakehouse_kit.storage import ensure_bucket, s3_client
@@ -36,30 +36,19 @@ ENDPOINT_ENV = (
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from pyspark.sql.connect.session import SparkSession
-
     path = tmp_path_factory.mktemp("services-home")
     mp = pytest.MonkeyPatch()
-    mp.setenv("LAKEHOUSE_HOME", str(path))
-    mp.setenv("LAKEHOUSE_PROFILE", "local")
     for name in ENDPOINT_ENV:
         mp.delenv(name, raising=False)
-    # Hide a cached Spark session (e.g. the session fixture's): get_spark() must connect to
-    # OUR server, and whatever we stop here must not be the other tests' session.
-    from lakehouse_kit import spark as kit_spark
-
-    ours: dict = {}
-    mp.setattr(kit_spark, "_SESSIONS", ours, raising=False)
-    mp.setattr(SparkSession, "_default_session", None)
-    mp.setattr(SparkSession._active_session, "session", None, raising=False)
+    # As a new kernel in this home: get_spark() connects to OUR server; the sessions opened
+    # here are stopped at the end, the other tests' (e.g. the session fixture's) kept.
     try:
-        yield path
+        with runtime.isolated(home=path, profile="local"):
+            try:
+                yield path
+            finally:
+                services.stop_services(load_settings())
     finally:
-        for session in {
-            id(s): s for s in [*ours.values(), SparkSession._default_session] if s
-        }.values():
-            session.stop()
-        services.stop_services(load_settings())
         mp.undo()
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from lakehouse_kit import render
+from lakehouse_kit import render, runtime
 from lakehouse_kit.cli import console, run_command
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT
 
@@ -195,7 +194,7 @@ def _add_data(sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "profile", None):
-        os.environ["LAKEHOUSE_PROFILE"] = args.profile
+        runtime.reset(profile=args.profile)
     return run_command(args)
 
 
