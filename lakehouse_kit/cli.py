@@ -266,6 +266,7 @@ def cmd_progress(args) -> int:
 
     from lakehouse_kit.checks.progress import progress
 
+    services.ensure_services()  # the checks read tables: the engine must run (they start none)
     found = progress()
     if args.json:
         print(json.dumps([asdict(row) for row in found], indent=2, ensure_ascii=False))

@@ -69,16 +69,10 @@ def _s3_round_trip(settings: Settings) -> Check:
 
 
 def _spark_round_trip(settings: Settings) -> Check:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
     start = time.perf_counter()
-    total = (
-        get_spark(settings, register=False, start=False)
-        .range(100)
-        .selectExpr("sum(id) AS s")
-        .collect()[0]
-        .s
-    )
+    total = connect(settings, register=False).range(100).selectExpr("sum(id) AS s").collect()[0].s
     seconds = time.perf_counter() - start
     return Check(
         "Spark round trip",
@@ -119,9 +113,9 @@ def _s3a_round_trip(settings: Settings) -> Check:
 
 
 def _metastore(settings: Settings) -> Check:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
-    spark = get_spark(settings, register=False, start=False)
+    spark = connect(settings, register=False)
     schemas = sorted(row[0] for row in spark.sql("SHOW DATABASES").collect())
     return Check(
         "metastore",

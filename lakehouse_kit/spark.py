@@ -7,18 +7,25 @@ import sys
 
 from lakehouse_kit import catalog, runtime
 from lakehouse_kit.errors import ServiceError, first_line
-from lakehouse_kit.services import ensure_services, port_answers
 from lakehouse_kit.settings import Settings, environment_default, load_settings
 from lakehouse_kit.storage import ensure_bucket
+from lakehouse_kit.supervisor import port_answers
 
 
-def get_spark(settings: Settings | None = None, register: bool = True, start: bool = True):
-    """Connect to the profile's engine (starting the local services if needed), create the
-    bronze/silver/gold schemas and re-register every table, so `spark.table("silver.pokemon")`
-    works in any notebook."""
+def get_spark(settings: Settings | None = None, register: bool = True):
+    """The notebook's way in: start the profile's local services if any is down (a fresh
+    machine, a `lakehouse down`), then `connect`. Only notebooks, the course runner and the
+    CLI start servers; code inside the kit calls `connect`, which starts nothing."""
+    from lakehouse_kit.services import ensure_services
+
+    return connect(ensure_services(settings or load_settings()), register)
+
+
+def connect(settings: Settings | None = None, register: bool = True):
+    """A Spark Connect session on the profile's running engine, with the bronze/silver/gold
+    schemas and every table of the bucket registered, so `spark.table("silver.pokemon")` works
+    in any notebook. Raises a ServiceError that names `lakehouse up` when no engine answers."""
     settings = settings or load_settings()
-    if start:
-        settings = ensure_services(settings)
     _require_reachable(settings)
     ensure_bucket(settings)
     spark = runtime.state().sessions.get(settings.spark_remote)
@@ -178,7 +185,7 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
     settings = settings or load_settings()
     step, spark = "connect", None
     try:
-        spark = get_spark(settings, register=False)
+        spark = connect(settings, register=False)
         step = "write"
         save_table(
             spark.range(3).selectExpr("id", "'probe' AS tag"), ENGINE_PROBE, settings=settings

@@ -211,7 +211,7 @@ def test_stopped_s3_fails_fast_with_the_fix(home):
 
 
 def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect, get_spark
 
     services.start_services(load_settings())
     settings = load_settings()
@@ -221,7 +221,7 @@ def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
 
     start = time.monotonic()
     with pytest.raises(ServiceError) as info:
-        get_spark(start=False)
+        connect()
     assert time.monotonic() - start < 10
     assert "lakehouse up" in str(info.value)
 
@@ -297,3 +297,16 @@ def test_services_run_with_the_memory_settings(home):
     rows = spark.sql("EXPLAIN SELECT id, count(*) FROM range(1000) GROUP BY id").collect()
     plan = "\n".join(str(value) for row in rows for value in row)
     assert "AggregateExec" in plan and "RepartitionExec" not in plan  # one partition: no shuffle
+
+
+def test_a_check_starts_no_server(home):
+    """Servers start at the notebook's edge (`get_spark`) and in the CLI only: a check that
+    finds no engine says to run `lakehouse up`, and nothing runs afterwards."""
+    from lakehouse_kit.checks.core import session
+
+    services.stop_services(load_settings())
+    with runtime.isolated():  # as a new kernel: no session to reuse
+        with pytest.raises(ServiceError, match="lakehouse up"):
+            session(None)
+    assert not any(s.running for s in services.service_status(load_settings()))
+    services.start_services(load_settings())  # back for the next tests

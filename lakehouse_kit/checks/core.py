@@ -25,10 +25,11 @@ def passed(what: str) -> None:
 
 def session(spark):
     """The session given, else the lesson's (its tables are registered: the lesson's first cell
-    did that, and `save_table` registers what it writes), else a new one."""
-    from lakehouse_kit.spark import current_spark, get_spark
+    did that, and `save_table` registers what it writes), else a new one on the running engine
+    (a check starts no server: `lakehouse up`, or the lesson's `get_spark()`, does)."""
+    from lakehouse_kit.spark import connect, current_spark
 
-    return spark or current_spark() or get_spark()
+    return spark or current_spark() or connect()
 
 
 def read_table(spark, name: str, hint: str):
