@@ -237,7 +237,8 @@ def cmd_repair(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from lakehouse_kit.course import run_course, runs_dir
+    from lakehouse_kit.course import run_course
+    from lakehouse_kit.runner import runs_dir
 
     with ThreadPoolExecutor(1) as beside:
         quieting = beside.submit(_quiet_jupyterlab)  # imports JupyterLab (~0.5 s): not in line

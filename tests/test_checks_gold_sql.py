@@ -14,7 +14,8 @@ from pyspark.sql import functions as F
 from lakehouse_kit import checks
 from lakehouse_kit.catalog import register_all
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.course import LESSONS, PRODUCES, run_lesson
+from lakehouse_kit.course import PRODUCES
+from lakehouse_kit.runner import LESSONS, run_lesson
 
 GOOD_SQL = """WITH ranked AS (
     SELECT primary_type, name, total,

@@ -7,8 +7,8 @@ import ast
 import jupytext
 import pytest
 
-from lakehouse_kit.course import solution_files
 from lakehouse_kit.errors import KitError
+from lakehouse_kit.runner import solution_files
 from lakehouse_kit.tools import notebooks
 
 MIXED = '''def parse(df):

@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from lakehouse_kit.course import LESSONS, SOLUTIONS, lesson_path
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.replay import _cells, _unsolved, replay
+from lakehouse_kit.runner import LESSONS, SOLUTIONS, lesson_path
 
 
 def exercises(folder) -> list[str]:
