@@ -219,7 +219,7 @@ def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
 def data_folders(settings: Settings) -> list[Path]:
     """What `lakehouse reset` wipes: the stored tables and, on `stack`, the catalog."""
     if settings.profile == "stack":
-        from lakehouse_kit.stack import postgres_data
+        from lakehouse_kit.postgres import postgres_data
 
         return [settings.state_dir / "s3", postgres_data(settings)]
     return [settings.state_dir / "s3"]
