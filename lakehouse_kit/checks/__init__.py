@@ -34,9 +34,7 @@ from lakehouse_kit.checks.lesson4 import (
     check_type_summary,
 )
 from lakehouse_kit.checks.lesson5 import (
-    check_as_of_sql,
     check_near_the_best_sql,
-    check_sql_matches_spark,
     check_sql_row_counts,
     check_strongest_per_type_sql,
 )
@@ -55,6 +53,8 @@ from lakehouse_kit.checks.lesson7 import (
     check_upsert_newer,
 )
 from lakehouse_kit.checks.progress import CHECKS
+from lakehouse_kit.checks.sql_answers import check_sql_matches_spark
+from lakehouse_kit.checks.time_travel import check_as_of_sql
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
 __all__ = [
