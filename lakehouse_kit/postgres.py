@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from lakehouse_kit.commands import run_logged
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import is_marked, mark, write_private
 from lakehouse_kit.install import postgres_bin
@@ -66,10 +67,11 @@ def _init_postgres(settings: Settings, ports: Ports) -> None:
     with _readable_copy(password, data.parent, user) as pwfile:
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", DB_USER, "-E", "UTF8"]
         initdb += ["--auth=scram-sha-256", f"--pwfile={pwfile}", "--no-sync"]
-        _run_as(user, initdb, "", "PostgreSQL's initdb")
+        _run_as(user, initdb, "", "PostgreSQL's initdb", settings)
     # Single-user mode creates the database without starting a server.
     single = [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"]
-    _run_as(user, single, f"CREATE DATABASE {DB_NAME};\n", "creating the metastore's database")
+    creating = "creating the metastore's database"
+    _run_as(user, single, f"CREATE DATABASE {DB_NAME};\n", creating, settings)
     mark(data)
 
 
@@ -86,16 +88,16 @@ def _readable_copy(secret: Path, folder: Path, user: str | None):
         copy.unlink(missing_ok=True)
 
 
-def _run_as(user: str | None, command: list[str], stdin: str, what: str) -> None:
-    done = subprocess.run(
-        command, input=stdin, capture_output=True, text=True, **as_user(user), check=False
+def _run_as(user: str | None, command: list[str], stdin: str, what: str, settings) -> None:
+    run_logged(
+        command,
+        settings.run_dir / "postgres-setup.log",
+        what,
+        "`lakehouse --profile stack up` makes an interrupted set-up again; see docs/stack.md.",
+        error=ServiceError,
+        stdin=stdin,
+        **as_user(user),
     )
-    if done.returncode:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
-        raise ServiceError(
-            f"{what} failed (exit {done.returncode}):\n{tail}",
-            fix="`lakehouse --profile stack up` makes an interrupted set-up again; see docs/stack.md.",
-        )
 
 
 def postgres_service() -> Service:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from lakehouse_kit import engine
+from lakehouse_kit.commands import run_logged
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.home import write_private
 from lakehouse_kit.install import DOCKER_DIR, StackParts, find_java, stack_parts
@@ -124,7 +124,6 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
                 f"PostgreSQL refused `{sql}`: {done.stderr.strip()[:300]}",
                 fix=f"Read {settings.run_dir / 'postgres.log'}; then `lakehouse --profile stack up` again.",
             )
-    env = {**os.environ, **_metastore_env(settings, ports)}
     command = _metastore_java(
         settings,
         "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
@@ -132,14 +131,14 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
         "postgres",
         "-initSchema",
     )
-    log = settings.run_dir / "metastore-schema.log"
-    with open(log, "ab") as out:
-        code = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    if code:
-        raise ServiceError(
-            f"The metastore's schema could not be created (exit {code}).",
-            fix=f"Read {log}; then `lakehouse --profile stack up` again (it starts the schema afresh).",
-        )
+    run_logged(
+        command,
+        settings.run_dir / "metastore-schema.log",
+        "Creating the metastore's schema",
+        "`lakehouse --profile stack up` again (it starts the schema afresh).",
+        error=ServiceError,
+        env={**os.environ, **_metastore_env(settings, ports)},
+    )
 
 
 def metastore_service() -> Service:
