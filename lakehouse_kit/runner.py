@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lakehouse_kit import home
+from lakehouse_kit import home, runtime
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.report import LakehouseSummary
-from lakehouse_kit.settings import PROJECT_ROOT, Settings, environment_default, load_settings
+from lakehouse_kit.settings import PROJECT_ROOT, Settings, load_settings
 
 SOLUTIONS = PROJECT_ROOT / "solutions"  # the complete notebooks: the source of truth
 LESSONS = PROJECT_ROOT / "lessons"  # the learner's, generated from them (tools.notebooks)
@@ -119,11 +119,9 @@ def run_lesson(
     if kernel is not None:
         kernel.fresh_namespace(path.parent)
     try:
-        # The kernel papermill finds and starts must be this environment's Python, never a stale
-        # user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too.
         with (
             _stderr_to(output.with_suffix(".kernel.log")),
-            environment_default("JUPYTER_PREFER_ENV_PATH", "1"),
+            _prefer_env_path(),
         ):
             papermill.execute_notebook(
                 jupytext.read(path),
@@ -163,7 +161,7 @@ def _stderr_to(log: Path):
 def shared_kernel(cwd: Path):
     with (
         _stderr_to(runs_dir() / "shared-kernel.log"),
-        environment_default("JUPYTER_PREFER_ENV_PATH", "1"),
+        _prefer_env_path(),
     ):
         from lakehouse_kit.kernel import SharedKernel
 
@@ -222,3 +220,9 @@ def _run_in(kernel, paths, parameters, output_dir, on_lesson, keep_going, client
         if not run.ok and not keep_going:
             break
     return course
+
+
+def _prefer_env_path():
+    """The kernel papermill finds and starts must be this environment's Python, never a stale
+    user kernel; the kernel inherits the setting, so lessons it runs (`require`) do too."""
+    return runtime.environment({"JUPYTER_PREFER_ENV_PATH": "1"}, defaults_only=True)

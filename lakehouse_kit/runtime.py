@@ -64,19 +64,37 @@ def isolated(home: str | Path | None = None, profile: str | None = None) -> Iter
     state before it comes back untouched afterwards (its sessions still open), with the home
     and profile it had. Sessions opened inside are stopped."""
     global _state
-    saved, saved_where = _state, {name: os.environ.get(name) for name in _WHERE.values()}
-    _state = State()
-    _point_at(home, profile)
+    saved, _state = _state, State()
+    where = {_WHERE["home"]: home, _WHERE["profile"]: profile}
     try:
-        yield _state
+        with environment({name: str(value) for name, value in where.items() if value is not None}):
+            yield _state
     finally:
         _state.close()
         _state = saved
-        for name, value in saved_where.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str | None], defaults_only: bool = False) -> Iterator[None]:
+    """Environment variables set (a text) or unset (None) while the block runs, then put back
+    as they were. With `defaults_only`, a variable the shell set keeps its value: an import or
+    a call that needs one gets it without the process keeping a change it never asked for."""
+    saved = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if not (defaults_only and saved[name] is not None):
+            _set(name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _point_at(home: str | Path | None, profile: str | None) -> None:

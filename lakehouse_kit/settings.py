@@ -7,7 +7,6 @@ credential: it asks `load_settings()`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -297,17 +296,3 @@ def s3_variables(settings: Settings) -> dict[str, str]:
     return aws_variables(
         settings.s3_endpoint, settings.s3_region, settings.s3_access_key, settings.s3_secret_key
     )
-
-
-@contextlib.contextmanager
-def environment_default(name: str, value: str):
-    """Set an environment variable the shell left unset, only while the block runs: an import or
-    a call that needs it gets it without the process keeping a change it never asked for."""
-    if name in os.environ:
-        yield
-        return
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        os.environ.pop(name, None)

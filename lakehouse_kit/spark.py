@@ -7,7 +7,7 @@ import sys
 
 from lakehouse_kit import catalog, runtime
 from lakehouse_kit.errors import ServiceError, first_line
-from lakehouse_kit.settings import Settings, environment_default, load_settings
+from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
 from lakehouse_kit.supervisor import port_answers
 
@@ -51,7 +51,8 @@ def import_connect_client() -> None:
     a Connect client never uses one: any existing folder will do, for the import only."""
     if "pyspark.sql.connect" in sys.modules:
         return
-    with environment_default("SPARK_HOME", os.path.dirname(os.path.abspath(__file__))):
+    folder = os.path.dirname(os.path.abspath(__file__))
+    with runtime.environment({"SPARK_HOME": folder}, defaults_only=True):
         import pyspark.sql.connect  # noqa: F401
 
 

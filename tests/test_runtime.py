@@ -51,3 +51,14 @@ def test_isolated_gives_the_block_a_new_process_state_and_puts_the_old_one_back(
     assert runtime.state() is outer and outer.settings
     assert os.environ["LAKEHOUSE_HOME"] == str(where / "before")
     assert load_settings().profile == "local"
+
+
+def test_environment_sets_and_unsets_for_the_block_only(monkeypatch):
+    monkeypatch.setenv("KIT_PROBE_SET", "shell")
+    monkeypatch.delenv("KIT_PROBE_UNSET", raising=False)
+    with runtime.environment({"KIT_PROBE_SET": None, "KIT_PROBE_UNSET": "block"}):
+        assert "KIT_PROBE_SET" not in os.environ and os.environ["KIT_PROBE_UNSET"] == "block"
+    assert os.environ["KIT_PROBE_SET"] == "shell" and "KIT_PROBE_UNSET" not in os.environ
+    with runtime.environment({"KIT_PROBE_SET": "x", "KIT_PROBE_UNSET": "y"}, defaults_only=True):
+        assert (os.environ["KIT_PROBE_SET"], os.environ["KIT_PROBE_UNSET"]) == ("shell", "y")
+    assert "KIT_PROBE_UNSET" not in os.environ
