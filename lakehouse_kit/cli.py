@@ -212,7 +212,6 @@ def cmd_reset(args) -> int:
             console.print("Nothing deleted.")
             return 1
     wiped, kept = services.wipe(settings)
-    runtime.reset()  # what this process knew of the tables (sessions, registrations) is gone
     for problem in kept:
         console.print(f"[yellow]Not removed: {problem}[/]")
     console.print(
