@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lakehouse_kit import runtime
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import has_objects, list_folders, object_uri
@@ -73,15 +74,12 @@ def register_table(spark: SparkSession, table: str, settings: Settings | None = 
     _create_table(spark, table, settings)
 
 
-# What each session (by id) has registered: a table is registered by its location, so once is
-# enough; every notebook of a course run asks again, and each statement is a round trip.
-_REGISTERED: dict[str, set[str]] = {}
-
-
 def register_all(spark: SparkSession, settings: Settings | None = None) -> list[str]:
     """Create the medallion schemas and register every table found in the bucket."""
     settings = settings or load_settings()
-    done = _REGISTERED.setdefault(spark.session_id, set())
+    # What this session has registered: a table is registered by its location, so once is
+    # enough; every notebook of a course run asks again, and each statement is a round trip.
+    done = runtime.state().registered.setdefault(spark.session_id, set())
     if done and not spark.catalog.databaseExists(LAYERS[0]):
         done.clear()  # a restarted server took the session id over with an empty catalog
     for layer in LAYERS:

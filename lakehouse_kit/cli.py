@@ -18,8 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse_kit import render, services
-from lakehouse_kit.errors import KitError
+from lakehouse_kit import render, runtime, services
+from lakehouse_kit.errors import KitError, first_line
 from lakehouse_kit.home import write_private
 from lakehouse_kit.settings import PROFILES, PROJECT_ROOT, load_settings
 
@@ -236,7 +236,8 @@ def cmd_repair(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from lakehouse_kit.course import run_course, runs_dir
+    from lakehouse_kit.course import run_course
+    from lakehouse_kit.runner import runs_dir
 
     with ThreadPoolExecutor(1) as beside:
         quieting = beside.submit(_quiet_jupyterlab)  # imports JupyterLab (~0.5 s): not in line
@@ -265,6 +266,7 @@ def cmd_progress(args) -> int:
 
     from lakehouse_kit.checks.progress import progress
 
+    services.ensure_services()  # the checks read tables: the engine must run (they start none)
     found = progress()
     if args.json:
         print(json.dumps([asdict(row) for row in found], indent=2, ensure_ascii=False))
@@ -366,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.profile:  # settings read the environment; the notebooks this command runs inherit it
-        os.environ["LAKEHOUSE_PROFILE"] = args.profile
+        runtime.reset(profile=args.profile)
     return run_command(args)
 
 
@@ -384,8 +386,7 @@ def run_command(args) -> int:
     except Exception as error:  # a short message; the traceback only when asked for
         if os.environ.get("LAKEHOUSE_DEBUG"):
             raise
-        first_line = (str(error).splitlines() or [""])[0][:300]
-        console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line}[/]")
+        console.print(f"[red]Unexpected error: {type(error).__name__}: {first_line(error)}[/]")
         console.print(
             "[yellow]Fix: run `lakehouse doctor`; set LAKEHOUSE_DEBUG=1 to see the full traceback.[/]"
         )

@@ -11,19 +11,12 @@ from deltalake import DeltaTable
 
 from lakehouse_kit.catalog import table_uri
 from lakehouse_kit.errors import KitError
-from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.settings import Settings, load_settings, s3_variables
 
 
 def storage_options(settings: Settings) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": settings.s3_endpoint,
-        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
-        "AWS_REGION": settings.s3_region,
-        "AWS_ALLOW_HTTP": str(settings.s3_endpoint.startswith("http://")).lower(),
-        # Commits rely on the store's conditional PUT (If-None-Match), no lock table needed.
-        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
-    }
+    # Commits rely on the store's conditional PUT (If-None-Match), no lock table needed.
+    return {**s3_variables(settings), "AWS_S3_ALLOW_UNSAFE_RENAME": "true"}
 
 
 def delta_table(table: str, settings: Settings | None = None) -> DeltaTable:

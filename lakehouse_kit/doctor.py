@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lakehouse_kit import services
+from lakehouse_kit.errors import first_line
 from lakehouse_kit.settings import LOCAL_PORTS, Settings
 
 
@@ -68,16 +69,10 @@ def _s3_round_trip(settings: Settings) -> Check:
 
 
 def _spark_round_trip(settings: Settings) -> Check:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
     start = time.perf_counter()
-    total = (
-        get_spark(settings, register=False, start=False)
-        .range(100)
-        .selectExpr("sum(id) AS s")
-        .collect()[0]
-        .s
-    )
+    total = connect(settings, register=False).range(100).selectExpr("sum(id) AS s").collect()[0].s
     seconds = time.perf_counter() - start
     return Check(
         "Spark round trip",
@@ -118,9 +113,9 @@ def _s3a_round_trip(settings: Settings) -> Check:
 
 
 def _metastore(settings: Settings) -> Check:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
-    spark = get_spark(settings, register=False, start=False)
+    spark = connect(settings, register=False)
     schemas = sorted(row[0] for row in spark.sql("SHOW DATABASES").collect())
     return Check(
         "metastore",
@@ -151,7 +146,7 @@ def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -
     except Exception as error:  # doctor reports every failure instead of stopping at one
         fix = getattr(error, "fix", "") or "Run `lakehouse up`, then `lakehouse doctor` again."
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-        return Check(name, False, message.splitlines()[0][:200], fix)
+        return Check(name, False, first_line(message, limit=200), fix)
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lakehouse_kit.home import read_json, write_private
-from lakehouse_kit.settings import Settings
+from lakehouse_kit.settings import Settings, aws_variables
 
 Ports = dict[str, int]
 
@@ -107,21 +107,10 @@ def sail_environment(conf: dict[str, str], settings: Settings) -> dict[str, str]
     """The same S3 facts in the form Sail reads them, its server's environment: Sail has its
     own S3 client (Rust's object_store), not Hadoop's S3A, and no metastore. Only the S3A part
     matters to it; the region, which Sail requires, is the settings' unless the conf names one."""
-    names = {
-        "endpoint": "AWS_ENDPOINT",
-        "endpoint.region": "AWS_REGION",
-        "access.key": "AWS_ACCESS_KEY_ID",
-        "secret.key": "AWS_SECRET_ACCESS_KEY",
-    }
-    options = {key.removeprefix("spark.hadoop."): value for key, value in conf.items()}
-    env = {"AWS_REGION": settings.s3_region}
-    env.update(
-        {
-            env_name: options[f"fs.s3a.{key}"]
-            for key, env_name in names.items()
-            if f"fs.s3a.{key}" in options
-        }
+    s3a = {key.removeprefix(f"{S3A}"): value for key, value in conf.items() if key.startswith(S3A)}
+    return aws_variables(
+        endpoint=s3a.get("endpoint", ""),
+        region=s3a.get("endpoint.region") or settings.s3_region,
+        access_key=s3a.get("access.key", ""),
+        secret_key=s3a.get("secret.key", ""),
     )
-    if env.get("AWS_ENDPOINT", "").startswith("http://"):
-        env["AWS_ALLOW_HTTP"] = "true"  # Sail refuses plain HTTP unless told
-    return env

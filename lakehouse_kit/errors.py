@@ -23,3 +23,19 @@ class KitError(RuntimeError):
 
 class ServiceError(KitError):
     """A local service is down, unreachable or misconfigured."""
+
+
+def first_line(error: BaseException | str, limit: int = 300) -> str:
+    """An error's first line, cut to `limit` characters: what a hint, a table cell or a short
+    report quotes from an engine's long message. An exception without words gives its type."""
+    text = plain(str(error)).strip()
+    if not text:
+        return type(error).__name__ if isinstance(error, BaseException) else ""
+    return text.splitlines()[0][:limit]
+
+
+def plain(text: str) -> str:
+    """Text without terminal colour codes (IPython colours the errors it records)."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)

@@ -3,7 +3,7 @@ the checks the lessons already call.
 
 Each learner gets a worker process (this module's `main`) with a fresh `LAKEHOUSE_HOME` in the
 output folder: their services, bucket and catalog, stopped after. The worker runs their lessons
-in order in one kernel (`course.run_lessons`), every cell even after an error, each cell
+in order in one kernel (`runner.run_lessons`), every cell even after an error, each cell
 interrupted after `timeout` seconds; a later lesson builds what an earlier one left missing
 (`course.catch_up`, which the lesson calls). The grades are read from the executed notebooks:
 the code cell after an exercise (a cell tagged `solution`) is its check, which prints "✓ ..."
@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lakehouse_kit import home
-from lakehouse_kit.course import solution_files
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.grade_notebook import (
     ERRORED,
@@ -41,6 +40,7 @@ from lakehouse_kit.grade_notebook import (
 from lakehouse_kit.lesson_format import (
     lesson_number,
 )
+from lakehouse_kit.runner import solution_files
 
 
 @dataclass
@@ -251,7 +251,7 @@ def _start_services(lock: Path) -> None:
 def main(argv: list[str]) -> int:
     """The worker: run a learner's lessons (LAKEHOUSE_HOME is theirs) and record each run in
     FOLDER/lessons.json as it ends, so a worker stopped halfway leaves what it did."""
-    from lakehouse_kit.course import run_lessons
+    from lakehouse_kit.runner import run_lessons
     from lakehouse_kit.services import stop_services
 
     folder, timeout, lessons = Path(argv[0]), int(argv[1]), argv[2:]

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse_kit.course import SOLUTIONS
+from lakehouse_kit.errors import first_line, plain
 from lakehouse_kit.lesson_format import SOLUTION_TAG, code_cells, functions_defined, unsolved
+from lakehouse_kit.runner import SOLUTIONS
 
 PASSED, FAILED, NOT_ATTEMPTED, ERRORED = "passed", "failed", "not attempted", "errored"
 STATUSES = (PASSED, FAILED, NOT_ATTEMPTED, ERRORED)
@@ -70,7 +71,7 @@ def _judge(exercise: dict, check: dict | None, at: int, timeout: int) -> tuple[s
             return (PASSED,)
         return ERRORED, f"code cell {at + 2}: its check did not run"
     if failure["ename"] == "CheckFailed":
-        message, _, hint = _plain(failure["evalue"]).partition("\n  Fix: ")
+        message, _, hint = plain(failure["evalue"]).partition("\n  Fix: ")
         return FAILED, message, hint
     if failure["ename"] == "NotImplementedError":
         return (NOT_ATTEMPTED,)
@@ -90,12 +91,7 @@ def _stdout(cell: dict) -> str:
 def _describe(error: dict, cell: int, timeout: int) -> str:
     if error["ename"] == "KeyboardInterrupt":  # nbclient interrupts a cell that runs too long
         return f"code cell {cell}: timed out after {timeout:g} s"
-    first_line = (_plain(error["evalue"]).splitlines() or [""])[0]
-    return f"code cell {cell}: {error['ename']}: {first_line}"[:300]
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return f"code cell {cell}: {error['ename']}: {first_line(error['evalue'])}"[:300]
 
 
 def caught_up(executed: Path) -> list[str]:

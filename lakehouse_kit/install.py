@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse_kit.commands import run_logged
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.home import cache_lock
 from lakehouse_kit.parts import DOCKER_DIR, TRINO_PLUGINS, StackParts, stack_parts
@@ -106,16 +106,7 @@ def _mark(folder: Path, **facts) -> None:
 
 
 def _run(command: list[str], log: Path, what: str, fix: str, cwd: Path | None = None) -> None:
-    with open(log, "a") as out:
-        out.write(f"\n$ {' '.join(command)}\n")
-        out.flush()
-        code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
-    if code:
-        lines = log.read_text(errors="replace").splitlines()[-12:]
-        raise KitError(
-            f"Could not install {what} (exit {code}):\n" + "\n".join(lines),
-            fix=f"{fix} The whole output is in {log}.",
-        )
+    run_logged(command, log, f"Installing {what}", fix, cwd=cwd)
 
 
 # Everything else in the Spark environment, pinned exactly (what `pip freeze` listed there on

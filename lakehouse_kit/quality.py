@@ -14,6 +14,7 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse_kit import runtime
 from lakehouse_kit.contracts import columns
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.spark import import_connect_client
@@ -22,20 +23,19 @@ import_connect_client()  # before GX, which imports it and would exit without SP
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402, F401  (lessons import gxe from here)
 
-_context = None
-
 
 def _gx_context():
     """One ephemeral (in-memory) GX context per kernel: nothing written to disk."""
-    global _context
-    if _context is None:
+    state = runtime.state()
+    if state.gx_context is None:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        _context = gx.get_context(mode="ephemeral")
+        context = gx.get_context(mode="ephemeral")
         # No usage statistics and no progress bars: neither belongs in a workshop.
-        _context.enable_analytics(False)
-        _context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return _context
+        context.enable_analytics(False)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        state.gx_context = context
+    return state.gx_context
 
 
 def new_suite(name: str, expectations: list) -> gx.ExpectationSuite:

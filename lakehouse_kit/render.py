@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lakehouse_kit.course import CourseRun, LessonEvent
 from lakehouse_kit.lesson_format import lesson_prefix
 from lakehouse_kit.report import LakehouseSummary
+from lakehouse_kit.runner import CourseRun, LessonEvent
 
 OK, FAILED = "[green]ok[/]", "[red]failed[/]"
 
@@ -31,7 +31,7 @@ def progress_bar(console: Console, **options) -> Progress:
 
 @contextlib.contextmanager
 def lesson_progress(console: Console):
-    """An `on_lesson` callback for `course.run_lessons` that draws a bar over the lessons. The
+    """An `on_lesson` callback for `runner.run_lessons` that draws a bar over the lessons. The
     bar appears with the first lesson, below what catching up printed before it."""
     shown: list[tuple[Progress, int]] = []
 

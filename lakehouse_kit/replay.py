@@ -40,7 +40,7 @@ class Replay:
 def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> Replay:
     """Run lesson `lesson`'s notebook from `folder` (the running notebook's folder by default)
     in this kernel with `parameters`; raise a KitError naming the cell when one fails."""
-    from lakehouse_kit.course import SOLUTIONS, lesson_path
+    from lakehouse_kit.runner import SOLUTIONS, lesson_path
 
     notebook = lesson_path(lesson, _folder(lesson, folder)).with_suffix(".ipynb")
     solution = code_cells(lesson_path(lesson, SOLUTIONS).with_suffix(".ipynb"))
@@ -72,7 +72,7 @@ def _failure(notebook: Path, number: int, source: str, parameters: dict, error: 
 def _folder(lesson: str | int, folder: Path | None) -> Path:
     """The folder of the notebook that asks: the learner's `lessons/`, or `solutions/` when the
     course runs the solutions."""
-    from lakehouse_kit.course import SOLUTIONS
+    from lakehouse_kit.runner import SOLUTIONS
 
     here = folder or Path.cwd()
     return here if any(here.glob(f"{lesson_prefix(lesson)}_*.py")) else SOLUTIONS

@@ -36,16 +36,16 @@ class LakehouseSummary:
 
 def table_counts(spark=None) -> dict[str, int]:
     from lakehouse_kit.catalog import discover_tables
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
-    spark = spark or get_spark()
+    spark = spark or connect()
     return {name: spark.table(name).count() for name in discover_tables()}
 
 
 def quarantine_counts(spark=None) -> dict[str, int]:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
-    spark = spark or get_spark()
+    spark = spark or connect()
     if not spark.catalog.tableExists("silver.quarantine"):
         return {}
     rows = spark.table("silver.quarantine").groupBy("source_table").count().collect()
@@ -73,9 +73,9 @@ def suite_results() -> list[SuiteResult]:
 
 
 def lakehouse_summary(spark=None) -> LakehouseSummary:
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect
 
-    spark = spark or get_spark()  # one session (and one listing of the bucket) for both counts
+    spark = spark or connect()  # one session (and one listing of the bucket) for both counts
     return LakehouseSummary(
         table_counts(spark), suite_results(), dict(sorted(quarantine_counts(spark).items()))
     )

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from lakehouse_kit import engine, home, supervisor
 from lakehouse_kit.errors import ServiceError
-from lakehouse_kit.settings import LOCAL_PORTS, Settings, load_settings, refresh_settings
+from lakehouse_kit.settings import (
+    LOCAL_PORTS,
+    Settings,
+    load_settings,
+    refresh_settings,
+    s3_variables,
+)
 from lakehouse_kit.supervisor import (  # noqa: F401 - the kit's port helpers live here too
     Ports,
     Service,
@@ -90,11 +96,8 @@ def s3_service(settings: Settings) -> Service:
         label="the S3 server",
         port=LOCAL_PORTS[settings.profile]["s3"],
         command=command,
-        env=lambda s, p: {
-            "AWS_ACCESS_KEY_ID": s.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": s.s3_secret_key,
-            **WEED_MEMORY,
-        },
+        # SeaweedFS takes the keys it accepts from the AWS_* variables.
+        env=lambda s, p: {**s3_variables(engine.live_settings(s, p)), **WEED_MEMORY},
         endpoints=lambda port: {"s3_endpoint": f"http://127.0.0.1:{port}"},
         memory="~300 MB at scale 100",
     )
@@ -216,7 +219,7 @@ def service_status(settings: Settings | None = None) -> list[ServiceStatus]:
 def data_folders(settings: Settings) -> list[Path]:
     """What `lakehouse reset` wipes: the stored tables and, on `stack`, the catalog."""
     if settings.profile == "stack":
-        from lakehouse_kit.stack import postgres_data
+        from lakehouse_kit.postgres import postgres_data
 
         return [settings.state_dir / "s3", postgres_data(settings)]
     return [settings.state_dir / "s3"]

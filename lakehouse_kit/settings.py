@@ -7,15 +7,14 @@ credential: it asks `load_settings()`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 from lakehouse_kit import home as kit_home
+from lakehouse_kit import runtime
 from lakehouse_kit.errors import KitError
 
 PROJECT_ROOT = Path(os.environ.get("LAKEHOUSE_PROJECT", Path(__file__).resolve().parent.parent))
@@ -168,22 +167,28 @@ def load_settings(**overrides: str) -> Settings:
     """The active profile's settings (environment > live service ports > .env > defaults).
 
     Cached: read again only when the kit's environment variables, the .env file or the live
-    ports of the services change (`refresh_settings()` forgets everything)."""
+    ports of the services change (`runtime.reset()` forgets them with the rest)."""
     kit_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("LAKEHOUSE_")))
     home = kit_home.resolve_home(os.environ.get("LAKEHOUSE_HOME", ""), PROJECT_ROOT)
     live_files = [
         kit_home.endpoints_file(kit_home.run_dir(home, profile)) for profile in LOCAL_PORTS
     ]
     stamps = (_mtime(PROJECT_ROOT / ".env"), *map(_mtime, live_files))
-    return _load(PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
+    key = (PROJECT_ROOT, kit_env, stamps, tuple(sorted(overrides.items())))
+    cache = runtime.state().settings
+    if key not in cache:
+        if len(cache) >= 32:  # old environments and stamps: not asked for again
+            cache.clear()
+        cache[key] = _load(*key)
+    return cache[key]
 
 
 def refresh_settings() -> None:
-    """Forget cached settings (after the services moved)."""
-    _load.cache_clear()
+    """Forget cached settings: the services just moved (the endpoints file's time stamp may
+    not have changed within its resolution)."""
+    runtime.state().settings.clear()
 
 
-@lru_cache(maxsize=32)
 def _load(root: Path, kit_env: tuple, stamps: tuple, overrides: tuple) -> Settings:
     overrides = dict(overrides)
     env_file, environment = _read_env_file(root), dict(kit_env)
@@ -269,15 +274,25 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str:
     return "its port is not a number from 1 to 65535" if port == 0 else ""
 
 
-@contextlib.contextmanager
-def environment_default(name: str, value: str):
-    """Set an environment variable the shell left unset, only while the block runs: an import or
-    a call that needs it gets it without the process keeping a change it never asked for."""
-    if name in os.environ:
-        yield
-        return
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        os.environ.pop(name, None)
+def aws_variables(endpoint: str, region: str, access_key: str, secret_key: str) -> dict[str, str]:
+    """S3 facts by the AWS_* names every client outside the JVM reads: Sail's and delta-rs'
+    object_store, boto3, SeaweedFS, the stack's config files. The one spelling of them, so what
+    a lesson shows is what the engine gets. A fact left empty is left out (the client's default
+    applies, as it would for a setting the learner forgot)."""
+    variables = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+    }
+    variables = {name: value for name, value in variables.items() if value}
+    if endpoint.startswith("http://"):
+        variables["AWS_ALLOW_HTTP"] = "true"  # object_store refuses plain HTTP unless told
+    return variables
+
+
+def s3_variables(settings: Settings) -> dict[str, str]:
+    """The settings' S3 facts as AWS_* variables (see `aws_variables`)."""
+    return aws_variables(
+        settings.s3_endpoint, settings.s3_region, settings.s3_access_key, settings.s3_secret_key
+    )

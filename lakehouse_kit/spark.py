@@ -5,23 +5,30 @@ from __future__ import annotations
 import os
 import sys
 
-from lakehouse_kit import catalog
-from lakehouse_kit.errors import ServiceError
-from lakehouse_kit.services import ensure_services, port_answers
-from lakehouse_kit.settings import Settings, environment_default, load_settings
+from lakehouse_kit import catalog, runtime
+from lakehouse_kit.errors import ServiceError, first_line
+from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
+from lakehouse_kit.supervisor import port_answers
 
 
-def get_spark(settings: Settings | None = None, register: bool = True, start: bool = True):
-    """Connect to the profile's engine (starting the local services if needed), create the
-    bronze/silver/gold schemas and re-register every table, so `spark.table("silver.pokemon")`
-    works in any notebook."""
+def get_spark(settings: Settings | None = None, register: bool = True):
+    """The notebook's way in: start the profile's local services if any is down (a fresh
+    machine, a `lakehouse down`), then `connect`. Only notebooks, the course runner and the
+    CLI start servers; code inside the kit calls `connect`, which starts nothing."""
+    from lakehouse_kit.services import ensure_services
+
+    return connect(ensure_services(settings or load_settings()), register)
+
+
+def connect(settings: Settings | None = None, register: bool = True):
+    """A Spark Connect session on the profile's running engine, with the bronze/silver/gold
+    schemas and every table of the bucket registered, so `spark.table("silver.pokemon")` works
+    in any notebook. Raises a ServiceError that names `lakehouse up` when no engine answers."""
     settings = settings or load_settings()
-    if start:
-        settings = ensure_services(settings)
     _require_reachable(settings)
     ensure_bucket(settings)
-    spark = _SESSIONS.get(settings.spark_remote)
+    spark = runtime.state().sessions.get(settings.spark_remote)
     if spark is None or spark.is_stopped or not _answers(spark):
         # None yet, or the server behind the cached one was restarted: connect afresh.
         spark = _connect(settings)
@@ -30,17 +37,11 @@ def get_spark(settings: Settings | None = None, register: bool = True, start: bo
     return spark
 
 
-# One session per endpoint: `getOrCreate()` hands back the active session whatever its
-# endpoint, so after the services moved (another LAKEHOUSE_HOME, a port taken) it would keep
-# talking to the old server.
-_SESSIONS: dict[str, object] = {}
-
-
 def current_spark(settings: Settings | None = None):
     """The session this process already has for the profile's endpoint, its tables registered
     as they are (no listing of the bucket), or None: for code that runs right after a lesson's
     own cells, e.g. checks. None too when its server was restarted since."""
-    spark = _SESSIONS.get((settings or load_settings()).spark_remote)
+    spark = runtime.state().sessions.get((settings or load_settings()).spark_remote)
     return spark if spark is not None and not spark.is_stopped and _answers(spark) else None
 
 
@@ -50,7 +51,8 @@ def import_connect_client() -> None:
     a Connect client never uses one: any existing folder will do, for the import only."""
     if "pyspark.sql.connect" in sys.modules:
         return
-    with environment_default("SPARK_HOME", os.path.dirname(os.path.abspath(__file__))):
+    folder = os.path.dirname(os.path.abspath(__file__))
+    with runtime.environment({"SPARK_HOME": folder}, defaults_only=True):
         import pyspark.sql.connect  # noqa: F401
 
 
@@ -59,9 +61,11 @@ def _connect(settings: Settings):
     from pyspark.sql import SparkSession
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    spark = _SESSIONS[settings.spark_remote] = SparkSession.builder.remote(
-        settings.spark_remote
-    ).create()
+    # One session per endpoint (runtime.state().sessions): `getOrCreate()` hands back the
+    # active session whatever its endpoint, so after the services moved (another home, a port
+    # taken) it would keep talking to the old server.
+    spark = SparkSession.builder.remote(settings.spark_remote).create()
+    runtime.state().sessions[settings.spark_remote] = spark
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
@@ -162,7 +166,7 @@ def s3a_round_trip(
         rows = session.read.parquet(uri).count()
         return "" if rows == 3 else f"read back {rows} rows instead of 3"
     except Exception as error:  # the engine's own words are the lesson here
-        return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        return first_line(error)
     finally:
         session.stop()
 
@@ -182,7 +186,7 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
     settings = settings or load_settings()
     step, spark = "connect", None
     try:
-        spark = get_spark(settings, register=False)
+        spark = connect(settings, register=False)
         step = "write"
         save_table(
             spark.range(3).selectExpr("id", "'probe' AS tag"), ENGINE_PROBE, settings=settings
@@ -195,7 +199,7 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
         counted = pd.read_sql(f"SELECT count(*) AS n FROM {ENGINE_PROBE}", sql_engine(settings))
         return ("", "") if int(counted["n"][0]) == 3 else (step, f"{counted['n'][0]} rows")
     except Exception as error:  # the engine's own words are the lesson here
-        return step, (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        return step, first_line(error)
     finally:
         _drop_probe(spark, settings)
 

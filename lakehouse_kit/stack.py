@@ -12,25 +12,21 @@ such as ports and endpoints, reach them as environment variables, never as edite
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import secrets
 import shutil
-import subprocess
 from pathlib import Path
 
 from lakehouse_kit import engine
+from lakehouse_kit.commands import run_logged
 from lakehouse_kit.errors import ServiceError
-from lakehouse_kit.home import is_marked, mark, write_private
+from lakehouse_kit.home import write_private
 from lakehouse_kit.parts import DOCKER_DIR, StackParts, stack_parts
-from lakehouse_kit.settings import LOCAL_PORTS, Settings
-from lakehouse_kit.supervisor import Ports, Service, as_user
-from lakehouse_kit.system import postgres_bin, spark_java, trino_java
+from lakehouse_kit.postgres import DB_NAME, DB_USER, db_password, postgres_service, psql
+from lakehouse_kit.settings import LOCAL_PORTS, Settings, s3_variables
+from lakehouse_kit.supervisor import Ports, Service
+from lakehouse_kit.system import spark_java, trino_java
 
 PORTS = LOCAL_PORTS["stack"]
-DB_USER = "lakehouse"
-DB_NAME = "metastore"
 # Explicit heaps keep the stack inside a laptop's memory (figures: docs/stack.md).
 METASTORE_HEAP = "512m"
 SPARK_DRIVER_MEMORY = "1g"
@@ -58,11 +54,10 @@ def stack_services(settings: Settings) -> list[Service]:
 
 def s3_environment(settings: Settings, ports: Ports) -> dict[str, str]:
     """The variables the shared config files read (${env.X} in Hadoop, ${ENV:X} in Trino)."""
+    live = engine.live_settings(settings, ports)
     return {
-        "S3_ENDPOINT": f"http://127.0.0.1:{ports['s3']}",
-        "AWS_REGION": settings.s3_region,
-        "AWS_ACCESS_KEY_ID": settings.s3_access_key,
-        "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,
+        **s3_variables(live),
+        "S3_ENDPOINT": live.s3_endpoint,
         "LAKEHOUSE_BUCKET": settings.bucket,
         "HIVE_METASTORE_URI": f"thrift://127.0.0.1:{ports.get('metastore', PORTS['metastore'])}",
     }
@@ -72,119 +67,6 @@ def _folder(settings: Settings, name: str) -> Path:
     path = settings.state_dir / name
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-# ---------------------------------------------------------------- PostgreSQL
-
-
-def _as_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def postgres_data(settings: Settings) -> Path:
-    """PostgreSQL's data folder. It refuses to run as root, so as root it runs as the `postgres`
-    user, with its data where that user can reach it (the home may sit in a private folder)."""
-    if not _as_root():
-        return settings.state_dir / "postgres"
-    key = hashlib.sha1(str(settings.state_dir.resolve()).encode()).hexdigest()[:12]
-    return Path("/var/lib/lakehouse-kit/postgres") / key
-
-
-def _postgres_user() -> str | None:
-    return "postgres" if _as_root() else None
-
-
-def db_password(settings: Settings) -> str:
-    """The metastore database's password: random per home, in a file only its owner reads
-    (PostgreSQL asks for it: any local account could otherwise connect and run commands as
-    the server's user)."""
-    path = settings.state_dir / "postgres.password"
-    if not path.exists():
-        write_private(path, secrets.token_urlsafe(24))
-    return path.read_text().strip()
-
-
-def _init_postgres(settings: Settings, ports: Ports) -> None:
-    """A database cluster for the metastore, password-protected. The kit's marker is written
-    last: a folder without it is a set-up that was interrupted (or predates passwords), and is
-    made again; the tables themselves are in the bucket, and every session registers them."""
-    data = postgres_data(settings)
-    if is_marked(data):
-        return
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    user = _postgres_user()
-    if user:
-        shutil.chown(data, user, user)
-    binaries, password = postgres_bin(), settings.state_dir / "postgres.password"
-    db_password(settings)
-    with _readable_copy(password, data.parent, user) as pwfile:
-        initdb = [str(binaries / "initdb"), "-D", str(data), "-U", DB_USER, "-E", "UTF8"]
-        initdb += ["--auth=scram-sha-256", f"--pwfile={pwfile}", "--no-sync"]
-        _run_as(user, initdb, "", "PostgreSQL's initdb")
-    # Single-user mode creates the database without starting a server.
-    single = [str(binaries / "postgres"), "--single", "-D", str(data), "postgres"]
-    _run_as(user, single, f"CREATE DATABASE {DB_NAME};\n", "creating the metastore's database")
-    mark(data)
-
-
-@contextlib.contextmanager
-def _readable_copy(secret: Path, folder: Path, user: str | None):
-    """The secret in a file `user` alone can read, removed afterwards: initdb runs as
-    PostgreSQL's user, who cannot read the home's own copy."""
-    copy = write_private(folder / f".pwfile-{os.getpid()}", secret.read_text().strip() + "\n")
-    if user:
-        shutil.chown(copy, user, user)
-    try:
-        yield copy
-    finally:
-        copy.unlink(missing_ok=True)
-
-
-def _run_as(user: str | None, command: list[str], stdin: str, what: str) -> None:
-    done = subprocess.run(
-        command, input=stdin, capture_output=True, text=True, **as_user(user), check=False
-    )
-    if done.returncode:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
-        raise ServiceError(
-            f"{what} failed (exit {done.returncode}):\n{tail}",
-            fix="`lakehouse --profile stack up` makes an interrupted set-up again; see docs/stack.md.",
-        )
-
-
-def postgres_service() -> Service:
-    def command(settings: Settings, ports: Ports) -> list[str]:
-        data = postgres_data(settings)
-        return [
-            str(postgres_bin() / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(ports["postgres"]),
-            # TCP only: a Unix socket path inside a deep home can exceed its 107-byte limit.
-            "-c",
-            "unix_socket_directories=",
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "shared_buffers=32MB",
-            "-c",
-            "max_connections=40",
-        ]
-
-    return Service(
-        name="postgres",
-        label="PostgreSQL",
-        port=PORTS["postgres"],
-        command=command,
-        prepare=_init_postgres,
-        user=_postgres_user(),
-        timeout=60,
-        memory="about 65 MB",
-    )
 
 
 # ---------------------------------------------------------------- Hive Metastore
@@ -220,16 +102,9 @@ def _metastore_java(settings: Settings, main: str, *args: str) -> list[str]:
     ]
 
 
-def _psql(settings: Settings, ports: Ports, database: str, sql: str):
-    command = [str(postgres_bin() / "psql"), "-h", "127.0.0.1", "-p", str(ports["postgres"])]
-    command += ["-U", DB_USER, "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql]
-    env = {**os.environ, "PGPASSWORD": db_password(settings)}
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-
-
 def _schema_version(settings: Settings, ports: Ports) -> str:
     """The version schematool recorded as its last step ("" when it never finished)."""
-    done = _psql(settings, ports, DB_NAME, 'SELECT "SCHEMA_VERSION" FROM "VERSION"')
+    done = psql(settings, ports, DB_NAME, 'SELECT "SCHEMA_VERSION" FROM "VERSION"')
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
@@ -240,13 +115,12 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
     if _schema_version(settings, ports):
         return
     for sql in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):
-        done = _psql(settings, ports, "postgres", sql)
+        done = psql(settings, ports, "postgres", sql)
         if done.returncode:
             raise ServiceError(
                 f"PostgreSQL refused `{sql}`: {done.stderr.strip()[:300]}",
                 fix=f"Read {settings.run_dir / 'postgres.log'}; then `lakehouse --profile stack up` again.",
             )
-    env = {**os.environ, **_metastore_env(settings, ports)}
     command = _metastore_java(
         settings,
         "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
@@ -254,14 +128,14 @@ def _init_schema(settings: Settings, ports: Ports) -> None:
         "postgres",
         "-initSchema",
     )
-    log = settings.run_dir / "metastore-schema.log"
-    with open(log, "ab") as out:
-        code = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    if code:
-        raise ServiceError(
-            f"The metastore's schema could not be created (exit {code}).",
-            fix=f"Read {log}; then `lakehouse --profile stack up` again (it starts the schema afresh).",
-        )
+    run_logged(
+        command,
+        settings.run_dir / "metastore-schema.log",
+        "Creating the metastore's schema",
+        "`lakehouse --profile stack up` again (it starts the schema afresh).",
+        error=ServiceError,
+        env={**os.environ, **_metastore_env(settings, ports)},
+    )
 
 
 def metastore_service() -> Service:

@@ -6,7 +6,6 @@ names the fix.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +16,9 @@ from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from lakehouse_kit import runtime
 from lakehouse_kit.errors import ServiceError
-from lakehouse_kit.settings import Settings, load_settings
+from lakehouse_kit.settings import Settings, load_settings, s3_variables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,22 +27,23 @@ LANDING_PREFIX = "landing"
 
 
 def s3_client(settings: Settings | None = None):
-    settings = settings or load_settings()
-    return _client(
-        settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_region
-    )
+    """A boto3 client for the settings' store, made once per endpoint and keys (a lesson asks
+    for one many times: bucket, catalog, catch-up, listings)."""
+    variables = s3_variables(settings or load_settings())
+    clients = runtime.state().s3_clients
+    key = tuple(sorted(variables.items()))
+    if key not in clients:
+        clients[key] = _client(variables)
+    return clients[key]
 
 
-@functools.lru_cache(maxsize=8)
-def _client(endpoint: str, access_key: str, secret_key: str, region: str):
-    """One client per endpoint and credentials: creating one loads botocore's S3 model (0.3 s),
-    and a lesson asks for a client many times (bucket, catalog, catch-up, listings)."""
+def _client(variables: dict[str, str]):
     return boto3.client(
         "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name=region,
+        endpoint_url=variables.get("AWS_ENDPOINT_URL"),
+        aws_access_key_id=variables.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=variables.get("AWS_SECRET_ACCESS_KEY"),
+        region_name=variables.get("AWS_REGION"),
         # Path-style addressing: local servers and MinIO have no per-bucket DNS names.
         # Short timeouts and few retries: a stopped server must fail in seconds, not hang.
         config=Config(

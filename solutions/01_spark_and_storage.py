@@ -98,7 +98,7 @@ checks.check_s3a_options(s3a_options)
 #
 # On the JVM stack (`stack`) the restart takes about half a minute. The embedded engine, Sail,
 # restarts in a fraction of a second: it has no S3A (its S3 client is Rust's `object_store`),
-# so the kit hands it the same facts as environment variables (`AWS_ENDPOINT`,
+# so the kit hands it the same facts as environment variables (`AWS_ENDPOINT_URL`,
 # `AWS_ACCESS_KEY_ID`, ...); Delta is built into Sail and its catalog lives in each session,
 # so the Delta and metastore settings matter to the JVM engine only (on `local`,
 # `settings.metastore_uri` is empty).

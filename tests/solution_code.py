@@ -7,7 +7,7 @@ import ast
 
 import jupytext
 
-from lakehouse_kit.course import lesson_path
+from lakehouse_kit.runner import lesson_path
 
 
 def _definition(node: ast.stmt) -> bool:

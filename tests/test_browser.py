@@ -18,7 +18,7 @@ import urllib.request
 import jupytext
 import pytest
 
-from lakehouse_kit.course import LESSONS, lesson_path
+from lakehouse_kit.runner import LESSONS, lesson_path
 
 pytestmark = pytest.mark.services  # JupyterLab, a kernel and the lakehouse's servers
 

@@ -14,7 +14,8 @@ from pyspark.sql import functions as F
 from lakehouse_kit import checks
 from lakehouse_kit.catalog import register_all
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.course import LESSONS, PRODUCES, run_lesson
+from lakehouse_kit.course import PRODUCES
+from lakehouse_kit.runner import LESSONS, run_lesson
 
 GOOD_SQL = """WITH ranked AS (
     SELECT primary_type, name, total,
@@ -886,7 +887,7 @@ def test_time_travel_texts_are_read_as_each_engine_writes_them():
     """The rules that read the text of the engine a profile does not have (and, before it
     runs, the text of the one it has)."""
     from lakehouse_kit.catalog import table_uri
-    from lakehouse_kit.checks.lesson5 import _duckdb_time_travel, _trino_time_travel
+    from lakehouse_kit.checks.time_travel import _duckdb_time_travel, _trino_time_travel
     from lakehouse_kit.settings import load_settings
 
     table, settings = "silver._check_t", load_settings()

@@ -11,7 +11,8 @@ import jupytext
 import nbformat
 import pytest
 
-from lakehouse_kit.course import LESSONS, PRODUCES, SOLUTIONS, run_lesson, solution_files
+from lakehouse_kit.course import PRODUCES
+from lakehouse_kit.runner import LESSONS, SOLUTIONS, run_lesson, solution_files
 from lakehouse_kit.tools import notebooks
 
 LESSON_IDS = [p.stem for p in solution_files()]

@@ -32,7 +32,7 @@ from docker_files import (
     service,
 )
 
-from lakehouse_kit import home, install, services, stack, supervisor, system
+from lakehouse_kit import home, install, postgres, services, stack, supervisor, system
 from lakehouse_kit.parts import stack_parts
 from lakehouse_kit.settings import Settings, load_settings
 from lakehouse_kit.storage import ensure_bucket
@@ -154,13 +154,13 @@ class Native:
             env = {key: value.replace(host, native) for key, value in env.items()}
         return env
 
-    def psql(self, sql: str, user: str = stack.DB_USER, password: str = "") -> str:
+    def psql(self, sql: str, user: str = postgres.DB_USER, password: str = "") -> str:
         """As `user`, with its password (the kit's own user's, from the home, by default)."""
         command = [str(system.postgres_bin() / "psql"), "-h", "127.0.0.1", "-p"]
         command += [str(self.ports["postgres"]), "-U", user, "-d", "metastore", "-tAc", sql]
         done = subprocess.run(
             command,
-            env={**os.environ, "PGPASSWORD": password or stack.db_password(self.settings)},
+            env={**os.environ, "PGPASSWORD": password or postgres.db_password(self.settings)},
             capture_output=True,
             text=True,
             check=True,
@@ -185,11 +185,11 @@ def native(installed, tmp_path_factory):
         settings = load_settings()
         running = Native(settings)
         try:
-            running.start(services.s3_service(settings), stack.postgres_service())
+            running.start(services.s3_service(settings), postgres.postgres_service())
             ensure_bucket(load_settings())
             user, password = postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"]
             running.psql(f"CREATE ROLE {user} LOGIN SUPERUSER PASSWORD '{password}'")
-            hba = stack.postgres_data(settings) / "pg_hba.conf"
+            hba = postgres.postgres_data(settings) / "pg_hba.conf"
             hba.write_text(f"host all {user} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
             running.psql("SELECT pg_reload_conf()")
             yield running

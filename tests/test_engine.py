@@ -43,7 +43,7 @@ def test_sail_reads_the_same_facts_from_its_environment():
     settings = load_settings(profile="local")
     env = engine.sail_environment(engine.fill(engine.COURSE_CONF, settings), settings)
     assert env == {
-        "AWS_ENDPOINT": settings.s3_endpoint,
+        "AWS_ENDPOINT_URL": settings.s3_endpoint,
         "AWS_REGION": settings.s3_region,
         "AWS_ACCESS_KEY_ID": settings.s3_access_key,
         "AWS_SECRET_ACCESS_KEY": settings.s3_secret_key,

@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from lakehouse_kit import delta_ops, services, storage
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import load_settings
-from lakehouse_kit.spark import current_spark, get_spark, save_table
+from lakehouse_kit.spark import connect, current_spark, get_spark, save_table
 
 pytestmark = pytest.mark.services
 
@@ -88,7 +88,7 @@ def test_s3_killed_during_a_delta_write_keeps_the_last_committed_version(home):
     # The next kit call says what to do, fast, instead of hanging in retries.
     start = time.monotonic()
     with pytest.raises(ServiceError, match="lakehouse up"):
-        get_spark(start=False)
+        connect()
     with pytest.raises(ServiceError, match="lakehouse up"):
         storage.ensure_bucket()
     assert time.monotonic() - start < 15

@@ -7,9 +7,9 @@ import ast
 import jupytext
 import pytest
 
-from lakehouse_kit.course import solution_files
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.lesson_format import SOLUTION_TAG, unsolved
+from lakehouse_kit.runner import solution_files
 from lakehouse_kit.tools import notebooks
 
 MIXED = '''def parse(df):

@@ -16,7 +16,7 @@ import jupytext
 import pytest
 
 from lakehouse_kit import cli, grade, grade_notebook
-from lakehouse_kit.course import LESSONS, lesson_path
+from lakehouse_kit.runner import LESSONS, lesson_path
 
 
 def grading(test):

@@ -26,7 +26,7 @@ def test_a_new_or_empty_folder_is_claimed_and_marked(tmp_path):
 def test_the_course_runs_folder_leaves_a_fresh_home_the_kits(tmp_path):
     """`lakehouse run` in a new home makes runs/ before the services start: the home must be
     claimed first, or `up` refuses it as somebody else's."""
-    from lakehouse_kit.course import runs_dir
+    from lakehouse_kit.runner import runs_dir
     from lakehouse_kit.settings import load_settings
 
     fresh = tmp_path / "new-home"

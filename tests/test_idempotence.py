@@ -16,7 +16,7 @@ import pytest
 
 from lakehouse_kit import course, services
 from lakehouse_kit.catalog import discover_tables, table_uri
-from lakehouse_kit.course import solution_files
+from lakehouse_kit.runner import solution_files
 from lakehouse_kit.settings import load_settings
 
 pytestmark = [pytest.mark.course, pytest.mark.services]

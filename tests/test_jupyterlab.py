@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from lakehouse_kit.course import LESSONS
+from lakehouse_kit.runner import LESSONS
 from lakehouse_kit.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.services  # a real JupyterLab server

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lakehouse_kit.course import run_lessons
+from lakehouse_kit.runner import run_lessons
 
 pytestmark = pytest.mark.course  # starts a Jupyter kernel
 

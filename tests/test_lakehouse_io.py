@@ -7,7 +7,7 @@ import uuid
 import pandas as pd
 import pytest
 
-from lakehouse_kit import catalog, delta_ops, storage
+from lakehouse_kit import catalog, delta_ops, runtime, storage
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.spark import get_spark, save_table
 from lakehouse_kit.sql import sql_engine
@@ -123,30 +123,22 @@ def test_split_name_and_uri(lakehouse):
     assert catalog.table_uri("gold.team_stats", lakehouse, scheme="s3").startswith("s3://")
 
 
-def test_fresh_session_sees_the_table_again(spark, lakehouse, probe_table, monkeypatch):
+def test_fresh_session_sees_the_table_again(spark, lakehouse, probe_table):
     from pyspark.errors import AnalysisException
-    from pyspark.sql.connect.session import SparkSession
 
-    from lakehouse_kit import spark as kit_spark
+    # A new kernel has no cached session (the fixture's stays open for the other tests).
+    with runtime.isolated():
+        bare = get_spark(lakehouse, register=False)
+        assert bare.session_id != spark.session_id
+        with pytest.raises(AnalysisException):  # Sail's catalog is per session: none registered
+            bare.table(probe_table).collect()
+        bare.stop()
 
-    # A new kernel has no cached session. Hide the fixture's (it stays open for other tests).
-    monkeypatch.setattr(kit_spark, "_SESSIONS", {}, raising=False)
-    monkeypatch.setattr(SparkSession, "_default_session", None)
-    monkeypatch.setattr(SparkSession._active_session, "session", None, raising=False)
-
-    bare = get_spark(lakehouse, register=False)
-    assert bare.session_id != spark.session_id
-    with pytest.raises(AnalysisException):  # Sail's catalog is per session: nothing registered yet
-        bare.table(probe_table).collect()
-    bare.stop()
-
-    fresh = get_spark(lakehouse)  # after stop(): a new session, which re-registers everything
-    try:
+        fresh = get_spark(lakehouse)  # after stop(): a new session, which registers everything
         assert fresh.session_id not in {spark.session_id, bare.session_id}
         assert probe_table in catalog.register_all(fresh, lakehouse)
         assert fresh.table(probe_table).count() == spark.table(probe_table).count() > 0
-    finally:
-        fresh.stop()
+    assert fresh.is_stopped and not spark.is_stopped  # the block's session closed, not ours
 
 
 def test_restore_undoes_a_bad_write_and_vacuum_keeps_the_retention_rule(spark, lakehouse):

@@ -9,10 +9,10 @@ import shutil
 
 import pytest
 
-from lakehouse_kit.course import LESSONS, SOLUTIONS, lesson_path
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.lesson_format import code_cells, unsolved
 from lakehouse_kit.replay import replay
+from lakehouse_kit.runner import LESSONS, SOLUTIONS, lesson_path
 
 
 def exercises(folder) -> list[str]:

@@ -17,7 +17,7 @@ import uuid
 import psutil
 import pytest
 
-from lakehouse_kit import services
+from lakehouse_kit import runtime, services
 from lakehouse_kit.errors import ServiceError
 from lakehouse_kit.settings import LOCAL_S3_PORT, load_settings
 from lakehouse_kit.storage import ensure_bucket, s3_client
@@ -36,30 +36,19 @@ ENDPOINT_ENV = (
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from pyspark.sql.connect.session import SparkSession
-
     path = tmp_path_factory.mktemp("services-home")
     mp = pytest.MonkeyPatch()
-    mp.setenv("LAKEHOUSE_HOME", str(path))
-    mp.setenv("LAKEHOUSE_PROFILE", "local")
     for name in ENDPOINT_ENV:
         mp.delenv(name, raising=False)
-    # Hide a cached Spark session (e.g. the session fixture's): get_spark() must connect to
-    # OUR server, and whatever we stop here must not be the other tests' session.
-    from lakehouse_kit import spark as kit_spark
-
-    ours: dict = {}
-    mp.setattr(kit_spark, "_SESSIONS", ours, raising=False)
-    mp.setattr(SparkSession, "_default_session", None)
-    mp.setattr(SparkSession._active_session, "session", None, raising=False)
+    # As a new kernel in this home: get_spark() connects to OUR server; the sessions opened
+    # here are stopped at the end, the other tests' (e.g. the session fixture's) kept.
     try:
-        yield path
+        with runtime.isolated(home=path, profile="local"):
+            try:
+                yield path
+            finally:
+                services.stop_services(load_settings())
     finally:
-        for session in {
-            id(s): s for s in [*ours.values(), SparkSession._default_session] if s
-        }.values():
-            session.stop()
-        services.stop_services(load_settings())
         mp.undo()
 
 
@@ -222,7 +211,7 @@ def test_stopped_s3_fails_fast_with_the_fix(home):
 
 
 def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
-    from lakehouse_kit.spark import get_spark
+    from lakehouse_kit.spark import connect, get_spark
 
     services.start_services(load_settings())
     settings = load_settings()
@@ -232,7 +221,7 @@ def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
 
     start = time.monotonic()
     with pytest.raises(ServiceError) as info:
-        get_spark(start=False)
+        connect()
     assert time.monotonic() - start < 10
     assert "lakehouse up" in str(info.value)
 
@@ -308,3 +297,16 @@ def test_services_run_with_the_memory_settings(home):
     rows = spark.sql("EXPLAIN SELECT id, count(*) FROM range(1000) GROUP BY id").collect()
     plan = "\n".join(str(value) for row in rows for value in row)
     assert "AggregateExec" in plan and "RepartitionExec" not in plan  # one partition: no shuffle
+
+
+def test_a_check_starts_no_server(home):
+    """Servers start at the notebook's edge (`get_spark`) and in the CLI only: a check that
+    finds no engine says to run `lakehouse up`, and nothing runs afterwards."""
+    from lakehouse_kit.checks.core import session
+
+    services.stop_services(load_settings())
+    with runtime.isolated():  # as a new kernel: no session to reuse
+        with pytest.raises(ServiceError, match="lakehouse up"):
+            session(None)
+    assert not any(s.running for s in services.service_status(load_settings()))
+    services.start_services(load_settings())  # back for the next tests

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse_kit import runtime
 from lakehouse_kit import settings as settings_module
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import LOCAL_S3_PORT, LOCAL_SPARK_PORT, load_settings
@@ -182,7 +183,7 @@ def test_a_relative_home_is_taken_from_the_project_top(project, monkeypatch, tmp
     first = load_settings().home
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
-    settings_module.refresh_settings()
+    runtime.reset()
     assert load_settings().home == first == project / "my-home"
     assert first.is_absolute()
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from lakehouse_kit.course import SOLUTIONS
+from lakehouse_kit.runner import SOLUTIONS
 from lakehouse_kit.tools import cli as dev_cli
 
 ENV_SET_BY_IMPORTS_BEFORE = ("SPARK_HOME", "JUPYTER_PREFER_ENV_PATH", "GX_ANALYTICS_ENABLED")

@@ -81,7 +81,7 @@ def test_no_open_doors_on_a_shared_machine(stack):
     """PostgreSQL asks for a password (kept in a file only its owner reads), runs without
     root's groups, and no process shows the S3 secret on its command line (`ps` shows it to
     every user)."""
-    from lakehouse_kit.stack import DB_NAME, DB_USER, db_password
+    from lakehouse_kit.postgres import DB_NAME, DB_USER, db_password
     from lakehouse_kit.supervisor import as_user
 
     statuses = {s.name: s for s in services.service_status(stack)}
@@ -357,7 +357,7 @@ def test_an_interrupted_catalog_set_up_is_made_again_and_the_tables_come_back(st
     are registered again by the next session (`lakehouse repair` does it at once)."""
     from lakehouse_kit.cli import main
     from lakehouse_kit.home import MARKER
-    from lakehouse_kit.stack import postgres_data
+    from lakehouse_kit.postgres import postgres_data
 
     services.stop_services(stack)
     (postgres_data(stack) / MARKER).unlink()

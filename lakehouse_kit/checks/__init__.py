@@ -23,9 +23,7 @@ from lakehouse_kit.checks.lesson2 import check_bronze, check_raw_lines, check_wr
 from lakehouse_kit.checks.lesson3 import check_deduplicate
 from lakehouse_kit.checks.lesson4 import check_move_usage, check_type_matchups, check_type_summary
 from lakehouse_kit.checks.lesson5 import (
-    check_as_of_sql,
     check_near_the_best_sql,
-    check_sql_matches_spark,
     check_sql_row_counts,
     check_strongest_per_type_sql,
 )
@@ -48,6 +46,8 @@ from lakehouse_kit.checks.pokemon_rules import check_pokemon_rules
 from lakehouse_kit.checks.progress import CHECKS
 from lakehouse_kit.checks.reference import REAL_NAMES
 from lakehouse_kit.checks.s3a import SIMPLE_CREDENTIALS, check_s3a_options
+from lakehouse_kit.checks.sql_answers import check_sql_matches_spark
+from lakehouse_kit.checks.time_travel import check_as_of_sql
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
 __all__ = [

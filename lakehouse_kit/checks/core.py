@@ -7,7 +7,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 
-from lakehouse_kit.errors import KitError
+from lakehouse_kit.errors import KitError, first_line
 
 
 class CheckFailed(KitError):
@@ -25,10 +25,11 @@ def passed(what: str) -> None:
 
 def session(spark):
     """The session given, else the lesson's (its tables are registered: the lesson's first cell
-    did that, and `save_table` registers what it writes), else a new one."""
-    from lakehouse_kit.spark import current_spark, get_spark
+    did that, and `save_table` registers what it writes), else a new one on the running engine
+    (a check starts no server: `lakehouse up`, or the lesson's `get_spark()`, does)."""
+    from lakehouse_kit.spark import connect, current_spark
 
-    return spark or current_spark() or get_spark()
+    return spark or current_spark() or connect()
 
 
 def read_table(spark, name: str, hint: str):
@@ -70,12 +71,6 @@ def another_profile(settings):
         s3_secret_key="probe-secret",
         metastore_uri="thrift://metastore.example.test:9083",
     )
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line, short: what a hint quotes from an engine's long message."""
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def engine_error_types() -> tuple[type[BaseException], ...]:

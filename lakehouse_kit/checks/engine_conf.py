@@ -196,10 +196,11 @@ def _run_the_engine_with(engine_conf: Callable, s3a_options: Callable, settings)
         f"the engine {what} your configuration ({seconds:.1f} s), kept in {engine.conf_file(settings)}"
     )
     if settings.is_local:
+        names = ", ".join(engine.sail_environment(engine.server_conf(settings)[0], settings))
         passed(
-            "Sail has no S3A: it read the same S3 facts as environment variables (AWS_ENDPOINT, "
-            "AWS_ACCESS_KEY_ID, ...). Delta is built into it and its catalog lives in each "
-            "session, so the Delta and metastore settings are for the JVM engine only."
+            f"Sail has no S3A: it read the same S3 facts as environment variables ({names}). "
+            "Delta is built into it and its catalog lives in each session, so the Delta and "
+            "metastore settings are for the JVM engine only."
         )
         passed("a Delta table written into the bucket, read back by name by Spark and by DuckDB")
     else:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lakehouse_kit.checks import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7
-from lakehouse_kit.errors import KitError
+from lakehouse_kit.errors import KitError, first_line
 
 # exercise -> (lesson, check), in the course's order.
 CHECKS: dict[str, tuple[str, Callable[[], None]]] = {
@@ -40,7 +40,5 @@ def progress() -> list[Progress]:
         except KitError as failure:
             found.append(Progress(lesson, name, False, failure.fix or failure.message))
         except Exception as failure:  # e.g. reading a folder the exercise has not written yet
-            found.append(
-                Progress(lesson, name, False, (str(failure).splitlines() or [""])[0][:120])
-            )
+            found.append(Progress(lesson, name, False, first_line(failure, limit=120)))
     return found

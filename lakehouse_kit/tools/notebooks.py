@@ -13,9 +13,9 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse_kit.course import LESSONS, solution_files
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.lesson_format import INSTRUCTOR_TAG, SOLUTION_TAG, todo_stub
+from lakehouse_kit.runner import LESSONS, solution_files
 
 if TYPE_CHECKING:  # nbformat and jupytext take a second to import
     import nbformat

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 
+from lakehouse_kit import runtime
 from lakehouse_kit.checks.landing import landing_rows, manifest_path, read_manifest
 from lakehouse_kit.errors import KitError
 from lakehouse_kit.lesson_format import lesson_prefix
@@ -27,17 +26,10 @@ _KIT_VARIABLES = (
 )
 
 
-@contextmanager
 def kit_environment(**values: str):
-    """Set the kit's variables for this process and the kernels it starts; restore afterwards."""
-    saved = {name: os.environ.pop(name) for name in _KIT_VARIABLES if name in os.environ}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name in _KIT_VARIABLES:
-            os.environ.pop(name, None)
-        os.environ.update(saved)
+    """The kit's variables set for this process and the kernels it starts (the others unset, so
+    a shell's endpoints do not leak into a run); restored afterwards."""
+    return runtime.environment({**dict.fromkeys(_KIT_VARIABLES), **values})
 
 
 def bench_home() -> Path:
@@ -64,7 +56,7 @@ def bench_data(scale: int, root: Path) -> Path:
 
 def pipeline_lessons() -> list[Path]:
     """The stages whose solutions exist (Gold may be missing while it is being written)."""
-    from lakehouse_kit.course import lesson_path
+    from lakehouse_kit.runner import lesson_path
 
     found = []
     for lesson in STAGES:
@@ -76,10 +68,10 @@ def pipeline_lessons() -> list[Path]:
 
 
 def timed_lessons(paths: list[Path], output_dir: Path, services, parameters: dict | None = None):
-    """Run lessons in order (`course.run_lessons`) while sampling memory.
+    """Run lessons in order (`runner.run_lessons`) while sampling memory.
 
     Returns the seconds of each lesson by name, the errors and the memory sampler's peaks."""
-    from lakehouse_kit.course import run_lessons
+    from lakehouse_kit.runner import run_lessons
 
     me = psutil.Process()
     with RssSampler(lambda: ([me], services())) as sampler:
