@@ -57,6 +57,10 @@ class Landing:
         after = min(base + rng.randint(1, 40), len(self.records))
         self.extras.append((after, text, kind, dex_id, detail))
 
+    def beside(self, rng: random.Random, record: dict, text: str, kind: str, detail: str) -> None:
+        """An extra line made from `record`, landing a little after it."""
+        self.extra(rng, text, kind, record["id"], detail, near=record["id"])
+
     def render(self) -> tuple[list[str], list[dict]]:
         lines, defects = [], []
         repaired = {d[0]: d for d in self.repairs}
@@ -126,23 +130,21 @@ def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bo
     # -- drop: malformed JSON -----------------------------------------------------------
     r = pick()
     text = dumps(r)
-    land.extra(
+    land.beside(
         rng,
+        r,
         text[: len(text) * 3 // 5],
         "malformed_json",
-        r["id"],
         "record truncated mid-line",
-        near=r["id"],
     )
     if heavy:
         r = pick()
-        land.extra(
+        land.beside(
             rng,
+            r,
             dumps(r)[:-1] + ",}",
             "malformed_json",
-            r["id"],
             "trailing comma before closing brace",
-            near=r["id"],
         )
         land.extra(
             rng,
@@ -154,7 +156,7 @@ def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bo
     # -- drop: exact and near duplicates ----------------------------------------------------
     for _ in range(3 if heavy else 1):
         r = pick()
-        land.extra(rng, dumps(r), "exact_duplicate", r["id"], "byte-identical copy", near=r["id"])
+        land.beside(rng, r, dumps(r), "exact_duplicate", "byte-identical copy")
     styles = [lambda n: f"  {n.upper()} ", lambda n: n.lower(), lambda n: f"{n}  "]
     near_ids = [25] if heavy and 25 in land.index and 25 not in used else []
     used.update(near_ids)
@@ -174,42 +176,38 @@ def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bo
     if heavy:
         for field in ("stats", "name"):
             r = pick()
-            land.extra(
+            land.beside(
                 rng,
+                r,
                 _variant(r, lambda d, f=field: d.pop(f)),
                 "missing_field",
-                r["id"],
                 f"no {field!r}",
-                near=r["id"],
             )
         r = pick()
-        land.extra(
+        land.beside(
             rng,
+            r,
             _variant(r, lambda d: d.update(types=[])),
             "missing_field",
-            r["id"],
             "'types' is []",
-            near=r["id"],
         )
         for stat, value in (("defense", -5), ("speed", 999)):
             r = pick()
-            land.extra(
+            land.beside(
                 rng,
+                r,
                 _variant(r, lambda d, s=stat, v=value: set_stat(d, s, v)),
                 "stat_out_of_range",
-                r["id"],
                 f"{stat} base_stat {value}",
-                near=r["id"],
             )
     for bad in ("shadow", "cosmic") if heavy else ("cosmic",):
         r = pick()
-        land.extra(
+        land.beside(
             rng,
+            r,
             _variant(r, lambda d, b=bad: d["types"][0]["type"].update(name=b)),
             "unknown_type",
-            r["id"],
             f"type {bad!r}",
-            near=r["id"],
         )
     # -- repair: only line for the id -------------------------------------------------------
     r = pick()
@@ -283,36 +281,33 @@ def move_defects(land: Landing, rng: random.Random, heavy: bool) -> None:
         return _victim(rng, land, used, want)
 
     r = pick()
-    land.extra(rng, dumps(r), "exact_duplicate", r["id"], "byte-identical copy", near=r["id"])
+    land.beside(rng, r, dumps(r), "exact_duplicate", "byte-identical copy")
     if not heavy:
         return
     r = pick()
-    land.extra(
+    land.beside(
         rng,
+        r,
         dumps(r)[:-1] + ",}",
         "malformed_json",
-        r["id"],
         "trailing comma before closing brace",
-        near=r["id"],
     )
     r = pick()
     name = r["name"].title()
-    land.extra(
+    land.beside(
         rng,
+        r,
         _variant(r, lambda d, n=name: d.update(name=n)),
         "near_duplicate",
-        r["id"],
         f"same id, name {name!r}",
-        near=r["id"],
     )
     r = pick()
-    land.extra(
+    land.beside(
         rng,
+        r,
         _variant(r, lambda d: d.pop("type")),
         "missing_field",
-        r["id"],
         "no 'type'",
-        near=r["id"],
     )
     for t, style in (("fire", str.upper), ("ice", lambda t: f" {t} ")):
         r = pick(lambda r, t=t: r["type"]["name"] == t)
