@@ -70,9 +70,7 @@ def _trino_time_travel(text: str, table: str, version: int) -> tuple[str, str] |
             f"{where} does not travel: Trino would read the latest version.",
             f"Add FOR VERSION AS OF after the table's name: {travel}.",
         )
-    if any(int(v) != version for v in asked):
-        return f"{where} reads version {asked[0]}.", f"Use the version argument: {travel}."
-    return None
+    return _other_version(asked, version, where, travel)
 
 
 def _duckdb_time_travel(text: str, table: str, version: int, settings) -> tuple[str, str] | None:
@@ -107,6 +105,11 @@ def _duckdb_time_travel(text: str, table: str, version: int, settings) -> tuple[
             f"{where} gives delta_scan no version: it would read the latest.",
             f"Name the version: {travel}.",
         )
+    return _other_version(asked, version, where, travel)
+
+
+def _other_version(asked: list[str], version: int, where: str, travel: str):
+    """Problem and hint when the text travels to another version than asked, else None."""
     if any(int(v) != version for v in asked):
         return f"{where} reads version {asked[0]}.", f"Use the version argument: {travel}."
     return None

@@ -117,6 +117,12 @@ def _victim(rng: random.Random, land: Landing, used: set[int], want=None) -> dic
     return rec
 
 
+def _trailing_comma(land: Landing, rng: random.Random, r: dict) -> None:
+    land.beside(
+        rng, r, dumps(r)[:-1] + ",}", "malformed_json", "trailing comma before closing brace"
+    )
+
+
 def _has_type(t: str):
     return lambda r: any(x["type"]["name"] == t for x in r["types"])
 
@@ -139,13 +145,7 @@ def pokemon_defects(land: Landing, rng: random.Random, used: set[int], heavy: bo
     )
     if heavy:
         r = pick()
-        land.beside(
-            rng,
-            r,
-            dumps(r)[:-1] + ",}",
-            "malformed_json",
-            "trailing comma before closing brace",
-        )
+        _trailing_comma(land, rng, r)
         land.extra(
             rng,
             "<<< export interrupted: connection reset by peer >>>",
@@ -285,13 +285,7 @@ def move_defects(land: Landing, rng: random.Random, heavy: bool) -> None:
     if not heavy:
         return
     r = pick()
-    land.beside(
-        rng,
-        r,
-        dumps(r)[:-1] + ",}",
-        "malformed_json",
-        "trailing comma before closing brace",
-    )
+    _trailing_comma(land, rng, r)
     r = pick()
     name = r["name"].title()
     land.beside(
