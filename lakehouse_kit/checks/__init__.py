@@ -5,9 +5,10 @@ takes optional arguments so a test can hand it a wrong answer; without them it r
 tables, which is how `lakehouse progress` runs them.
 
 One module per lesson (`lesson1` ... `lesson7`; lesson 3's accounting in `accounting`), the
-shared primitives in `core`, the landing files and their manifest in `landing`, data/README.md's
-rules as lesson 3's answer key in `reference`, `lakehouse progress` in `progress`; the columns
-tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+shared primitives in `core`, the landing files and their manifest in `landing`, Bronze rows
+judged against their landing file in `bronze_rows`, data/README.md's rules as lesson 3's answer
+key in `reference`, `lakehouse progress` in `progress`; the columns tables must have are in
+`lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
