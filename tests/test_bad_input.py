@@ -25,7 +25,7 @@ from pyspark.sql import functions as F
 from lakehouse_kit import course, install, services
 from lakehouse_kit.checks.landing import is_json_object
 from lakehouse_kit.settings import load_settings
-from lakehouse_kit.textfiles import split_lines
+from lakehouse_kit.textfiles import cut_long_lines, read_lines, split_lines
 
 pytestmark = [pytest.mark.services, pytest.mark.course]
 
@@ -266,6 +266,24 @@ def test_the_lessons_rule_is_one_json_object_and_nothing_else(hostile):
     got = {r["raw"]: r["ok"] for r in lines.select("raw", rule("raw").alias("ok")).collect()}
     assert got == RULE_CASES
     assert {line: is_json_object(line) for line in RULE_CASES} == RULE_CASES
+
+
+def test_a_line_over_the_limit_is_cut_alike(hostile):
+    """A line longer than the limit is its start and a note, on the engine as in Python (a
+    small limit here; the kit's is MAX_LINE_CHARS), whether read or cut in a column."""
+    from lakehouse_kit.storage import LANDING_PREFIX, landing_uri, s3_client
+
+    settings, spark = load_settings(), hostile["spark"]
+    content = b'{"id": 1}\n{"id": 2, "a": "' + "\u00e9".encode() * 3000 + b'"}\r\n{"id": 3}\n'
+    key = f"{LANDING_PREFIX}/batch_096/long.jsonl"
+    s3_client(settings).put_object(Bucket=settings.bucket, Key=key, Body=content)
+    expected = split_lines(content, max_line_chars=1000)
+    assert "cut: a line of 3,018 characters; a line may have 1,000]" in expected[1]
+    read = read_lines(spark, landing_uri(96, "long"), max_line_chars=1000)
+    assert [row["value"] for row in read.collect()] == expected
+    whole = spark.createDataFrame([(line,) for line in split_lines(content)], "value STRING")
+    cut = whole.select(cut_long_lines(F.col("value"), 1000).alias("value"))
+    assert [row["value"] for row in cut.collect()] == expected
 
 
 def test_extra_fields_record_is_in_silver_or_quarantine_never_missing(hostile):
