@@ -59,16 +59,9 @@ upload_landing(batch)
 # | `_batch_id` | the batch number |
 # | `_source_file` | the file's URI (Sail has no `input_file_name()`: we know the URI anyway) |
 # | `_ingested_at` | when we loaded it: `F.current_timestamp()` |
-# | `_is_malformed` | `True` when the line is not one JSON object: `~one_json_object("raw")` (below) |
+# | `_is_malformed` | `True` when the line is not one JSON object: `~one_json_object("raw")` |
 #
 # Drop blank lines only (a line of spaces is blank too): they are not records.
-#
-# `F.json_object_keys("raw")` is null when a line does not start with a JSON object, but it
-# stops reading at the object's end: `{"id": 1}{"id": 2}` (two records, the line end lost) or
-# `{"id": 1} oops` would pass as well-formed, then parse to nulls. `one_json_object` also makes
-# sure nothing but white space follows: wrapped in brackets, the line must be an array of one
-# value, and of two with `,0` added. Text after the object breaks one count or the other (each
-# count alone is fooled by a `]` in that text; both together are not).
 #
 # Why not `spark.read.text`? Files arrive as their exporters wrote them: batch 1's type
 # chart came from a Windows tool (a byte-order mark before the first line, `\r\n` line ends),
@@ -76,6 +69,13 @@ upload_landing(batch)
 # (Sail keeps the mark, so line 1 looks broken, and refuses the whole file over one bad byte);
 # `read_lines` reads them alike on every engine: no mark, no line ends, and a bad byte becomes
 # U+FFFD (�), so the line is kept and Silver can tell why it is wrong.
+#
+# Why not just `F.json_object_keys("raw").isNull()`? It is null when a line does not start
+# with a JSON object, but it stops reading at the object's end: `{"id": 1}{"id": 2}` (two
+# records, the line end lost) or `{"id": 1} oops` would pass, then parse to nulls.
+# `one_json_object`, below, also makes sure nothing but white space follows: wrapped in
+# brackets, the line must be an array of one value, and of two with `,0` added. Text after
+# the object breaks one count or the other (each alone is fooled by a `]` in it; not both).
 
 # %%
 def one_json_object(line: str):
