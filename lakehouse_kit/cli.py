@@ -184,10 +184,10 @@ def cmd_status(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from lakehouse_kit.doctor import run_checks
+    from lakehouse_kit.doctor import diagnose
 
     failures = 0
-    for check in run_checks(load_settings()):
+    for check in diagnose():
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"{mark} {check.name}: {check.detail}")
         if not check.ok:

@@ -1,4 +1,10 @@
-"""`lakehouse doctor`: check every part of the stack in order and name the fix for each failure."""
+"""`lakehouse doctor`: check every part of the stack in order and name the fix for each failure.
+
+The settings first (a value that is not valid: its variable and a valid example), then what
+the profile needs installed (`lakehouse install --profile X`), then whether this home's
+servers run (`lakehouse up`), and only then the round trips: a home whose servers are stopped
+is not probed on its default ports, where another home's servers may answer.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lakehouse_kit import services
-from lakehouse_kit.errors import first_line
-from lakehouse_kit.settings import LOCAL_PORTS, Settings
+from lakehouse_kit.errors import KitError, first_line
+from lakehouse_kit.settings import LOCAL_PORTS, Settings, load_settings
 
 
 @dataclass
@@ -24,6 +30,36 @@ class Check:
 def _python(settings: Settings) -> Check:
     ok = sys.version_info >= (3, 10)
     return Check("python", ok, sys.version.split()[0], "Use Python 3.10 to 3.13.")
+
+
+def _settings(overrides: dict[str, str]) -> tuple[Settings | None, Check]:
+    """The settings, or the one that is not valid with its fix (the variable, an example)."""
+    try:
+        settings = load_settings(**overrides)
+    except KitError as error:
+        return None, Check("settings", False, error.message, error.fix)
+    return settings, Check("settings", True, f"profile {settings.profile}, home {settings.home}")
+
+
+def _install(settings: Settings) -> Check:
+    """What this profile's servers need on this machine: the kit's own programs on `local`;
+    Java, PostgreSQL and the parts `lakehouse install` fetches on `stack`."""
+    from lakehouse_kit import install
+
+    if settings.profile != "stack":
+        programs = [services.executable(name) for name in ("weed", "sail")]
+        return Check("install", True, ", ".join(programs))
+    missing = [step.name for step in install.missing_steps(settings)]
+    if missing:
+        return Check(
+            "install",
+            False,
+            f"not installed yet: {'; '.join(missing)}",
+            f"Run `lakehouse install --profile {settings.profile}` (once; it needs the network).",
+        )
+    reason = install.stack_unavailable(settings)  # Java or PostgreSQL, with its fix
+    detail = "Java or PostgreSQL is missing" if reason else f"in {settings.cache_dir}"
+    return Check("install", not reason, detail, reason)
 
 
 def _ports(settings: Settings) -> Check:
@@ -144,16 +180,37 @@ def _guarded(name: str, func: Callable[[Settings], Check], settings: Settings) -
     try:
         return func(settings)
     except Exception as error:  # doctor reports every failure instead of stopping at one
-        fix = getattr(error, "fix", "") or "Run `lakehouse up`, then `lakehouse doctor` again."
+        fix = getattr(error, "fix", "") or (
+            "Run `lakehouse up`, then `lakehouse doctor` again."
+            if settings.kit_managed
+            else f"Check that the {settings.profile} profile's servers run and answer "
+            "(docker: docker compose up -d), then `lakehouse doctor` again."
+        )
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
         return Check(name, False, first_line(message, limit=200), fix)
+
+
+def diagnose(**overrides: str) -> Iterator[Check]:
+    """Every check of `lakehouse doctor`, the settings first: with a setting that is not
+    valid, nothing else can be tried."""
+    settings, check = _settings(overrides)
+    yield check
+    if settings is not None:
+        yield from run_checks(settings)
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
     yield _python(settings)
     if settings.kit_managed:
+        installed = _guarded("install", _install, settings)
+        yield installed
+        if not installed.ok:
+            return
         yield _ports(settings)
-        yield from _services(settings)
+        running = list(_services(settings))
+        yield from running
+        if not all(check.ok for check in running):
+            return  # the default ports may answer for another home: a round trip proves nothing
     yield _guarded("S3 round trip", _s3_round_trip, settings)
     yield _guarded("Spark round trip", _spark_round_trip, settings)
     if settings.is_local:

@@ -86,15 +86,17 @@ def line_splitter(chunk_bytes: int = CHUNK_BYTES, max_line_chars: int = MAX_LINE
     return split_chunks
 
 
-def split_lines(content: bytes) -> list[str]:
+def split_lines(content: bytes, max_line_chars: int = MAX_LINE_CHARS) -> list[str]:
     """A file's lines, as every engine reads them through `read_lines`."""
-    return [line for chunk in line_splitter()(content) for line in chunk]
+    return [
+        line for chunk in line_splitter(max_line_chars=max_line_chars)(content) for line in chunk
+    ]
 
 
-def arrow_line_splitter(chunk_bytes: int = CHUNK_BYTES):
+def arrow_line_splitter(chunk_bytes: int = CHUNK_BYTES, max_line_chars: int = MAX_LINE_CHARS):
     """For `mapInArrow`: batches of files (their bytes in the first column) in, a batch of
     lines (column `value`) per chunk out."""
-    split_chunks = line_splitter(chunk_bytes)
+    split_chunks = line_splitter(chunk_bytes, max_line_chars)
 
     def lines(batches):
         import pyarrow as pa
@@ -108,7 +110,9 @@ def arrow_line_splitter(chunk_bytes: int = CHUNK_BYTES):
     return lines
 
 
-def read_lines(spark, uri: str, settings: Settings | None = None):
+def read_lines(
+    spark, uri: str, settings: Settings | None = None, max_line_chars: int = MAX_LINE_CHARS
+):
     """One row per line of the text file at `uri` (column `value`, blank lines included), the
     lines `split_lines` gives for the file's bytes, whatever the engine."""
     from pyspark.sql import functions as F
@@ -117,8 +121,10 @@ def read_lines(spark, uri: str, settings: Settings | None = None):
     settings = settings or load_settings()
     if not settings.is_local:
         # JVM Spark's reader ends lines and drops the BOM as split_lines does; a bad byte it
-        # keeps, and make_valid_utf8 replaces it.
-        return spark.read.text(uri).select(F.make_valid_utf8("value").alias("value"))
+        # keeps, and make_valid_utf8 replaces it. A line too long is cut as split_lines cuts it,
+        # but only once read: the JVM holds each line whole (README, troubleshooting).
+        lines = spark.read.text(uri).select(F.make_valid_utf8("value").alias("value"))
+        return lines.select(cut_long_lines(F.col("value"), max_line_chars).alias("value"))
     # Sail's text reader refuses the whole file on one bad byte, and it has no lossy decode:
     # read the bytes and split them in Python, a chunk at a time (a whole file's lines at once
     # cost ~600 MB at scale 100). binaryFile gives a file as one row (Sail 0.7 repeats that
@@ -127,4 +133,19 @@ def read_lines(spark, uri: str, settings: Settings | None = None):
     # session's server to parse, which need not be `spark`'s (and may be gone).
     schema = StructType([StructField("value", StringType())])
     files = spark.read.format("binaryFile").load(uri).limit(1).select("content")
-    return files.mapInArrow(arrow_line_splitter(), schema)
+    return files.mapInArrow(arrow_line_splitter(max_line_chars=max_line_chars), schema)
+
+
+def cut_long_lines(value, max_line_chars: int = MAX_LINE_CHARS):
+    """A column of lines with each line longer than `max_line_chars` cut as `line_splitter`
+    cuts it: its first 200 characters and the same note."""
+    from pyspark.sql import functions as F
+
+    length = F.length(value)
+    note = F.concat(
+        F.substring(value, 1, 200),
+        F.lit("… [cut: a line of "),
+        F.format_number(length, 0),  # 12,345 as in Python's f"{n:,}"
+        F.lit(f" characters; a line may have {max_line_chars:,}]"),
+    )
+    return F.when(length > max_line_chars, note).otherwise(value)

@@ -59,7 +59,7 @@ upload_landing(batch)
 # | `_batch_id` | the batch number |
 # | `_source_file` | the file's URI (Sail has no `input_file_name()`: we know the URI anyway) |
 # | `_ingested_at` | when we loaded it: `F.current_timestamp()` |
-# | `_is_malformed` | `True` when the line is not a JSON object: `F.json_object_keys("raw").isNull()` |
+# | `_is_malformed` | `True` when the line is not one JSON object: `~one_json_object("raw")` |
 #
 # Drop blank lines only (a line of spaces is blank too): they are not records.
 #
@@ -69,6 +69,26 @@ upload_landing(batch)
 # (Sail keeps the mark, so line 1 looks broken, and refuses the whole file over one bad byte);
 # `read_lines` reads them alike on every engine: no mark, no line ends, and a bad byte becomes
 # U+FFFD (�), so the line is kept and Silver can tell why it is wrong.
+#
+# Why not just `F.json_object_keys("raw").isNull()`? It is null when a line does not start
+# with a JSON object, but it stops reading at the object's end: `{"id": 1}{"id": 2}` (two
+# records, the line end lost) or `{"id": 1} oops` would pass, then parse to nulls.
+# `one_json_object`, below, also makes sure nothing but white space follows: wrapped in
+# brackets, the line must be an array of one value, and of two with `,0` added. Text after
+# the object breaks one count or the other (each alone is fooled by a `]` in it; not both).
+
+# %%
+def one_json_object(line: str):
+    """True when the column `line` holds one JSON object and nothing else (white space aside)."""
+    def values(text):  # how many JSON values `[text]` holds: null when it is no JSON array
+        return F.json_array_length(F.concat(F.lit("["), text, F.lit("]")))
+
+    return (
+        F.json_object_keys(line).isNotNull()  # it starts with an object,
+        & values(F.col(line)).eqNullSafe(1)  # and what follows it is white space only
+        & values(F.concat(line, F.lit(",0"))).eqNullSafe(2)
+    )
+
 
 # %% tags=["solution"]
 def read_raw(spark, name: str, batch: int) -> DataFrame:

@@ -55,6 +55,17 @@ def test_the_rule_agrees_with_the_manifest():
 # ---------------------------------------------------------------- read_raw: valid
 
 
+def one_object(line: str):
+    """Lesson 2's one_json_object, as a learner might write it."""
+    as_array = F.concat(F.lit("["), line, F.lit("]"))
+    with_one_more = F.concat(F.lit("["), line, F.lit(",0]"))
+    return (
+        F.json_object_keys(line).isNotNull()
+        & (F.coalesce(F.json_array_length(as_array), F.lit(0)) == 1)
+        & (F.coalesce(F.json_array_length(with_one_more), F.lit(0)) == 2)
+    )
+
+
 def _metadata(lines, batch: int, uri: str):
     return (
         lines.withColumnRenamed("value", "raw")
@@ -79,7 +90,7 @@ def other_order_and_tests(spark, name, batch):
             F.lit(f"landing/batch_{batch:03d}/{name}.jsonl").alias("_source_file"),
         )
         .filter(F.length(F.trim("raw")) > 0)
-        .withColumn("_is_malformed", ~F.json_object_keys("raw").isNotNull())
+        .withColumn("_is_malformed", F.when(one_object("raw"), False).otherwise(True))
     )
 
 
@@ -90,7 +101,9 @@ def in_sql(spark, name, batch):
     read_lines(spark, uri).createOrReplaceTempView(view)
     return spark.sql(
         f"SELECT value AS raw, CAST({batch} AS BIGINT) AS _batch_id, '{uri}' AS _source_file, "
-        "current_timestamp() AS _ingested_at, json_object_keys(value) IS NULL AS _is_malformed "
+        "current_timestamp() AS _ingested_at, NOT (json_object_keys(value) IS NOT NULL "
+        "AND json_array_length('[' || value || ']') <=> 1 "
+        "AND json_array_length('[' || value || ',0]') <=> 2) AS _is_malformed "
         f"FROM {view} WHERE trim(value) <> ''"
     )
 
@@ -104,7 +117,7 @@ def load_time_from_python(spark, name, batch):
         # As text: a datetime literal asks pyspark's *active* session for its timestamp type,
         # which in a test process may be another test's stopped server.
         .withColumn("_ingested_at", F.to_timestamp(F.lit(datetime.datetime.now().isoformat())))
-        .withColumn("_is_malformed", F.expr("json_object_keys(raw) IS NULL"))
+        .withColumn("_is_malformed", ~one_object("raw"))
     )
 
 
@@ -120,7 +133,7 @@ def _read(spark, name, batch, raw=None, keep=None, **columns):
         "_batch_id": F.lit(batch),
         "_source_file": F.lit(uri),
         "_ingested_at": F.current_timestamp(),
-        "_is_malformed": F.json_object_keys("raw").isNull(),
+        "_is_malformed": ~one_object("raw"),
         **columns,
     }
     rows = read_lines(spark, uri).withColumn("raw", raw).drop("value").filter(keep)
@@ -132,7 +145,7 @@ def spark_read_text(spark, name, batch):
     """spark.read.text: Sail refuses a file with a byte that is not UTF-8."""
     uri = landing_uri(batch, name)
     return _metadata(spark.read.text(uri), batch, uri).withColumn(
-        "_is_malformed", F.json_object_keys("raw").isNull()
+        "_is_malformed", ~one_object("raw")
     )
 
 
@@ -194,7 +207,7 @@ def path_by_hand(spark, name, batch):
 
     uri = f"s3a://{load_settings().bucket}/landing/batch_00{batch}/{name}.jsonl"
     return _metadata(read_lines(spark, uri), batch, uri).withColumn(
-        "_is_malformed", F.json_object_keys("raw").isNull()
+        "_is_malformed", ~one_object("raw")
     )
 
 
@@ -227,7 +240,7 @@ def nothing_flagged(spark, name, batch):
 
 @mistake("read_raw", hint="the wrong way round")
 def flag_inverted(spark, name, batch):
-    return _read(spark, name, batch, _is_malformed=F.json_object_keys("raw").isNotNull())
+    return _read(spark, name, batch, _is_malformed=one_object("raw"))
 
 
 @mistake("read_raw", hint="is not a JSON object, yet _is_malformed is False")
@@ -242,9 +255,35 @@ def flag_by_any_json(spark, name, batch):
     return _read(spark, name, batch, _is_malformed=F.get_json_object("raw", "$").isNull())
 
 
+@mistake("read_raw", hint="text after the object")
+def flag_by_object_keys_alone(spark, name, batch):
+    """The rule before one_json_object: json_object_keys stops at the object's end, so two
+    records on one line, or a note after one, pass as well-formed."""
+    return _read(spark, name, batch, _is_malformed=F.json_object_keys("raw").isNull())
+
+
+@mistake("read_raw", hint="text after the object")
+def flag_by_object_keys_in_sql(spark, name, batch):
+    return _read(spark, name, batch, _is_malformed=F.expr("json_object_keys(raw) IS NULL"))
+
+
+@mistake("read_raw", hint="text after the object")
+def flag_by_one_count_alone(spark, name, batch):
+    """Only `[line]` counted: `{...}]` passes, as the array ends at that bracket."""
+    one = F.json_array_length(F.concat(F.lit("["), "raw", F.lit("]"))).eqNullSafe(1)
+    return _read(spark, name, batch, _is_malformed=~(F.json_object_keys("raw").isNotNull() & one))
+
+
+@mistake("read_raw", hint="text after the object")
+def flag_by_the_other_count_alone(spark, name, batch):
+    """Only `[line,0]` counted: `{...},{...}]` passes, as the array ends at that bracket."""
+    two = F.json_array_length(F.concat(F.lit("["), "raw", F.lit(",0]"))).eqNullSafe(2)
+    return _read(spark, name, batch, _is_malformed=~(F.json_object_keys("raw").isNotNull() & two))
+
+
 @mistake("read_raw", hint="not a boolean")
 def flag_as_text(spark, name, batch):
-    broken = F.json_object_keys("raw").isNull()
+    broken = ~one_object("raw")
     return _read(spark, name, batch, _is_malformed=F.when(broken, "yes").otherwise("no"))
 
 

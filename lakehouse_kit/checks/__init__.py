@@ -5,11 +5,12 @@ takes optional arguments so a test can hand it a wrong answer; without them it r
 tables, which is how `lakehouse progress` runs them.
 
 One module per lesson (`lesson1` ... `lesson7`), and one per exercise where a lesson's would
-grow too large (lesson 1's `s3a` and `engine_conf`; lesson 3's `parse_pokemon`, `pokemon_rules`
-and `accounting`; lesson 4's `leaderboard`, with what lesson 4's checks share in `gold`). The
-shared primitives are in `core`, the landing files and their manifest in `landing`,
-data/README.md's rules as lesson 3's answer key in `reference` (and rows no batch holds in
-`probes`), `lakehouse progress` in `progress`; the columns tables must have are in
+grow too large (lesson 1's `s3a` and `engine_conf`; lesson 2's `bronze_rows`, Bronze rows judged
+against their landing file; lesson 3's `parse_pokemon`, `pokemon_rules` and `accounting`;
+lesson 4's `leaderboard`, with what lesson 4's checks share in `gold`; lesson 5's `time_travel`
+and `sql_answers`). The shared primitives are in `core`, the landing files and their manifest in
+`landing`, data/README.md's rules as lesson 3's answer key in `reference` (and rows no batch
+holds in `probes`), `lakehouse progress` in `progress`; the columns tables must have are in
 `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 

@@ -128,14 +128,31 @@ def landing_lines(name: str, batch: int) -> list[str]:
 
 
 def is_json_object(line: str) -> bool:
-    """The lessons' rule for a well-formed landing line: it holds a JSON object. As
-    json_object_keys reads one on both engines: white space around it is fine, what follows
-    the object is not read, and NaN or Infinity are no JSON."""
+    """The lessons' rule for a well-formed landing line: one JSON object and nothing else
+    (lesson 2's one_json_object). White space around it is fine; text after it (a second
+    record, a comment) is not, and NaN or Infinity are no JSON."""
+    end = _object_end(line)
+    return end is not None and not line[end:].strip(JSON_SPACE)
+
+
+def text_after_object(line: str) -> bool:
+    """Whether a line starts with a JSON object and has more than white space after it: what
+    json_object_keys alone calls well-formed, as it stops reading at the object's end."""
+    end = _object_end(line)
+    return end is not None and bool(line[end:].strip(JSON_SPACE))
+
+
+JSON_SPACE = " \t\r\n"  # JSON's white space, on both engines' parsers (not \f, not U+00A0)
+
+
+def _object_end(line: str) -> int | None:
+    """Where the JSON object that starts the line (after white space) ends; None: no object."""
+    start = len(line) - len(line.lstrip(JSON_SPACE))
     try:
-        value, _ = _STRICT_JSON.raw_decode(line.lstrip(" \t\r\n"))
+        value, end = _STRICT_JSON.raw_decode(line, start)
     except ValueError:
-        return False
-    return isinstance(value, dict)
+        return None
+    return end if isinstance(value, dict) else None
 
 
 def _no_constant(name: str):

@@ -1,14 +1,15 @@
 """Lesson 2 (Bronze landing): every non-blank landing line in Bronze exactly once, unchanged,
-the broken ones flagged by the rule (not a JSON object); the learner's read tried on a file and a
-batch of the check's own, and the learner's write on scratch tables: a re-run replaces its
-batch, never appends it twice, and saves the rows as they were given."""
+the broken ones flagged by the rule (not one JSON object; judged in `bronze_rows`); the
+learner's read tried on a file and a batch of the check's own, and the learner's write on
+scratch tables: a re-run replaces its batch, never appends it twice, and saves the rows as they
+were given."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 
+from lakehouse_kit.checks.bronze_rows import READ_HINT, bronze_rows, judge_lines, judge_raw
 from lakehouse_kit.checks.core import (
     CheckFailed,
     columns_present,
@@ -25,17 +26,6 @@ from lakehouse_kit.textfiles import split_lines
 
 LESSON = "02"
 
-READ_HINT = (
-    "Read landing_uri(batch, name) with read_lines(spark, uri) (one row per line) and drop "
-    "only blank lines."
-)
-KEEP_HINT = (
-    "Keep each line exactly as read_lines gives it: no trim, no change of case, no parsing, no "
-    "de-duplication. Bronze is the record of what arrived."
-)
-FLAG_HINT = (
-    "Flag a line as malformed when it is not a JSON object: F.json_object_keys('raw').isNull()."
-)
 WRITE_HINT = (
     'Write with save_table(raw, table, mode="overwrite", partition_by=["_batch_id"], '
     'replaceWhere=f"_batch_id = {batch}"), `table` and `batch` being the arguments: a re-run '
@@ -45,7 +35,6 @@ REPLACE_WHERE_ERROR = (
     " If the engine says the rows do not match replaceWhere, its condition names another batch "
     "than the `batch` argument."
 )
-NUMBERS = {"tinyint", "smallint", "int", "bigint"}
 
 # A landing file of the check's own, for read_raw: a batch and a file name the course does not
 # have, and a line for each case the lesson names.
@@ -61,6 +50,11 @@ PROBE_FILE = (
     '{"id": 7004, "name": "Truncated"\n'  # starts like an object, is none
     "garbage, not JSON\n"
     "{}\n"  # an object, with no fields
+    '{"id": 7006}{"id": 7007}\n'  # two records, the line end between them lost: no object
+    '{"id": 7008} and a note\n'  # text after the object
+    '{"id": 7010},{"id": 7011}]\n'  # the last lines of an array export: after the object a
+    '{"id": 7012}]\n'  # value and a `]` fool the count of `[line,0]`, a `]` that of `[line]`
+    '{"id": 7009, "stats": {"hp": {"base": 1}}} \t\n'  # nested, white space after it: fine
     '{"id": 7001, "name": "  Probe  "}\n'  # the first line again: kept twice
 ).encode() + b'{"id": 7005, "name": "Caf\xe9"}\n'  # a Latin-1 byte: U+FFFD, still an object
 
@@ -89,8 +83,8 @@ def check_raw_lines(
 
     call = f"read_raw(spark, {name!r}, {batch})"
     lines = landing_lines(name, batch)
-    rows = _bronze_rows(raw, call, READ_HINT, lines, fresh=True)
-    _judge_lines(rows, call, lines, landing_uri(batch, name), batch)
+    rows = bronze_rows(raw, call, READ_HINT, lines, fresh=True)
+    judge_lines(rows, call, lines, landing_uri(batch, name), batch)
     if read_raw is not None:
         _reads_what_it_is_told(read_raw, session(spark))
     broken = sum(r["_is_malformed"] for r in rows)
@@ -114,170 +108,11 @@ def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
         with engine_errors(call, hint):
             raw = read_raw(spark, PROBE_NAME, PROBE_BATCH)
         lines = [line for line in split_lines(PROBE_FILE) if line.strip()]
-        rows = _bronze_rows(raw, call, hint, lines, fresh=True)
-        _judge_lines(rows, call, lines, uri, PROBE_BATCH)
+        rows = bronze_rows(raw, call, hint, lines, fresh=True)
+        judge_lines(rows, call, lines, uri, PROBE_BATCH)
     finally:
         with s3_errors(settings):
             client.delete_object(Bucket=settings.bucket, Key=key)
-
-
-def _bronze_rows(df, what: str, hint: str, lines: list[str], fresh: bool = False) -> list[dict]:
-    """The Bronze columns of every row, once the types are right, `_in_time` telling whether
-    _ingested_at is set (`fresh`: and now, with a day's leeway, as the DataFrame is being read,
-    not stored). A line of the file (`lines`) travels as its md5 digest, not its text: a large
-    file's text need not cross the wire again."""
-    expect(
-        hasattr(df, "selectExpr"),
-        f"{what} gave {'nothing' if df is None else 'a ' + type(df).__name__}, not a DataFrame.",
-        "Return the DataFrame of the lines with their metadata columns.",
-    )
-    with engine_errors(what, hint):
-        columns_present(df, BRONZE_COLUMNS, what)
-        types = dict(df.dtypes)
-    expect(
-        types["_ingested_at"].startswith("timestamp"),
-        f"{what}: _ingested_at is a {types['_ingested_at']}, not a timestamp.",
-        "Add the time of loading as a timestamp: F.current_timestamp(), not a string.",
-    )
-    expect(
-        types["_is_malformed"] == "boolean",
-        f"{what}: _is_malformed is a {types['_is_malformed']}, not a boolean.",
-        FLAG_HINT,
-    )
-    expect(
-        types["_batch_id"] in NUMBERS,
-        f"{what}: _batch_id is a {types['_batch_id']}, not a whole number.",
-        "Add the batch number, the argument, as a number: F.lit(batch).",
-    )
-    now = (
-        "_ingested_at BETWEEN current_timestamp() - INTERVAL 1 DAY "
-        "AND current_timestamp() + INTERVAL 1 HOUR"  # a client clock a little ahead
-        if fresh
-        else "_ingested_at IS NOT NULL"
-    )
-    known = {hashlib.md5(line.encode()).hexdigest(): line for line in lines}
-    columns = ["_batch_id", "_source_file", "_is_malformed", f"{now} AS _in_time"]
-    with engine_errors(what, hint):
-        rows = [row.asDict() for row in df.selectExpr("md5(raw) AS raw", *columns).collect()]
-        if not all(row["raw"] in known for row in rows):  # a line the file lacks: its text
-            return [row.asDict() for row in df.selectExpr("raw", *columns).collect()]
-    return [{**row, "raw": known[row["raw"]]} for row in rows]
-
-
-def _judge_lines(
-    rows: list, what: str, lines: list[str], uri: str, batch: int, twice: str = READ_HINT
-) -> None:
-    """Rows of one landing file against the file: its non-blank `lines`, each unchanged and
-    once, flagged when it is not a JSON object, with the file's batch and URI."""
-    _judge_raw(Counter(r["raw"] for r in rows), Counter(lines), what, uri, twice)
-    batches = sorted({r["_batch_id"] for r in rows}, key=str)
-    expect(
-        batches in ([], [batch]),  # an empty file has no rows, and no batch
-        f"{what}: _batch_id holds {batches}; every row of {uri} belongs to batch {batch}.",
-        "Add the batch number, the argument: F.lit(batch).",
-    )
-    file = uri.split("://", 1)[1].split("/", 1)[1]  # landing/batch_NNN/name.jsonl
-    sources = sorted(
-        {r["_source_file"] for r in rows if not str(r["_source_file"]).endswith(file)}, key=str
-    )
-    expect(
-        not sources,
-        f"{what}: _source_file holds {sources[:2]}, not the file read, {uri}.",
-        "Add the URI you read as a constant: F.lit(uri).",
-    )
-    expect(
-        all(r["_in_time"] for r in rows),
-        f"{what}: some rows have no _ingested_at, or not the time they were loaded.",
-        "Add the time of loading: F.current_timestamp().",
-    )
-    flags = Counter((r["raw"], r["_is_malformed"]) for r in rows)
-    wanted = Counter((line, not is_json_object(line)) for line in lines)
-    if flags == wanted:
-        return
-    broken = sum(flag for _, flag in wanted.elements())
-    expect(
-        any(flag for _, flag in flags) or not broken,
-        f"{what}: no line is flagged _is_malformed, yet {_lines(broken)} of {len(lines)} "
-        "are not JSON objects.",
-        FLAG_HINT,
-    )
-    expect(
-        flags != Counter((line, not flag) for line, flag in wanted.elements()),
-        f"{what}: _is_malformed is the wrong way round: True for the JSON objects.",
-        FLAG_HINT,
-    )
-    line, flag = sorted(flags - wanted, key=str)[0]
-    raise CheckFailed(
-        f"{what}: {line[:60]!r} "
-        + (
-            "is not a JSON object, yet _is_malformed is False"
-            if flag is False
-            else "is a JSON object, yet it is flagged _is_malformed"
-            if flag
-            else "has no _is_malformed"
-        )
-        + f" ({_lines(broken)} of {len(lines)} are not JSON objects).",
-        fix=FLAG_HINT,
-    )
-
-
-def _lines(count: int, noun: str = "line") -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _judge_raw(got: Counter, lines: Counter, what: str, uri: str, twice: str = READ_HINT) -> None:
-    """The `raw` column against the file's non-blank lines: what went missing or changed is
-    named (nothing read, another file read, blank lines kept, lines twice, broken lines or
-    repeats dropped, lines trimmed or re-cased). `twice`: the hint when every line is there,
-    some more than once."""
-    if got == lines:
-        return
-    missing, extra = lines - got, got - lines
-    expect(
-        bool(got),
-        f"{what} has no rows, yet {uri} has {_lines(sum(lines.values()))}: did it read "
-        "another file?",
-        READ_HINT,
-    )
-    for change, name in (
-        (str.strip, "trimmed"),
-        (str.lower, "lower-cased"),
-        (str.upper, "upper-cased"),
-    ):
-        expect(
-            not missing or Counter(map(change, missing.elements())) != extra,
-            f"{what} {name} the lines: {_lines(sum(extra.values()))} not as in the file.",
-            KEEP_HINT,
-        )
-    expect(bool(got & lines), f"{what} holds none of the lines of {uri}.", READ_HINT)
-    expect(
-        missing or not extra or not all(line in lines for line in extra),
-        f"{what} holds {_lines(sum(extra.values()))} more than once.",
-        twice,
-    )
-    expect(
-        not extra or any(line.strip() for line in extra),
-        f"{what} kept {_lines(sum(extra.values()), 'blank line')}.",
-        "Drop the blank lines (a line of spaces is blank too): they are not records.",
-    )
-    if missing and not extra:
-        expect(
-            any(is_json_object(line) for line in missing),
-            f"{what} dropped the {_lines(sum(missing.values()))} that are not JSON objects.",
-            "Keep them, flagged _is_malformed: Bronze keeps every line that arrived.",
-        )
-        expect(
-            not all(line in got for line in missing),
-            f"{what} kept a line that came twice only once.",
-            "De-duplication is Silver's job (lesson 3): Bronze keeps every line. " + KEEP_HINT,
-        )
-    problem = (
-        f"{_lines(sum(missing.values()))} of the file not in raw exactly as in the file"
-        if missing
-        else f"{_lines(sum(extra.values()))} that the file does not have"
-    )
-    example = next(iter(missing or extra))
-    raise CheckFailed(f"{what}: {problem} (e.g. {example[:60]!r}).", fix=f"{KEEP_HINT} {READ_HINT}")
 
 
 # ---------------------------------------------------------------- write_bronze
@@ -417,7 +252,7 @@ def _same_rows(got: list[tuple], given: list[tuple], table: str) -> None:
         return
     raw = BRONZE_COLUMNS.index("raw")
     lines = Counter(r[raw] for r in given)
-    _judge_raw(Counter(r[raw] for r in got), lines, table, "write_bronze's rows", WRITE_HINT)
+    judge_raw(Counter(r[raw] for r in got), lines, table, "write_bronze's rows", WRITE_HINT)
     for i, column in enumerate(BRONZE_COLUMNS):
         expect(
             Counter(r[i] for r in got) == Counter(r[i] for r in given),
@@ -465,8 +300,8 @@ def check_bronze(
         for batch in batches:
             what = f"{table} (batch {batch})"
             lines, uri = landing_lines(name, batch), landing_uri(batch, name)
-            rows = _bronze_rows(bronze.where(f"_batch_id = {batch}"), what, WRITE_HINT, lines)
-            _judge_lines(rows, what, lines, uri, batch, twice=WRITE_HINT)
+            rows = bronze_rows(bronze.where(f"_batch_id = {batch}"), what, WRITE_HINT, lines)
+            judge_lines(rows, what, lines, uri, batch, twice=WRITE_HINT)
     passed(f"Bronze holds every landing line of batch(es) {list(batches)} exactly once")
 
 
