@@ -264,7 +264,40 @@ except Exception as error:  # the error type differs between engines
 
 
 # %% [markdown]
-# ## Exercise 3 — a CHECK constraint
+# ## Exercise 3 — the same maintenance in the JVM engine's SQL
+#
+# On a JVM Spark with Delta (the `stack` profile, Databricks, EMR) the maintenance above is SQL,
+# and that is what you will meet in jobs and runbooks:
+#
+# | delta_ops (delta-rs, every profile) | Spark SQL with Delta on the JVM |
+# |---|---|
+# | `delta_ops.compact(t)` | `OPTIMIZE t` |
+# | `delta_ops.vacuum(t, retention_hours=h)` | `VACUUM t RETAIN h HOURS` (`DRY RUN` at the end only lists) |
+# | `delta_ops.history(t)` | `DESCRIBE HISTORY t` (`DESCRIBE DETAIL t` is the table now: files, size) |
+#
+# `RETAIN` counts hours only, and a retention shorter than the table's (7 days unless set) is
+# refused unless `spark.databricks.delta.retentionDurationCheck.enabled` is turned off, the
+# JVM's `override_retention`. Trino has its own spelling (`ALTER TABLE t EXECUTE optimize`,
+# `"t$history"`).
+#
+# Write `maintenance_sql`: the statements that compact `table`, vacuum it keeping
+# `retention_days` of old files, then list its history, in that order. The check runs them on
+# a throw-away table: on the JVM as SQL; here, where the embedded engine parses none of them, it
+# reads each one and does what it says with `delta_ops`.
+
+# %% tags=["solution"]
+def maintenance_sql(table: str, retention_days: int) -> list[str]:
+    """OPTIMIZE, VACUUM ... RETAIN <hours> HOURS and DESCRIBE HISTORY for `table`, in order."""
+    raise NotImplementedError("TODO: OPTIMIZE, VACUUM ... RETAIN <hours> HOURS and DESCRIBE HISTORY for `table`, in order")
+
+
+# %%
+print(*maintenance_sql("silver.pokemon", 7), sep=";\n")
+checks.check_maintenance_sql(maintenance_sql, spark)  # runs them on a scratch table
+
+
+# %% [markdown]
+# ## Exercise 4 — a CHECK constraint
 #
 # Expectations in lesson 3 guard the pipeline; a **constraint** guards the table itself: it is
 # stored in the table's metadata, and a writer that understands it refuses to commit a row

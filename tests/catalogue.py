@@ -39,6 +39,7 @@ EXERCISES = (
     "as_of_sql",
     "upsert",
     "as_of",
+    "maintenance_sql",
     "add_constraint",
     "unexpected_fields",
     "upsert_newer",

@@ -1,11 +1,12 @@
 """Lesson 6 (Delta operations), one module per job: the MERGE of batch 2 (`merge`), time travel
-(`time_travel`) and constraints (`constraints`)."""
+(`time_travel`), maintenance in the engine's SQL (`maintenance`) and constraints (`constraints`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from lakehouse_kit.checks.lesson6.constraints import check_constraint
+from lakehouse_kit.checks.lesson6.maintenance import check_maintenance_sql
 from lakehouse_kit.checks.lesson6.merge import (
     SILVER_COUNT_KEYS,
     UPSERT_CASES,
@@ -26,6 +27,7 @@ __all__ = [
     "UPSERT_CASES",
     "check_as_of",
     "check_constraint",
+    "check_maintenance_sql",
     "check_merge",
     "check_upsert",
     "check_version_diff",

@@ -1,4 +1,4 @@
-"""Lesson 6, exercise 3: a CHECK constraint, added once (`add_constraint`)."""
+"""Lesson 6, exercise 4: a CHECK constraint, added once (`add_constraint`)."""
 
 from __future__ import annotations
 
