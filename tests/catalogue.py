@@ -41,6 +41,7 @@ EXERCISES = (
     "as_of",
     "maintenance_sql",
     "add_constraint",
+    "retry_on_conflict",
     "unexpected_fields",
     "upsert_newer",
 )

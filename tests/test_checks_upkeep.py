@@ -153,3 +153,167 @@ def test_the_statements_are_read_whatever_their_spelling():
     assert read_statement("DESC HISTORY silver.t LIMIT 2").limit == 2
     assert read_statement("OPTIMIZE TABLE silver.t").kind is None  # not Delta's grammar
     assert read_statement("VACUUM silver.t RETAIN 7 DAYS").kind is None  # hours only
+
+
+# ---------------------------------------------------------------- retry_on_conflict
+
+
+@alternative("retry_on_conflict")
+def a_while_loop_with_a_counter(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    tried = 0
+    while True:
+        tried += 1
+        try:
+            return write()
+        except CommitFailedError:
+            if tried >= attempts:
+                raise
+
+
+@alternative("retry_on_conflict")
+def recursion_with_a_backoff(write, attempts=3):
+    import time
+
+    from deltalake.exceptions import CommitFailedError
+
+    try:
+        return write()
+    except CommitFailedError:
+        if attempts <= 1:
+            raise
+        time.sleep(0.01)
+        return recursion_with_a_backoff(write, attempts - 1)
+
+
+@alternative("retry_on_conflict")
+def delta_errors_sorted_and_the_last_wrapped(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError, DeltaError
+
+    for attempt in range(attempts):
+        try:
+            return write()
+        except DeltaError as error:
+            if not isinstance(error, CommitFailedError):
+                raise
+            if attempt == attempts - 1:
+                raise RuntimeError(f"gave up after {attempts} conflicts") from error
+
+
+mistake("retry_on_conflict", hint="the first conflict ended the write", name="no_retry")(
+    lambda write, attempts=3: write()
+)
+
+
+@mistake("retry_on_conflict", hint="Only a commit conflict is worth another try")
+def every_error_retried(write, attempts=3):
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+
+
+@mistake("retry_on_conflict", hint="not Exception or DeltaError")
+def every_delta_error_retried(write, attempts=3):
+    from deltalake.exceptions import DeltaError
+
+    for attempt in range(attempts):
+        try:
+            return write()
+        except DeltaError:
+            if attempt == attempts - 1:
+                raise
+
+
+@mistake("retry_on_conflict", hint="called write() 3 times, not 1")
+def three_tries_typed_in(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    for attempt in range(3):
+        try:
+            return write()
+        except CommitFailedError:
+            if attempt == 2:
+                raise
+
+
+@mistake("retry_on_conflict", hint="the first one too")
+def attempts_retries_after_the_first(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    for _ in range(attempts):
+        try:
+            return write()
+        except CommitFailedError:
+            pass
+    return write()
+
+
+@mistake("retry_on_conflict", hint="without raising")
+def the_last_conflict_swallowed(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    for _ in range(attempts):
+        try:
+            return write()
+        except CommitFailedError:
+            continue
+    return None
+
+
+@mistake("retry_on_conflict", hint="kept calling write()")
+def retried_until_it_works(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    while True:
+        try:
+            return write()
+        except CommitFailedError:
+            continue
+
+
+@mistake("retry_on_conflict", hint="swallowed")
+def every_error_swallowed(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    for _ in range(attempts):
+        try:
+            return write()
+        except CommitFailedError:
+            continue
+        except Exception:
+            return None
+    raise CommitFailedError("gave up")
+
+
+@mistake("retry_on_conflict", hint="not what write() returned")
+def the_result_dropped(write, attempts=3):
+    from deltalake.exceptions import CommitFailedError
+
+    for attempt in range(attempts):
+        try:
+            write()
+            return None
+        except CommitFailedError:
+            if attempt == attempts - 1:
+                raise
+
+
+def test_retry_on_conflict_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_retry_on_conflict(solution("06", spark=spark)["retry_on_conflict"], spark)
+
+
+@pytest.mark.parametrize("answer", valid("retry_on_conflict"), ids=str)
+def test_valid_retries_pass(spark, answer):
+    checks.check_retry_on_conflict(answer.function, spark)
+
+
+@pytest.mark.parametrize("answer", wrong("retry_on_conflict"), ids=str)
+def test_wrong_retries_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_retry_on_conflict, answer.function, spark)
+    assert answer.hint in error.message + error.fix

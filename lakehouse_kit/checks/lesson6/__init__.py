@@ -1,5 +1,6 @@
 """Lesson 6 (Delta operations), one module per job: the MERGE of batch 2 (`merge`), time travel
-(`time_travel`), maintenance in the engine's SQL (`maintenance`) and constraints (`constraints`)."""
+(`time_travel`), maintenance in the engine's SQL (`maintenance`), constraints (`constraints`)
+and concurrent writers (`writers`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from lakehouse_kit.checks.lesson6.merge import (
     silver_change,
 )
 from lakehouse_kit.checks.lesson6.time_travel import check_as_of, check_version_diff
+from lakehouse_kit.checks.lesson6.writers import check_retry_on_conflict
 
 LESSON = "06"
 
@@ -29,6 +31,7 @@ __all__ = [
     "check_constraint",
     "check_maintenance_sql",
     "check_merge",
+    "check_retry_on_conflict",
     "check_upsert",
     "check_version_diff",
     "silver_change",
