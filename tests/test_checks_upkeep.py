@@ -240,6 +240,18 @@ def three_tries_typed_in(write, attempts=3):
                 raise
 
 
+@mistake("retry_on_conflict", hint="and is 3 unless given", name="another_default")
+def four_attempts_by_default(write, attempts=4):
+    from deltalake.exceptions import CommitFailedError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except CommitFailedError:
+            if attempt == attempts:
+                raise
+
+
 @mistake("retry_on_conflict", hint="the first one too")
 def attempts_retries_after_the_first(write, attempts=3):
     from deltalake.exceptions import CommitFailedError

@@ -15,6 +15,7 @@ SOLUTION = (
     "for attempt in range(1, attempts + 1): try: return write() / except CommitFailedError: "
     "if attempt == attempts: raise"
 )
+DEFAULT_ATTEMPTS = 3  # the lesson's signature: retry_on_conflict(write, attempts=3)
 RUNAWAY = 8  # calls after which the check's write stops a retry loop that never ends
 
 
@@ -76,7 +77,7 @@ def check_retry_on_conflict(retry_on_conflict: Callable, spark=None) -> None:
         _create(table)
         _once_beaten(retry_on_conflict, table)
         _other_error(retry_on_conflict, table)
-        for attempts in (3, 1):
+        for attempts in (None, 1):  # None: the default, 3
             _always_beaten(retry_on_conflict, table, attempts)
     passed(
         "retry_on_conflict tries again after a commit conflict, at most `attempts` times, "
@@ -99,10 +100,14 @@ def _create(table: str) -> None:
     )
 
 
-def _run(retry_on_conflict: Callable, job: Job, attempts: int) -> tuple[object, BaseException]:
-    """What retry_on_conflict gave back and what it raised (None: nothing)."""
+def _run(
+    retry_on_conflict: Callable, job: Job, attempts: int | None
+) -> tuple[object, BaseException | None]:
+    """What retry_on_conflict gave back and what it raised (None: nothing); `attempts` None:
+    called without it."""
+    given = {} if attempts is None else {"attempts": attempts}
     try:
-        return retry_on_conflict(job.write, attempts=attempts), None
+        return retry_on_conflict(job.write, **given), None
     except Runaway as runaway:
         return None, runaway
     except Exception as error:  # noqa: BLE001 - what it raised is judged
@@ -165,15 +170,18 @@ def _other_error(retry_on_conflict: Callable, table: str) -> None:
     )
 
 
-def _always_beaten(retry_on_conflict: Callable, table: str, attempts: int) -> None:
+def _always_beaten(retry_on_conflict: Callable, table: str, attempts: int | None) -> None:
     job = Job(table, hp=62, beaten=True)
-    call = f"retry_on_conflict(write, attempts={attempts}), another job always committing first"
+    given = "" if attempts is None else f", attempts={attempts}"
+    call = f"retry_on_conflict(write{given}), another job always committing first"
     _, error = _run(retry_on_conflict, job, attempts)
     _expect_no_runaway(call, job, error)
+    want = DEFAULT_ATTEMPTS if attempts is None else attempts
     expect(
-        job.calls == attempts,
-        f"{call} called write() {job.calls} times, not {attempts}.",
-        "`attempts` counts every call, the first one too: " + SOLUTION,
+        job.calls == want,
+        f"{call} called write() {job.calls} times, not {want}.",
+        "`attempts` counts every call, the first one too, and is 3 unless given: "
+        "def retry_on_conflict(write, attempts: int = 3). " + SOLUTION,
     )
     expect(
         error is not None,
