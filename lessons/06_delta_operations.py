@@ -11,8 +11,9 @@
 #
 # **What you will build:** a second batch of Pokémon (Generation 9 and 20 corrections) upserted
 # into Silver with `MERGE INTO`, a before/after comparison through **time travel**, the table's
-# **history**, a bad write undone with **RESTORE**, compacted and vacuumed files, and a **CHECK
-# constraint** that rejects bad rows.
+# **history**, a bad write undone with **RESTORE**, compacted and vacuumed files (and the same
+# maintenance in the JVM engine's SQL), a **CHECK constraint** that rejects bad rows, and a job
+# that retries when **another writer** commits first.
 #
 # **Why:** data keeps arriving, and some of it corrects what you already have. Rewriting a whole
 # table for 20 corrections is wasteful; appending them creates duplicates. A MERGE updates what
@@ -284,7 +285,7 @@ except Exception as error:  # the error type differs between engines
 #
 # Write `maintenance_sql`: the statements that compact `table`, vacuum it keeping
 # `retention_days` of old files, then list its history, in that order. The check runs them on
-# a throw-away table: on the JVM as SQL; here, where the embedded engine parses none of them, it
+# a throw-away table: on the JVM as SQL; on the embedded engine, which parses none of them, it
 # reads each one and does what it says with `delta_ops`.
 
 # %% tags=["solution"]
@@ -346,8 +347,8 @@ print(f"silver.pokemon: {rows_before} rows before, {spark.table('silver.pokemon'
 # create. The one that finds N+1 taken looks at what was committed since it read: two appends
 # do not conflict, and the second becomes N+2; two jobs that rewrite the same rows do, and the
 # second fails (`CommitFailedError` in delta-rs, a `ConcurrentModificationException` such as
-# `ConcurrentAppendException` on the JVM). Nothing half-written is ever visible; the losing job
-# must read the table again and redo its work. Here two jobs correct the same Pokémon in a
+# `ConcurrentDeleteReadException` on the JVM). Nothing half-written is ever visible; the losing
+# job must read the table again and redo its work. Here two jobs correct the same Pokémon in a
 # throw-away table, both having read the same version:
 
 # %%
@@ -371,9 +372,9 @@ with scratch_table(spark, "two_writers") as demo:
 #
 # - **delta-rs** (the `deltalake` 1.x the kit pins) commits with it: delta-rs writers on many
 #   machines are safe.
-# - **Trino** 476 commits with it too (`s3.exclusive-create`, on by default). Its older route,
-#   `delta.enable-non-concurrent-writes=true` (set in the stack's catalog), detects no
-#   collision with other engines: no one else may write at the same time.
+# - **Trino** 476 commits with it too while `s3.exclusive-create` is on (the default). With it
+#   off, writing to S3 needs `delta.enable-non-concurrent-writes=true`, and Trino then detects
+#   no collision with other engines: no one else may write at the same time.
 # - **JVM Spark with Delta 4.x** on S3A uses a log store that assumes *one Spark driver*
 #   writes each table: safe within one cluster; two clusters, or Spark and another engine,
 #   writing at once can overwrite each other's commit without an error. Several writing
