@@ -153,6 +153,7 @@ def test_the_statements_are_read_whatever_their_spelling():
     assert read_statement("DESC HISTORY silver.t LIMIT 2").limit == 2
     assert read_statement("OPTIMIZE TABLE silver.t").kind is None  # not Delta's grammar
     assert read_statement("VACUUM silver.t RETAIN 7 DAYS").kind is None  # hours only
+    assert read_statement("VACUUM silver.t RETAIN 168 HOUR").kind is None  # HOURS, as Delta says
 
 
 # ---------------------------------------------------------------- retry_on_conflict

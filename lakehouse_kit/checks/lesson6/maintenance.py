@@ -1,4 +1,4 @@
-"""Lesson 6, exercise 4: table maintenance in the JVM engine's SQL (`maintenance_sql`).
+"""Lesson 6, exercise 3: table maintenance in the JVM engine's SQL (`maintenance_sql`).
 
 The statements are read first, so a mistake is named whatever the engine; then they run on a
 scratch table of three small files: on the JVM as SQL, on the embedded engine (which parses
@@ -20,7 +20,7 @@ _TABLE = r"(?P<table>delta\.`[^`]+`|[`\w.]+)"
 _STATEMENTS = {
     "OPTIMIZE": re.compile(rf"optimize {_TABLE}"),
     "VACUUM": re.compile(
-        rf"vacuum {_TABLE}(?: (?:lite|full))?(?: retain (?P<hours>\d+(?:\.\d+)?) hours?)?"
+        rf"vacuum {_TABLE}(?: (?:lite|full))?(?: retain (?P<hours>\d+(?:\.\d+)?) hours)?"
         r"(?P<dry_run> dry run)?"
     ),
     "DESCRIBE HISTORY": re.compile(rf"desc(?:ribe)? history {_TABLE}(?: limit (?P<limit>\d+))?"),
