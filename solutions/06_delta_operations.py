@@ -11,8 +11,9 @@
 #
 # **What you will build:** a second batch of Pokémon (Generation 9 and 20 corrections) upserted
 # into Silver with `MERGE INTO`, a before/after comparison through **time travel**, the table's
-# **history**, a bad write undone with **RESTORE**, compacted and vacuumed files, and a **CHECK
-# constraint** that rejects bad rows.
+# **history**, a bad write undone with **RESTORE**, compacted and vacuumed files (and the same
+# maintenance in the JVM engine's SQL), a **CHECK constraint** that rejects bad rows, and a job
+# that retries when **another writer** commits first.
 #
 # **Why:** data keeps arriving, and some of it corrects what you already have. Rewriting a whole
 # table for 20 corrections is wasteful; appending them creates duplicates. A MERGE updates what
@@ -26,10 +27,12 @@ batch = 2  # the incremental batch to upsert into Silver
 
 # %%
 import pandas as pd
+from deltalake.exceptions import CommitFailedError
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_kit import checks, course, delta_ops
+from lakehouse_kit.checks.core import scratch_table
 from lakehouse_kit.replay import replay
 from lakehouse_kit.spark import get_spark, save_table
 
@@ -269,7 +272,44 @@ except Exception as error:  # the error type differs between engines
 
 
 # %% [markdown]
-# ## Exercise 3 — a CHECK constraint
+# ## Exercise 3 — the same maintenance in the JVM engine's SQL
+#
+# On a JVM Spark with Delta (the `stack` profile, Databricks, EMR) the maintenance above is SQL,
+# and that is what you will meet in jobs and runbooks:
+#
+# | delta_ops (delta-rs, every profile) | Spark SQL with Delta on the JVM |
+# |---|---|
+# | `delta_ops.compact(t)` | `OPTIMIZE t` |
+# | `delta_ops.vacuum(t, retention_hours=h)` | `VACUUM t RETAIN h HOURS` (`DRY RUN` at the end only lists) |
+# | `delta_ops.history(t)` | `DESCRIBE HISTORY t` (`DESCRIBE DETAIL t` is the table now: files, size) |
+#
+# `RETAIN` counts hours only, and a retention shorter than the table's (7 days unless set) is
+# refused unless `spark.databricks.delta.retentionDurationCheck.enabled` is turned off, the
+# JVM's `override_retention`. Trino has its own spelling (`ALTER TABLE t EXECUTE optimize`,
+# `"t$history"`).
+#
+# Write `maintenance_sql`: the statements that compact `table`, vacuum it keeping
+# `retention_days` of old files, then list its history, in that order. The check runs them on
+# a throw-away table: on the JVM as SQL; on the embedded engine, which parses none of them, it
+# reads each one and does what it says with `delta_ops`.
+
+# %% tags=["solution"]
+def maintenance_sql(table: str, retention_days: int) -> list[str]:
+    """OPTIMIZE, VACUUM ... RETAIN <hours> HOURS and DESCRIBE HISTORY for `table`, in order."""
+    return [
+        f"OPTIMIZE {table}",
+        f"VACUUM {table} RETAIN {retention_days * 24} HOURS",
+        f"DESCRIBE HISTORY {table}",
+    ]
+
+
+# %%
+print(*maintenance_sql("silver.pokemon", 7), sep=";\n")
+checks.check_maintenance_sql(maintenance_sql, spark)  # runs them on a scratch table
+
+
+# %% [markdown]
+# ## Exercise 4 — a CHECK constraint
 #
 # Expectations in lesson 3 guard the pipeline; a **constraint** guards the table itself: it is
 # stored in the table's metadata, and a writer that understands it refuses to commit a row
@@ -310,6 +350,70 @@ except Exception as error:  # the error type differs between engines
 print(f"silver.pokemon: {rows_before} rows before, {spark.table('silver.pokemon').count()} after")
 
 # %% [markdown]
+# ## Two writers at once
+#
+# Writers take no lock. Each reads a version N, writes its data files, then commits version N+1:
+# one new file in the table's log, `_delta_log/000…(N+1).json`, which only one writer may
+# create. The one that finds N+1 taken looks at what was committed since it read: two appends
+# do not conflict, and the second becomes N+2; two jobs that rewrite the same rows do, and the
+# second fails (`CommitFailedError` in delta-rs, a `ConcurrentModificationException` such as
+# `ConcurrentDeleteReadException` on the JVM). Nothing half-written is ever visible; the losing
+# job must read the table again and redo its work. Here two jobs correct the same Pokémon in a
+# throw-away table, both having read the same version:
+
+# %%
+with scratch_table(spark, "two_writers") as demo:
+    save_table(spark.table("silver.pokemon").select("id", "name", "hp").filter("id <= 3"), demo)
+    job_1, job_2 = delta_ops.delta_table(demo), delta_ops.delta_table(demo)  # both read version N
+    job_1.update(updates={"hp": "hp + 1"}, predicate="id = 1")  # commits N+1
+    try:
+        job_2.update(updates={"hp": "hp * 2"}, predicate="id = 1")  # wants N+1 too
+    except CommitFailedError as conflict:
+        print(f"job 2: {str(conflict).splitlines()[0]}")
+    else:
+        print("job 2 committed too")
+    print(delta_ops.history(demo)[["version", "operation"]].to_string(index=False))
+
+
+# %% [markdown]
+# That guarantee rests on the store refusing a second writer of the same log file. On S3 it
+# takes a *conditional write* (`If-None-Match`), which AWS S3 has offered since 2024 and the
+# course's SeaweedFS honours:
+#
+# - **delta-rs** (the `deltalake` 1.x the kit pins) commits with it: delta-rs writers on many
+#   machines are safe.
+# - **Trino** 476 commits with it too while `s3.exclusive-create` is on (the default). With it
+#   off, writing to S3 needs `delta.enable-non-concurrent-writes=true`, and Trino then detects
+#   no collision with other engines: no one else may write at the same time.
+# - **JVM Spark with Delta 4.x** on S3A uses a log store that assumes *one Spark driver*
+#   writes each table: safe within one cluster; two clusters, or Spark and another engine,
+#   writing at once can overwrite each other's commit without an error. Several writing
+#   clusters need the DynamoDB log store (`S3DynamoDBLogStore`), or one writer per table.
+#
+# ## Exercise 5 — retry after a conflict
+#
+# A job that loses the race should simply run again: read the table anew and redo its write.
+# Write `retry_on_conflict`: call `write()` and return what it returns; after a
+# `CommitFailedError` call it again, at most `attempts` times in all, then let the last
+# conflict through. Any other error (a wrong schema, a broken constraint) would fail the same
+# way every time: let it through at once. The check makes real conflicts: another job commits
+# to the same row just before `write` does.
+
+# %% tags=["solution"]
+def retry_on_conflict(write, attempts: int = 3):
+    """write(), again after each commit conflict, at most `attempts` times in all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except CommitFailedError:
+            if attempt == attempts:
+                raise
+
+
+# %%
+checks.check_retry_on_conflict(retry_on_conflict, spark)
+
+# %% [markdown]
 # ## Recap
 #
 # - `MERGE INTO ... WHEN MATCHED THEN UPDATE ... WHEN NOT MATCHED THEN INSERT` upserts a batch
@@ -317,8 +421,12 @@ print(f"silver.pokemon: {rows_before} rows before, {spark.table('silver.pokemon'
 # - Every commit is a version: `VERSION AS OF` reads the past, the history tells what changed
 #   and when (not reliably who).
 # - Compaction merges small files; vacuum deletes files older versions needed. Keep the default
-#   retention on tables whose history you rely on.
+#   retention on tables whose history you rely on. On the JVM: `OPTIMIZE`, `VACUUM ... RETAIN
+#   n HOURS`, `DESCRIBE HISTORY`.
 # - Constraints live in the table and every writer that supports them enforces them; keep the
 #   pipeline's expectations as well.
+# - Two writers never half-write a table: the loser of a race gets a conflict and retries. On
+#   S3 that holds only when all writers claim versions the same safe way: S3 conditional
+#   writes, the DynamoDB log store, or a single Spark driver.
 # - That is the whole lakehouse: landing, Bronze, Silver, Gold, SQL, and now its upkeep.
 #   `lakehouse progress` shows which exercises pass.

@@ -39,7 +39,9 @@ EXERCISES = (
     "as_of_sql",
     "upsert",
     "as_of",
+    "maintenance_sql",
     "add_constraint",
+    "retry_on_conflict",
     "unexpected_fields",
     "upsert_newer",
 )

@@ -189,11 +189,21 @@ def _as_of(ns, spark):
     checks.check_as_of(ns["as_of"], spark, "silver.pokemon", ns["before_version"])
 
 
+@judge("maintenance_sql", "06")
+def _maintenance_sql(ns, spark):
+    checks.check_maintenance_sql(ns["maintenance_sql"], spark)
+
+
 @judge("add_constraint", "06")
 def _add_constraint(ns, spark):
     # The cell adds hp_in_range to silver.pokemon first (the solution did); the check tries
     # add_constraint twice on a scratch table.
     checks.check_constraint(ns["add_constraint"], spark)
+
+
+@judge("retry_on_conflict", "06")
+def _retry_on_conflict(ns, spark):
+    checks.check_retry_on_conflict(ns["retry_on_conflict"], spark)
 
 
 # ------------------------------------------------------------------ lesson 7

@@ -254,6 +254,36 @@ def test_lesson_5s_sql_answers_are_judged_on_trino(stack, exercise, answer, ok):
     assert answer.hint.lower() in said.lower(), said
 
 
+def _maintenance_answers() -> list:
+    """Every answer of lesson 6's maintenance_sql in the catalogue: (answer, valid)."""
+    from catalogue import valid, wrong
+    from test_checks_upkeep import failure  # noqa: F401 - registers the catalogue's answers
+
+    return [
+        pytest.param(answer, ok, id=f"{'valid' if ok else 'wrong'}-{answer}")
+        for ok, answers in ((True, valid("maintenance_sql")), (False, wrong("maintenance_sql")))
+        for answer in answers
+    ]
+
+
+@pytest.mark.parametrize("answer, ok", _maintenance_answers())
+def test_lesson_6s_maintenance_sql_runs_on_the_jvm(stack, answer, ok, capsys):
+    """On the JVM the statements are run as SQL (OPTIMIZE, VACUUM ... RETAIN, DESCRIBE
+    HISTORY): every valid answer passes and says so, every wrong one fails with its hint."""
+    from lakehouse_kit import checks
+    from lakehouse_kit.spark import get_spark
+
+    spark = get_spark(stack)
+    if ok:
+        checks.check_maintenance_sql(answer.function, spark)
+        assert "run by the JVM engine" in capsys.readouterr().out
+        return
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check_maintenance_sql(answer.function, spark)
+    said = f"{failure.value.message} {failure.value.fix}"
+    assert answer.hint in said, said
+
+
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     """Same columns in the same order, numbers as floats, rows sorted: engines differ in types."""
     frame = frame[sorted(frame.columns)].copy()
