@@ -10,7 +10,8 @@ from pyspark.sql import functions as F
 
 from lakehouse_kit import checks
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.checks.lesson7 import NEWER_CASES, POKEMON_FIELDS, extra_fields
+from lakehouse_kit.checks.lesson7 import POKEMON_FIELDS, extra_fields
+from lakehouse_kit.checks.lesson7_merge import NEWER_CASES
 from lakehouse_kit.spark import save_table
 
 

@@ -4,10 +4,11 @@ They test real table contents (counts that add up, schemas, unique keys, invaria
 takes optional arguments so a test can hand it a wrong answer; without them it reads the
 tables, which is how `lakehouse progress` runs them.
 
-One module per lesson (`lesson1` ... `lesson7`; lesson 3's accounting in `accounting`), the
-shared primitives in `core`, the landing files and their manifest in `landing`, data/README.md's
-rules as lesson 3's answer key in `reference`, `lakehouse progress` in `progress`; the columns
-tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+One module per lesson (`lesson1` ... `lesson7`; lesson 7's MERGE in `lesson7_merge`; lesson 3's
+accounting in `accounting`), the shared primitives in `core`, the landing files and their
+manifest in `landing`, data/README.md's rules as lesson 3's answer key in `reference`,
+`lakehouse progress` in `progress`; the columns tables must have are in
+`lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
 from lakehouse_kit.checks.core import CheckFailed, expect, passed
@@ -49,11 +50,8 @@ from lakehouse_kit.checks.lesson6 import (
     check_version_diff,
     silver_change,
 )
-from lakehouse_kit.checks.lesson7 import (
-    check_sandbox,
-    check_unexpected_fields,
-    check_upsert_newer,
-)
+from lakehouse_kit.checks.lesson7 import check_sandbox, check_unexpected_fields
+from lakehouse_kit.checks.lesson7_merge import check_upsert_newer
 from lakehouse_kit.checks.progress import CHECKS
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
 
