@@ -42,6 +42,7 @@ EXERCISES = (
     "add_constraint",
     "unexpected_fields",
     "upsert_newer",
+    "types_to_refresh",
 )
 
 

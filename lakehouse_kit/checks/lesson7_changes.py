@@ -1,0 +1,172 @@
+"""Lesson 7's change exercises: the types an incremental Gold refresh must recompute, read from
+a table's change feed since the last refresh, judged on a scratch table whose feed delta-rs
+wrote (a real change feed, on every profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lakehouse_kit.checks.core import engine_errors, expect, passed, scratch_table, session
+
+FEED_HINT = (
+    "Read the feed from the first version after the refresh, "
+    "delta_ops.changes(table, refreshed_version + 1), and take both types of every row in "
+    "it, whatever its _change_type."
+)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of the scratch table, and the rows its change feed holds:
+    (change type, primary type, secondary type)."""
+
+    what: str
+    feed: tuple[tuple[str, str, str | None], ...]
+
+
+# The scratch table: Pokémon (id, name, primary_type, secondary_type, total), then one commit
+# per kind of change. Version 0 creates it.
+FIRST_ROWS = [
+    (1, "a", "fire", None, 300),
+    (2, "b", "water", None, 310),
+    (3, "c", "grass", "poison", 320),
+    (4, "d", "rock", "ground", 330),
+    (5, "e", "ice", None, 340),
+    (6, "f", "bug", None, 350),
+    (7, "g", "dragon", None, 360),
+]
+NEW_ROW = (8, "h", "steel", "fairy", 370)
+COMMITS = (
+    Commit("create", tuple(("insert", p, s) for _, _, p, s, _ in FIRST_ROWS)),
+    Commit("bug's total", (("update_preimage", "bug", None), ("update_postimage", "bug", None))),
+    Commit(
+        "fire to electric",
+        (("update_preimage", "fire", None), ("update_postimage", "electric", None)),
+    ),
+    Commit("rock delete", (("delete", "rock", "ground"),)),
+    Commit("steel insert", (("insert", *NEW_ROW[2:4]),)),
+    Commit(
+        "grass's total",
+        (("update_preimage", "grass", "poison"), ("update_postimage", "grass", "poison")),
+    ),
+)
+# The types the table holds after the last commit: what reading the table, not its feed, gives.
+CURRENT_TYPES = {"electric", "water", "grass", "poison", "ice", "bug", "dragon", "steel", "fairy"}
+# The versions Gold was last refreshed at, in the check's calls: a learner's answer that reads
+# the version typed into the lesson's code, or none, answers one of them wrongly.
+REFRESHED = (1, 3)
+
+
+def types_in(since: int, kinds=None, secondary: bool = True) -> set[str]:
+    """The answer key: the types of the feed's rows from version `since` on, of those change
+    kinds (None: all), with the secondary types or not."""
+    return {
+        name
+        for commit in COMMITS[max(since, 0) :]
+        for kind, primary, other in commit.feed
+        if kinds is None or kind in kinds
+        for name in (primary, other if secondary else None)
+        if name
+    }
+
+
+def _write_scratch(table: str, settings) -> None:
+    """The scratch table, one delta-rs commit per entry of COMMITS, its change feed on."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.delta_ops import CHANGE_FEED, delta_table, storage_options
+
+    def rows(values):
+        names = ["id", "name", "primary_type", "secondary_type", "total"]
+        kinds = [pa.int32(), pa.string(), pa.string(), pa.string(), pa.int32()]
+        columns = list(zip(*values, strict=True))
+        return pa.table([pa.array(c, k) for c, k in zip(columns, kinds, strict=True)], names=names)
+
+    uri, options = table_uri(table, settings, scheme="s3"), storage_options(settings)
+    write_deltalake(uri, rows(FIRST_ROWS), storage_options=options, configuration={CHANGE_FEED: "true"})  # fmt: skip
+    delta_table(table, settings).update(predicate="id = 6", updates={"total": "total + 1"})
+    delta_table(table, settings).update(predicate="id = 1", updates={"primary_type": "'electric'"})
+    delta_table(table, settings).delete("id = 4")
+    write_deltalake(uri, rows([NEW_ROW]), mode="append", storage_options=options)
+    delta_table(table, settings).update(predicate="id = 3", updates={"total": "total + 10"})
+
+
+def _as_types(found) -> set[str]:
+    """The learner's answer as a set of type names: a set or list of names, or a DataFrame
+    (Spark or pandas) whose first column holds them."""
+    if hasattr(found, "toPandas"):
+        found = found.toPandas()
+    if hasattr(found, "columns"):  # pandas
+        found = found[found.columns[0]].tolist()
+    if hasattr(found, "asDict"):
+        found = [found]
+    return {str(n[0] if hasattr(n, "asDict") else n) for n in found or () if n is not None}
+
+
+def check_types_to_refresh(types_to_refresh: Callable, spark=None) -> None:
+    """On a scratch table with a real change feed, refreshed at two versions: the types of
+    every row changed after the refresh, deletes and preimages included."""
+    from lakehouse_kit.catalog import register_table
+    from lakehouse_kit.settings import load_settings
+
+    spark, settings = session(spark), load_settings()
+    with scratch_table(spark, "feed") as table:
+        _write_scratch(table, settings)
+        register_table(spark, table, settings)
+        for refreshed in REFRESHED:
+            call = f"types_to_refresh(spark, table, refreshed_version={refreshed})"
+            with engine_errors(call, FEED_HINT):
+                got = _as_types(types_to_refresh(spark, table, refreshed))
+            _judge_types(call, got, refreshed)
+    passed(
+        "the types of every row changed since the refresh: inserts, deletes, both images "
+        "of an update, both types of each (judged at two refreshed versions)"
+    )
+
+
+def _judge_types(call: str, got: set[str], refreshed: int) -> None:
+    want = types_in(refreshed + 1)
+    if got == want:
+        return
+    everything = types_in(0)
+    expect(
+        got <= everything,
+        f"{call} gave {sorted(got - everything)}, types the table never held.",
+        "Read the table you are given (`table`), not one typed into the code.",
+    )
+    mistakes = (
+        (CURRENT_TYPES, "lists the types the table holds now, not those of its changed rows",
+         "Read the change feed, delta_ops.changes(table, version), not the table (the "
+         "embedded engine ignores the readChangeFeed option and reads the table)."),
+        (types_in(0), "read the feed from version 0: its types were refreshed long ago",
+         "Start after the refresh: starting_version = refreshed_version + 1."),
+        (types_in(refreshed), "includes the refreshed version itself, whose changes Gold has",
+         "Start one after it: starting_version = refreshed_version + 1 (off by one)."),
+        (types_in(refreshed + 2), "skips the first commit after the refresh",
+         "Start at refreshed_version + 1, the first version Gold has not seen."),
+        (types_in(refreshed + 1, {"insert", "update_postimage", "update_preimage"}),
+         "ignores deletes: a type that lost a Pokémon has other figures now",
+         "Keep the delete rows: their types must be recomputed (or removed) too."),
+        (types_in(refreshed + 1, {"insert", "update_postimage", "delete"}),
+         "ignores update_preimage rows: a Pokémon whose type changed left its old type",
+         "Keep both images of an update: the preimage names the group the row left."),
+        (types_in(refreshed + 1, {"insert", "update_postimage"}),
+         "keeps only inserts and postimages: deletes and the groups rows left are missing",
+         "Every _change_type counts: delete and update_preimage rows name changed types too."),
+        (types_in(refreshed + 1, secondary=False), "lists primary types only",
+         "A Pokémon counts in both its types: take primary_type and secondary_type."),
+        (types_in(REFRESHED[0] + 1), "ignores its refreshed_version argument",
+         "Start from the `refreshed_version` you are given, plus one."),
+    )  # fmt: skip
+    for answer, problem, hint in mistakes:
+        expect(got != answer, f"{call} gave {sorted(got)}: it {problem}.", hint)
+    expect(
+        False,
+        f"{call} gave {sorted(got)}; the types changed after version {refreshed} are "
+        f"{sorted(want)}.",
+        FEED_HINT,
+    )
+
