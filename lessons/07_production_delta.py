@@ -184,14 +184,7 @@ except Exception as error:  # the error type differs between engines
 # To say "yes, this column is new and wanted", write with **`mergeSchema`**: Delta adds the
 # column to the table's schema in the same commit. Rows written before read it as null; the
 # `nickname` of the two earlier Pokémon is filled in afterwards by a MERGE that updates only
-# that column. Other changes are table features of Delta 4: **column mapping**
-# (`'delta.columnMapping.mode' = 'name'`) makes `ALTER TABLE ... RENAME COLUMN` and
-# `DROP COLUMN` metadata changes, and **type widening** (`'delta.enableTypeWidening' = 'true'`)
-# lets `ALTER TABLE ... ALTER COLUMN ... TYPE` widen a type (int to bigint, float to double)
-# without rewriting a file. Both raise the table's protocol version, so every engine that
-# reads the table must support them; without them, such a change is a rewrite with
-# `overwriteSchema`. Either way, readers notice: treat it as a new version of the table's
-# contract.
+# that column. Readers notice a new column: treat it as a new version of the table's contract.
 
 # %%
 save_table(generation_9, sandbox, mode="append", mergeSchema="true")
@@ -201,6 +194,7 @@ spark.sql(f"""MERGE INTO {sandbox} AS t USING nicknames AS s ON t.id = s.id
 checks.check_sandbox(spark=spark, table=sandbox)
 spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "generation", "nickname").toPandas()
 
+
 # %% [markdown]
 # A note on engines: when the JVM's Delta creates a table from a DataFrame, every column is
 # nullable (a `NOT NULL` declared in `CREATE TABLE` is kept and enforced: a null there is
@@ -209,6 +203,38 @@ spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "genera
 # the extra column is dropped without a word. A declared table, like this one, avoids that — another reason to declare
 # production tables, and to look for new fields yourself (Exercise 1) instead of trusting
 # one engine to refuse.
+
+# %% [markdown]
+# ## Exercise 2 — widen a type without rewriting
+#
+# A declared type can turn out too narrow: ids that outgrow `INT`, a measure that needs
+# `DOUBLE`. Without help, a type change is a rewrite of every file (`overwriteSchema`). Delta
+# 4's **type widening** makes a widening change (`SMALLINT` to `INT` to `BIGINT`, `FLOAT` to
+# `DOUBLE`...) a change of the table's metadata: old files keep their narrow values, and
+# readers widen them as they read. It is a table feature you switch on first:
+#
+# ```sql
+# ALTER TABLE t SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true');
+# ALTER TABLE t ALTER COLUMN c TYPE BIGINT;
+# ```
+#
+# Its sibling **column mapping** (`'delta.columnMapping.mode' = 'name'`) does the same for
+# names: `ALTER TABLE ... RENAME COLUMN` and `DROP COLUMN` become metadata changes. The JVM's
+# Delta does both; the embedded engine reads and writes column-mapped tables but has no RENAME
+# or DROP COLUMN yet (Sail 0.7.2). Both features raise the table's protocol version: every
+# engine that reads the table must support them.
+#
+# Write `widen_column`: change `column` of `table` to the wider `new_type`, without rewriting
+# a data file. The check runs it on declared tables of its own and compares their files.
+
+# %% tags=["solution"]
+def widen_column(spark, table: str, column: str, new_type: str) -> None:
+    """Change `column` of `table` to the wider `new_type` without rewriting a data file."""
+    raise NotImplementedError("TODO: Change `column` of `table` to the wider `new_type` without rewriting a data file")
+
+
+# %%
+checks.check_widen_column(widen_column, spark=spark)
 
 # %% [markdown]
 # ## MERGE in real life: duplicate keys in the source
@@ -243,7 +269,7 @@ _ = spark.sql(f"DELETE FROM {sandbox} WHERE id = 10025")  # undo the experiment
 
 
 # %% [markdown]
-# ## Exercise 2 — an upsert that keeps the newest row
+# ## Exercise 3 — an upsert that keeps the newest row
 #
 # Deliveries also arrive late and out of order: a re-sent export from last month must not
 # overwrite this month's corrections. Every row says which delivery it came from
@@ -313,7 +339,7 @@ checks.check_merge(spark, tables={"pokemon": spark.table(sandbox)})
 # JVM engine, or by delta-rs), else rows derived from each version and the one before — the
 # same answer, but every version read whole, the cost a feed spares.
 #
-# ## Exercise 3 — the types to refresh
+# ## Exercise 4 — the types to refresh
 #
 # Write `types_to_refresh`: the types (primary and secondary) of every row in `table`'s
 # change feed **after** `refreshed_version`, the version Gold was last computed from. Every
@@ -365,7 +391,8 @@ print(f"the changes since version {batch_1_version} touched {len(affected)} of 1
 # ## Recap
 #
 # - Declare production tables; Delta then refuses writes that do not fit. `mergeSchema` adds
-#   a column on purpose. And look for new source fields yourself: a schema on read drops them
+#   a column on purpose; type widening and column mapping widen, rename and drop columns
+#   without rewriting files. And look for new source fields yourself: a schema on read drops them
 #   silently.
 # - Partition by a column queries filter on, with few values; `explain()` shows the pruned
 #   scan. Too many small files slow every read: compact them.

@@ -41,6 +41,7 @@ EXERCISES = (
     "as_of",
     "add_constraint",
     "unexpected_fields",
+    "widen_column",
     "upsert_newer",
     "types_to_refresh",
 )

@@ -469,3 +469,78 @@ def test_a_table_without_a_feed_gets_one_derived_from_its_versions(spark):
         (2, "water", "delete", 2),
         (3, "rock", "insert", 3),
     ]
+
+
+# --- Exercise 2: widen_column (type widening on declared scratch tables) ------------------------
+
+
+def test_widen_column_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_widen_column(solution("07", spark=spark)["widen_column"], spark=spark)
+
+
+@alternative("widen_column")
+def quoted_and_lower_case(spark, table, column, new_type):
+    quoted = ".".join(f"`{part}`" for part in table.split("."))
+    spark.sql(f"alter table {quoted} set tblproperties ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"alter table {quoted} alter column `{column}` type {new_type.lower()}")
+
+
+@alternative("widen_column")
+def enabled_only_when_off(spark, table, column, new_type):
+    """The property set only when the table's metadata does not have it yet."""
+    if (
+        delta_ops.delta_table(table).metadata().configuration.get("delta.enableTypeWidening")
+        != "true"
+    ):
+        spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
+
+
+@mistake("widen_column", hint="Enable type widening first")
+def altered_without_enabling(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
+
+
+@mistake("widen_column", hint="only allows the change")
+def enabled_only(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+
+
+@mistake("widen_column", hint="rewrote the table")
+def rewritten_with_overwrite_schema(spark, table, column, new_type):
+    """The old way: read, cast, overwrite (save_table passes overwriteSchema)."""
+    rows = spark.table(table)
+    save_table(rows.withColumn(column, F.col(column).cast(new_type)), table)
+
+
+@mistake("widen_column", hint="ignores its column argument")
+def the_lesson_s_column_typed_in(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN id TYPE BIGINT")
+
+
+@mistake("widen_column", hint="Use the `new_type` you are given")
+def always_bigint(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
+
+
+@mistake("widen_column", hint="a cast in a query or a view")
+def a_wider_view(spark, table, column, new_type):
+    """A view with the cast: readers of the view see the wider type, the table keeps its own."""
+    spark.table(table).withColumn(column, F.col(column).cast(new_type)).createOrReplaceTempView(
+        "wide"
+    )
+
+
+@pytest.mark.parametrize("answer", valid("widen_column"), ids=str)
+def test_valid_widen_column_pass(spark, answer):
+    checks.check_widen_column(answer.function, spark=spark)
+
+
+@pytest.mark.parametrize("answer", wrong("widen_column"), ids=str)
+def test_wrong_widen_column_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_widen_column, answer.function, spark=spark)
+    assert answer.hint in error.message + error.fix

@@ -4,7 +4,7 @@ They test real table contents (counts that add up, schemas, unique keys, invaria
 takes optional arguments so a test can hand it a wrong answer; without them it reads the
 tables, which is how `lakehouse progress` runs them.
 
-One module per lesson (`lesson1` ... `lesson7`; lesson 7's MERGE in `lesson7_merge`, its change
+One module per lesson (`lesson1` ... `lesson7`; lesson 7's MERGE in `lesson7_merge`, its type change and change
 feed in `lesson7_changes`; lesson 3's accounting in `accounting`), the shared primitives in
 `core`, the landing files and their manifest in `landing`, data/README.md's rules as lesson 3's answer key in `reference`,
 `lakehouse progress` in `progress`; the columns tables must have are in
@@ -51,7 +51,7 @@ from lakehouse_kit.checks.lesson6 import (
     silver_change,
 )
 from lakehouse_kit.checks.lesson7 import check_sandbox, check_unexpected_fields
-from lakehouse_kit.checks.lesson7_changes import check_types_to_refresh
+from lakehouse_kit.checks.lesson7_changes import check_types_to_refresh, check_widen_column
 from lakehouse_kit.checks.lesson7_merge import check_upsert_newer
 from lakehouse_kit.checks.progress import CHECKS
 from lakehouse_kit.contracts import BRONZE_COLUMNS, GOLD_COLUMNS, SILVER_POKEMON_COLUMNS
@@ -93,6 +93,7 @@ __all__ = [
     "check_upsert",
     "check_upsert_newer",
     "check_version_diff",
+    "check_widen_column",
     "check_write_bronze",
     "expect",
     "landing_lines",

@@ -1,13 +1,22 @@
-"""Lesson 7's change exercises: the types an incremental Gold refresh must recompute, read from
-a table's change feed since the last refresh, judged on a scratch table whose feed delta-rs
-wrote (a real change feed, on every profile)."""
+"""Lesson 7's change exercises: a column widened in place (type widening), judged on declared
+scratch tables; and the types an incremental Gold refresh must recompute, read from a table's
+change feed since the last refresh, judged on a scratch table whose feed delta-rs wrote (a real
+change feed, on every profile)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lakehouse_kit.checks.core import engine_errors, expect, passed, scratch_table, session
+from lakehouse_kit.checks.core import (
+    CheckFailed,
+    engine_errors,
+    expect,
+    first_line,
+    passed,
+    scratch_table,
+    session,
+)
 
 FEED_HINT = (
     "Read the feed from the first version after the refresh, "
@@ -170,3 +179,132 @@ def _judge_types(call: str, got: set[str], refreshed: int) -> None:
         FEED_HINT,
     )
 
+
+# --- a column widened in place (type widening) ---------------------------------------------------
+
+TYPE_WIDENING = "delta.enableTypeWidening"
+ENABLE_HINT = (
+    "Enable type widening first: ALTER TABLE {table} SET TBLPROPERTIES "
+    "('delta.enableTypeWidening' = 'true'), then ALTER COLUMN ... TYPE."
+)
+WIDEN_HINT = (
+    "Two statements: ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = "
+    "'true'), then ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}."
+)
+# SQL type names, as the Delta log spells them.
+DELTA_TYPES = {"SMALLINT": "short", "INT": "integer", "BIGINT": "long", "FLOAT": "float", "DOUBLE": "double"}  # fmt: skip
+WIDEN_SCHEMA = {"id": "INT", "speed": "SMALLINT", "height": "FLOAT"}
+# Two inserts: two data files, which a rewrite would replace.
+WIDEN_ROWS = ([(1, 45, 0.7), (2, 60, 1.0)], [(3, 80, 2.0)])
+WIDEN_CASES = (("speed", "INT"), ("height", "DOUBLE"))  # (column, new type), each on a fresh table
+
+
+def check_widen_column(widen_column: Callable, spark=None) -> None:
+    """On scratch tables declared with narrow types: the column given, and only it, has the
+    wider type given; no data file is rewritten; every row reads as before."""
+    spark = session(spark)
+    for number, (column, new_type) in enumerate(WIDEN_CASES):
+        with scratch_table(spark, f"widen_{number}") as table:
+            before = _declare_narrow(spark, table)
+            call = f"widen_column(spark, table, {column!r}, {new_type!r})"
+            _run_widening(widen_column, spark, table, column, new_type, call)
+            _judge_widening(call, table, column, new_type, before, _state(spark, table))
+    passed(
+        f"{', '.join(f'{c} {WIDEN_SCHEMA[c]} -> {t}' for c, t in WIDEN_CASES)}: the type "
+        "changed in the table's metadata, not one data file rewritten"
+    )
+
+
+def _declare_narrow(spark, table: str):
+    """The scratch table, declared with its narrow types (as the lesson's sandbox is)."""
+    from lakehouse_kit.catalog import table_uri
+
+    columns = ", ".join(f"{name} {kind}" for name, kind in WIDEN_SCHEMA.items())
+    spark.sql(f"CREATE TABLE {table} ({columns}) USING delta LOCATION '{table_uri(table)}'")
+    for rows in WIDEN_ROWS:
+        values = ", ".join(f"({i}, {s}, {h})" for i, s, h in rows)
+        spark.sql(f"INSERT INTO {table} VALUES {values}")
+    return _state(spark, table)
+
+
+@dataclass(frozen=True)
+class TableState:
+    types: dict[str, str]  # column -> type as the Delta log spells it
+    files: frozenset[str]
+    rows: list[tuple]
+    widening: bool
+
+
+def _state(spark, table: str) -> TableState:
+    from pyspark.sql import functions as F
+
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.delta_ops import delta_table
+
+    delta = delta_table(table)
+    types = {field.name: field.type.type for field in delta.schema().fields}
+    # Read by location: the learner's code may have re-registered the table.
+    read = spark.read.format("delta").load(table_uri(table))
+    rows = sorted(tuple(r) for r in read.select(*[F.col(c).cast("double") for c in WIDEN_SCHEMA]).collect())  # fmt: skip
+    return TableState(types, frozenset(delta.file_uris()), rows, _widening_on(table))
+
+
+def _widening_on(table: str) -> bool:
+    from lakehouse_kit.delta_ops import delta_table
+
+    configuration = delta_table(table).metadata().configuration
+    return configuration.get(TYPE_WIDENING, "").lower() == "true"
+
+
+def _run_widening(widen_column, spark, table, column, new_type, call) -> None:
+    hint = WIDEN_HINT.format(table=table, column=column, new_type=new_type)
+    try:
+        with engine_errors(call, hint):
+            widen_column(spark, table, column, new_type)
+    except CheckFailed as failure:
+        said = first_line(failure.__cause__) if failure.__cause__ else failure.message
+        expect(
+            _widening_on(table),
+            f"{call} was refused: the table does not allow type changes yet ({said}).",
+            ENABLE_HINT.format(table=table),
+        )
+        raise
+
+
+def _judge_widening(call, table, column, new_type, before: TableState, after: TableState):
+    old, want = before.types[column], DELTA_TYPES[new_type]
+    others = sorted(
+        c for c in before.types if c != column and after.types.get(c) != before.types[c]
+    )
+    expect(
+        not others,
+        f"{call} changed {others}, not {column}: it ignores its column argument.",
+        f"Alter the column you are given: ALTER COLUMN {{column}} (here {column}).",
+    )
+    alter = f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}"
+    expect(
+        after.types[column] != old,
+        f"{call} left {column} as {old}.",
+        f"Enabling type widening only allows the change: then {alter}."
+        if after.widening
+        else f"Change the table's own type, {alter}, with type widening enabled first: a cast "
+        "in a query or a view leaves the table as it was.",
+    )
+    expect(
+        after.types[column] == want,
+        f"{call} made {column} {after.types[column]}, not the {new_type} ({want}) asked.",
+        "Use the `new_type` you are given: ALTER COLUMN {column} TYPE {new_type}.",
+    )
+    kept = len(before.files & after.files)
+    expect(
+        before.files <= after.files,
+        f"{call} rewrote the table: {len(before.files) - kept} of its {len(before.files)} data "
+        "files were replaced, as an overwrite with overwriteSchema does.",
+        "Type widening changes only the table's metadata: enable it and ALTER COLUMN ... TYPE, "
+        "no file rewritten.",
+    )
+    expect(
+        after.rows == before.rows,
+        f"{call} changed the rows: {before.rows} became {after.rows}.",
+        "Change the column's type only; every value stays as it was.",
+    )
