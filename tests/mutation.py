@@ -54,6 +54,10 @@ GOAL_TOTAL, GOAL_EACH = 0.90, 0.75
 
 # Mutants that no input the exercise allows can tell from the solution: id -> why.
 EQUIVALENT: dict[str, str] = {
+    "types_to_refresh:drop-distinct:feed.select(types).distinct": (
+        "the solution collects the types into a set: distinct() before it only spares rows "
+        "on the wire, the set is the same"
+    ),
     "measure:ignore-argument:per_unit is always the first one given": (
         "parse_pokemon calls measure with per_unit 10 for height and for weight: keeping the "
         "first value changes nothing parse_pokemon can return"

@@ -62,16 +62,21 @@ COMMITS = (
 )
 # The types the table holds after the last commit: what reading the table, not its feed, gives.
 CURRENT_TYPES = {"electric", "water", "grass", "poison", "ice", "bug", "dragon", "steel", "fairy"}
-# The versions Gold was last refreshed at, in the check's calls: a learner's answer that reads
-# the version typed into the lesson's code, or none, answers one of them wrongly.
-REFRESHED = (1, 3)
+# The check's calls, each on a scratch table of its own: (the version Gold was last refreshed
+# at, the type names the table uses instead of those above). A version typed into the code, or
+# a table kept from an earlier call, answers the second call wrongly.
+CALLS = (
+    (1, {}),
+    (3, {"fire": "normal", "electric": "dark", "grass": "fighting", "poison": "flying",
+         "steel": "ghost", "fairy": "psychic"}),
+)  # fmt: skip
 
 
-def types_in(since: int, kinds=None, secondary: bool = True) -> set[str]:
+def types_in(since: int, kinds=None, secondary: bool = True, names=None) -> set[str]:
     """The answer key: the types of the feed's rows from version `since` on, of those change
-    kinds (None: all), with the secondary types or not."""
+    kinds (None: all), with the secondary types or not, as the table of `names` calls them."""
     return {
-        name
+        (names or {}).get(name, name)
         for commit in COMMITS[max(since, 0) :]
         for kind, primary, other in commit.feed
         if kinds is None or kind in kinds
@@ -80,7 +85,7 @@ def types_in(since: int, kinds=None, secondary: bool = True) -> set[str]:
     }
 
 
-def _write_scratch(table: str, settings) -> None:
+def _write_scratch(table: str, settings, names: dict[str, str]) -> None:
     """The scratch table, one delta-rs commit per entry of COMMITS, its change feed on."""
     import pyarrow as pa
     from deltalake import write_deltalake
@@ -89,15 +94,18 @@ def _write_scratch(table: str, settings) -> None:
     from lakehouse_kit.delta_ops import CHANGE_FEED, delta_table, storage_options
 
     def rows(values):
-        names = ["id", "name", "primary_type", "secondary_type", "total"]
+        fields = ["id", "name", "primary_type", "secondary_type", "total"]
         kinds = [pa.int32(), pa.string(), pa.string(), pa.string(), pa.int32()]
+        values = [(i, n, names.get(p, p), names.get(s, s), t) for i, n, p, s, t in values]
         columns = list(zip(*values, strict=True))
-        return pa.table([pa.array(c, k) for c, k in zip(columns, kinds, strict=True)], names=names)
+        return pa.table([pa.array(c, k) for c, k in zip(columns, kinds, strict=True)], names=fields)
 
     uri, options = table_uri(table, settings, scheme="s3"), storage_options(settings)
     write_deltalake(uri, rows(FIRST_ROWS), storage_options=options, configuration={CHANGE_FEED: "true"})  # fmt: skip
     delta_table(table, settings).update(predicate="id = 6", updates={"total": "total + 1"})
-    delta_table(table, settings).update(predicate="id = 1", updates={"primary_type": "'electric'"})
+    delta_table(table, settings).update(
+        predicate="id = 1", updates={"primary_type": f"'{names.get('electric', 'electric')}'"}
+    )
     delta_table(table, settings).delete("id = 4")
     write_deltalake(uri, rows([NEW_ROW]), mode="append", storage_options=options)
     delta_table(table, settings).update(predicate="id = 3", updates={"total": "total + 10"})
@@ -122,52 +130,55 @@ def check_types_to_refresh(types_to_refresh: Callable, spark=None) -> None:
     from lakehouse_kit.settings import load_settings
 
     spark, settings = session(spark), load_settings()
-    with scratch_table(spark, "feed") as table:
-        _write_scratch(table, settings)
-        register_table(spark, table, settings)
-        for refreshed in REFRESHED:
+    for number, (refreshed, names) in enumerate(CALLS):
+        with scratch_table(spark, f"feed_{number}") as table:
+            _write_scratch(table, settings, names)
+            register_table(spark, table, settings)
             call = f"types_to_refresh(spark, table, refreshed_version={refreshed})"
             with engine_errors(call, FEED_HINT):
                 got = _as_types(types_to_refresh(spark, table, refreshed))
-            _judge_types(call, got, refreshed)
+            _judge_types(call, got, refreshed, names)
     passed(
         "the types of every row changed since the refresh: inserts, deletes, both images "
-        "of an update, both types of each (judged at two refreshed versions)"
+        "of an update, both types of each (judged on two tables, at two refreshed versions)"
     )
 
 
-def _judge_types(call: str, got: set[str], refreshed: int) -> None:
-    want = types_in(refreshed + 1)
+def _judge_types(call: str, got: set[str], refreshed: int, names: dict[str, str]) -> None:
+    def key(since: int, kinds=None, secondary: bool = True) -> set[str]:
+        return types_in(since, kinds, secondary, names)
+
+    want = key(refreshed + 1)
     if got == want:
         return
-    everything = types_in(0)
+    everything = key(0)
     expect(
         got <= everything,
         f"{call} gave {sorted(got - everything)}, types the table never held.",
         "Read the table you are given (`table`), not one typed into the code.",
     )
     mistakes = (
-        (CURRENT_TYPES, "lists the types the table holds now, not those of its changed rows",
+        ({names.get(n, n) for n in CURRENT_TYPES}, "lists the types the table holds now, not those of its changed rows",
          "Read the change feed, delta_ops.changes(table, version), not the table (the "
          "embedded engine ignores the readChangeFeed option and reads the table)."),
-        (types_in(0), "read the feed from version 0: its types were refreshed long ago",
+        (key(0), "read the feed from version 0: its types were refreshed long ago",
          "Start after the refresh: starting_version = refreshed_version + 1."),
-        (types_in(refreshed), "includes the refreshed version itself, whose changes Gold has",
+        (key(refreshed), "includes the refreshed version itself, whose changes Gold has",
          "Start one after it: starting_version = refreshed_version + 1 (off by one)."),
-        (types_in(refreshed + 2), "skips the first commit after the refresh",
+        (key(refreshed + 2), "skips the first commit after the refresh",
          "Start at refreshed_version + 1, the first version Gold has not seen."),
-        (types_in(refreshed + 1, {"insert", "update_postimage", "update_preimage"}),
+        (key(refreshed + 1, {"insert", "update_postimage", "update_preimage"}),
          "ignores deletes: a type that lost a Pokémon has other figures now",
          "Keep the delete rows: their types must be recomputed (or removed) too."),
-        (types_in(refreshed + 1, {"insert", "update_postimage", "delete"}),
+        (key(refreshed + 1, {"insert", "update_postimage", "delete"}),
          "ignores update_preimage rows: a Pokémon whose type changed left its old type",
          "Keep both images of an update: the preimage names the group the row left."),
-        (types_in(refreshed + 1, {"insert", "update_postimage"}),
+        (key(refreshed + 1, {"insert", "update_postimage"}),
          "keeps only inserts and postimages: deletes and the groups rows left are missing",
          "Every _change_type counts: delete and update_preimage rows name changed types too."),
-        (types_in(refreshed + 1, secondary=False), "lists primary types only",
+        (key(refreshed + 1, secondary=False), "lists primary types only",
          "A Pokémon counts in both its types: take primary_type and secondary_type."),
-        (types_in(REFRESHED[0] + 1), "ignores its refreshed_version argument",
+        (key(CALLS[0][0] + 1), "ignores its refreshed_version argument",
          "Start from the `refreshed_version` you are given, plus one."),
     )  # fmt: skip
     for answer, problem, hint in mistakes:
