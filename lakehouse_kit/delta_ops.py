@@ -137,8 +137,11 @@ CHANGE_FEED = "delta.enableChangeDataFeed"
 
 def has_change_feed(table: str, settings: Settings | None = None) -> bool:
     """Whether Delta records the table's changed rows (`delta.enableChangeDataFeed`)."""
-    configuration = delta_table(table, settings).metadata().configuration
-    return configuration.get(CHANGE_FEED, "").lower() == "true"
+    return _feed_on(delta_table(table, settings))
+
+
+def _feed_on(delta: DeltaTable) -> bool:
+    return delta.metadata().configuration.get(CHANGE_FEED, "").lower() == "true"
 
 
 def changes(table: str, starting_version: int, spark=None, key: str = "id", settings=None):
@@ -156,33 +159,27 @@ def changes(table: str, starting_version: int, spark=None, key: str = "id", sett
 
     settings = settings or load_settings()
     spark = spark or current_spark(settings) or get_spark(settings)
-    if not has_change_feed(table, settings):
-        return _derived_changes(spark, table, starting_version, key, settings)
-    uri = table_uri(table, settings)
+    delta = delta_table(table, settings)
+    if not _feed_on(delta):
+        return _derived_changes(spark, delta, table_uri(table, settings), starting_version, key)
     if not settings.is_local:
         reader = spark.read.format("delta").option("readChangeFeed", "true")
-        return reader.option("startingVersion", starting_version).load(uri)
-    return _delta_rs_changes(spark, table, starting_version, settings)
+        return reader.option("startingVersion", starting_version).load(table_uri(table, settings))
+    return _delta_rs_changes(spark, delta, starting_version)
 
 
-def _delta_rs_changes(spark, table: str, starting_version: int, settings: Settings):
+def _delta_rs_changes(spark, delta: DeltaTable, starting_version: int):
     import pyarrow as pa
-    from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-    feed = delta_table(table, settings).load_cdf(starting_version=starting_version)
-    rows = pa.table(feed.read_all()).to_pandas()
-    rows["_commit_version"] = rows["_commit_version"].astype("int64")
-    columns = spark.read.format("delta").load(table_uri(table, settings)).schema.fields
-    schema = StructType(
-        [
-            *columns,
-            StructField("_change_type", StringType()),
-            StructField("_commit_version", LongType()),
-            StructField("_commit_timestamp", TimestampType()),
-        ]
-    )
-    rows = rows[[field.name for field in schema.fields]].astype(object)
-    return spark.createDataFrame(rows.where(rows.notna(), None), schema)
+    feed = pa.table(delta.load_cdf(starting_version=starting_version).read_all())
+    # Plain Arrow types Spark knows: views as strings, the version as a signed long.
+    wanted = [
+        pa.field(f.name, pa.string()) if f.type in (pa.string_view(), pa.large_string())
+        else pa.field(f.name, pa.int64()) if f.name == "_commit_version"
+        else f
+        for f in feed.schema
+    ]  # fmt: skip
+    return spark.createDataFrame(feed.cast(pa.schema(wanted)))
 
 
 # Commits that change no row (files rewritten, metadata): a change feed has nothing for them.
@@ -192,15 +189,14 @@ NO_ROW_CHANGES = {
 }  # fmt: skip
 
 
-def _derived_changes(spark, table: str, starting_version: int, key: str, settings: Settings):
+def _derived_changes(spark, delta: DeltaTable, uri: str, starting_version: int, key: str):
     """The change feed of a table without one: what each version removed and added, against
     the version before it; a key in both is an update (its pre- and postimage)."""
     from functools import reduce
 
     from pyspark.sql import functions as F
 
-    uri = table_uri(table, settings)
-    commits = {c["version"]: c.get("operation") for c in delta_table(table, settings).history()}
+    commits = {c["version"]: c.get("operation") for c in delta.history()}
 
     def version(number: int):
         return spark.read.format("delta").option("versionAsOf", number).load(uri)
