@@ -11,9 +11,9 @@
 #
 # **What you will build:** `silver.pokemon_by_generation`, a copy of Silver that is declared
 # up front and partitioned by generation, to try production changes on: a new field from the
-# source surfaced and added on purpose (schema evolution), a scan that reads one partition,
-# small files compacted, a MERGE that ignores stale and duplicate rows, and a Gold table
-# refreshed for only what changed.
+# source surfaced and added on purpose (schema evolution), a type widened without a rewrite, a
+# scan that reads one partition, small files compacted, a MERGE that ignores stale and
+# duplicate rows, and a Gold table refreshed for only what changed, from the change data feed.
 #
 # **Why:** the happy path of lessons 2-6 meets real life quickly. Sources add fields without
 # telling you; tables grow until every query reads files it does not need; deliveries arrive
@@ -357,8 +357,9 @@ checks.check_types_to_refresh(types_to_refresh, spark=spark)
 
 
 # %% [markdown]
-# Now the refresh. Gold was computed from batch 1's Silver (`batch_1_version`, above): the
-# changes since are lesson 6's MERGE of batch 2, and whatever came after.
+# Now the refresh. Say Gold was last computed from batch 1's Silver (`batch_1_version`,
+# above), as lesson 4 left it: the changes since are lesson 6's MERGE of batch 2, and whatever
+# came after.
 
 # %%
 def type_summary(pokemon: DataFrame) -> DataFrame:
