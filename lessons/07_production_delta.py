@@ -11,9 +11,9 @@
 #
 # **What you will build:** `silver.pokemon_by_generation`, a copy of Silver that is declared
 # up front and partitioned by generation, to try production changes on: a new field from the
-# source surfaced and added on purpose (schema evolution), a scan that reads one partition,
-# small files compacted, a MERGE that ignores stale and duplicate rows, and a Gold table
-# refreshed for only what changed.
+# source surfaced and added on purpose (schema evolution), a type widened without a rewrite, a
+# scan that reads one partition, small files compacted, a MERGE that ignores stale and
+# duplicate rows, and a Gold table refreshed for only what changed, from the change data feed.
 #
 # **Why:** the happy path of lessons 2-6 meets real life quickly. Sources add fields without
 # telling you; tables grow until every query reads files it does not need; deliveries arrive
@@ -184,14 +184,7 @@ except Exception as error:  # the error type differs between engines
 # To say "yes, this column is new and wanted", write with **`mergeSchema`**: Delta adds the
 # column to the table's schema in the same commit. Rows written before read it as null; the
 # `nickname` of the two earlier Pokémon is filled in afterwards by a MERGE that updates only
-# that column. Other changes are table features of Delta 4: **column mapping**
-# (`'delta.columnMapping.mode' = 'name'`) makes `ALTER TABLE ... RENAME COLUMN` and
-# `DROP COLUMN` metadata changes, and **type widening** (`'delta.enableTypeWidening' = 'true'`)
-# lets `ALTER TABLE ... ALTER COLUMN ... TYPE` widen a type (int to bigint, float to double)
-# without rewriting a file. Both raise the table's protocol version, so every engine that
-# reads the table must support them; without them, such a change is a rewrite with
-# `overwriteSchema`. Either way, readers notice: treat it as a new version of the table's
-# contract.
+# that column. Readers notice a new column: treat it as a new version of the table's contract.
 
 # %%
 save_table(generation_9, sandbox, mode="append", mergeSchema="true")
@@ -201,6 +194,7 @@ spark.sql(f"""MERGE INTO {sandbox} AS t USING nicknames AS s ON t.id = s.id
 checks.check_sandbox(spark=spark, table=sandbox)
 spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "generation", "nickname").toPandas()
 
+
 # %% [markdown]
 # A note on engines: when the JVM's Delta creates a table from a DataFrame, every column is
 # nullable (a `NOT NULL` declared in `CREATE TABLE` is kept and enforced: a null there is
@@ -209,6 +203,38 @@ spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "genera
 # the extra column is dropped without a word. A declared table, like this one, avoids that — another reason to declare
 # production tables, and to look for new fields yourself (Exercise 1) instead of trusting
 # one engine to refuse.
+
+# %% [markdown]
+# ## Exercise 2 — widen a type without rewriting
+#
+# A declared type can turn out too narrow: ids that outgrow `INT`, a measure that needs
+# `DOUBLE`. Without help, a type change is a rewrite of every file (`overwriteSchema`). Delta
+# 4's **type widening** makes a widening change (`SMALLINT` to `INT` to `BIGINT`, `FLOAT` to
+# `DOUBLE`...) a change of the table's metadata: old files keep their narrow values, and
+# readers widen them as they read. It is a table feature you switch on first:
+#
+# ```sql
+# ALTER TABLE t SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true');
+# ALTER TABLE t ALTER COLUMN c TYPE BIGINT;
+# ```
+#
+# Its sibling **column mapping** (`'delta.columnMapping.mode' = 'name'`) does the same for
+# names: `ALTER TABLE ... RENAME COLUMN` and `DROP COLUMN` become metadata changes. The JVM's
+# Delta does both; the embedded engine reads and writes column-mapped tables but has no RENAME
+# or DROP COLUMN yet (Sail 0.7.2). Both features raise the table's protocol version: every
+# engine that reads the table must support them.
+#
+# Write `widen_column`: change `column` of `table` to the wider `new_type`, without rewriting
+# a data file. The check runs it on declared tables of its own and compares their files.
+
+# %% tags=["solution"]
+def widen_column(spark, table: str, column: str, new_type: str) -> None:
+    """Change `column` of `table` to the wider `new_type` without rewriting a data file."""
+    raise NotImplementedError("TODO: Change `column` of `table` to the wider `new_type` without rewriting a data file")
+
+
+# %%
+checks.check_widen_column(widen_column, spark=spark)
 
 # %% [markdown]
 # ## MERGE in real life: duplicate keys in the source
@@ -243,7 +269,7 @@ _ = spark.sql(f"DELETE FROM {sandbox} WHERE id = 10025")  # undo the experiment
 
 
 # %% [markdown]
-# ## Exercise 2 — an upsert that keeps the newest row
+# ## Exercise 3 — an upsert that keeps the newest row
 #
 # Deliveries also arrive late and out of order: a re-sent export from last month must not
 # overwrite this month's corrections. Every row says which delivery it came from
@@ -288,21 +314,52 @@ checks.check_merge(spark, tables={"pokemon": spark.table(sandbox)})
 
 
 # %% [markdown]
-# ## An incremental Gold refresh
+# ## An incremental Gold refresh, from the change data feed
 #
 # Lesson 6 rebuilt every Gold table after the MERGE. A rebuild is simple and cannot drift,
 # and at a thousand rows it is the right call. When a batch touches a small part of a large
 # table, refresh only what it touched:
 #
-# 1. find the **groups the change affects**: the types of the Pokémon in batch 2's staging
-#    table (`silver.pokemon_changes`, from lesson 6);
+# 1. find the **groups the changes affect**: the types of every Silver row that changed since
+#    Gold was last computed;
 # 2. **recompute those groups** from Silver, and nothing else;
-# 3. **MERGE** them into Gold on the group key: changed groups are updated, new ones inserted.
+# 3. **MERGE** them into Gold on the group key: changed groups are updated, new ones inserted,
+#    and `WHEN NOT MATCHED BY SOURCE` deletes the affected groups left empty.
 #
-# (If a change can move a row from one group to another — a Pokémon whose type is
-# corrected — its *old* group changes too; time travel gives you the old row. A group left
-# empty must go: `WHEN NOT MATCHED BY SOURCE` deletes the affected groups the recomputation no
-# longer has.)
+# Delta's **change data feed** answers step 1. A table created or altered with
+# `'delta.enableChangeDataFeed' = 'true'` records, for each commit, the rows it changed:
+# `_change_type` is `insert`, `delete`, or for an update both the row before
+# (`update_preimage`) and after (`update_postimage`); `_commit_version` is the commit. On the
+# JVM you read it with `spark.read.option("readChangeFeed", "true").option("startingVersion",
+# v).table(name)`, or `SELECT * FROM table_changes('silver.pokemon', v)` in SQL.
+#
+# The course's Silver keeps no feed: the embedded engine cannot write to a table that keeps
+# one (Sail 0.7.2 refuses it, and ignores `readChangeFeed`). `delta_ops.changes(table, v)`
+# gives the same rows on every profile: Delta's feed where the table keeps one (read by the
+# JVM engine, or by delta-rs), else rows derived from each version and the one before — the
+# same answer, but every version read whole, the cost a feed spares.
+#
+# ## Exercise 4 — the types to refresh
+#
+# Write `types_to_refresh`: the types (primary and secondary) of every row in `table`'s
+# change feed **after** `refreshed_version`, the version Gold was last computed from. Every
+# kind of change counts: a deleted Pokémon's types lost a member, and an update's preimage
+# names the type a Pokémon may have left.
+
+# %% tags=["solution"]
+def types_to_refresh(spark, table: str, refreshed_version: int) -> set[str]:
+    """The types of every row of `table` that changed after `refreshed_version`."""
+    raise NotImplementedError("TODO: The types of every row of `table` that changed after `refreshed_version`")
+
+
+# %%
+checks.check_types_to_refresh(types_to_refresh, spark=spark)
+
+
+# %% [markdown]
+# Now the refresh. Say Gold was last computed from batch 1's Silver (`batch_1_version`,
+# above), as lesson 4 left it: the changes since are lesson 6's MERGE of batch 2, and whatever
+# came after.
 
 # %%
 def type_summary(pokemon: DataFrame) -> DataFrame:
@@ -313,9 +370,7 @@ def type_summary(pokemon: DataFrame) -> DataFrame:
         F.max("total").alias("max_total"), F.sum(F.col("is_legendary").cast("int")).alias("legendary_count"))
 
 
-changes = spark.table("silver.pokemon_changes")
-affected = [row["type"] for row in changes.select(F.explode(
-    F.array_compact(F.array("primary_type", "secondary_type"))).alias("type")).distinct().collect()]
+affected = sorted(types_to_refresh(spark, "silver.pokemon", batch_1_version))
 fresh = type_summary(silver.filter(F.col("primary_type").isin(affected) | F.col("secondary_type").isin(affected)))
 fresh.filter(F.col("type").isin(affected)).createOrReplaceTempView("fresh_summary")
 affected_sql = ", ".join(f"'{name}'" for name in affected)
@@ -323,29 +378,28 @@ spark.sql(f"""MERGE INTO gold.type_summary AS t USING fresh_summary AS s ON t.ty
     WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *
     WHEN NOT MATCHED BY SOURCE AND t.type IN ({affected_sql}) THEN DELETE""")
 checks.check_type_summary(spark=spark)  # the same figures a full rebuild gives
-print(f"batch 2 touched {len(affected)} of 18 types: {', '.join(sorted(affected))}")
+print(f"the changes since version {batch_1_version} touched {len(affected)} of 18 types: {', '.join(affected)}")
 
 # %% [markdown]
 # Batch 2 brought a whole generation, so it touches every type: here the incremental refresh
-# recomputes as much as a rebuild would, and lesson 6's rebuild was the simpler choice. Two
-# costs hide in this version: the filter on `primary_type` still **scans all of Silver** (it is
-# no partition column; only file statistics may skip files), and the affected groups come from
-# a staging table someone must keep. Delta's **change data feed**
-# (`'delta.enableChangeDataFeed' = 'true'`, then `table_changes('silver.pokemon', version)` on
-# the JVM) hands you exactly the rows that changed since a version, deletes included. With
-# daily batches of a few rows over years of data, refreshing only what changed is the
-# difference between seconds and hours.
+# recomputes as much as a rebuild would, and lesson 6's rebuild was the simpler choice. With
+# daily batches of a few rows over years of data, it is the difference between seconds and
+# hours. The feed makes step 1 cheap; step 2 still reads the affected groups whole, and since
+# `primary_type` is no partition column, the filter may still scan all of Silver (only file
+# statistics skip files). A table clustered by the group key would read only their files.
 
 # %% [markdown]
 # ## Recap
 #
 # - Declare production tables; Delta then refuses writes that do not fit. `mergeSchema` adds
-#   a column on purpose. And look for new source fields yourself: a schema on read drops them
+#   a column on purpose; type widening and column mapping widen, rename and drop columns
+#   without rewriting files. And look for new source fields yourself: a schema on read drops them
 #   silently.
 # - Partition by a column queries filter on, with few values; `explain()` shows the pruned
 #   scan. Too many small files slow every read: compact them.
 # - MERGE fails when two source rows match one target row, and *inserts both* when they
 #   match none: de-duplicate the source first. `WHEN MATCHED AND s.version > t.version`
 #   keeps late deliveries from undoing newer data.
-# - Refresh Gold for the groups a batch touched, with a MERGE on the group key, when a full
-#   rebuild gets too slow.
+# - Refresh Gold for the groups that changed, with a MERGE on the group key, when a full
+#   rebuild gets too slow. The change data feed lists the changed rows since a version,
+#   deletes and both images of an update included: start one after the last refresh.

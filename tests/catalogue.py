@@ -43,7 +43,9 @@ EXERCISES = (
     "add_constraint",
     "retry_on_conflict",
     "unexpected_fields",
+    "widen_column",
     "upsert_newer",
+    "types_to_refresh",
 )
 
 

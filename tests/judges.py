@@ -220,3 +220,13 @@ def _unexpected_fields(ns, spark):
 @judge("upsert_newer", "07")
 def _upsert_newer(ns, spark):
     checks.check_upsert_newer(ns["upsert_newer"], spark=spark)
+
+
+@judge("widen_column", "07")
+def _widen_column(ns, spark):
+    checks.check_widen_column(ns["widen_column"], spark=spark)
+
+
+@judge("types_to_refresh", "07")
+def _types_to_refresh(ns, spark):
+    checks.check_types_to_refresh(ns["types_to_refresh"], spark=spark)

@@ -58,6 +58,10 @@ EQUIVALENT: dict[str, str] = {
         "the loop raises at attempt == attempts, so a range one longer never reaches its last "
         "value: write() is still called at most `attempts` times"
     ),
+    "types_to_refresh:drop-distinct:feed.select(types).distinct": (
+        "the solution collects the types into a set: distinct() before it only spares rows "
+        "on the wire, the set is the same"
+    ),
     "measure:ignore-argument:per_unit is always the first one given": (
         "parse_pokemon calls measure with per_unit 10 for height and for weight: keeping the "
         "first value changes nothing parse_pokemon can return"

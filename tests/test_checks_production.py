@@ -8,9 +8,10 @@ from catalogue import alternative, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from lakehouse_kit import checks
+from lakehouse_kit import checks, delta_ops
 from lakehouse_kit.checks import CheckFailed
-from lakehouse_kit.checks.lesson7 import NEWER_CASES, POKEMON_FIELDS, extra_fields
+from lakehouse_kit.checks.lesson7 import POKEMON_FIELDS, extra_fields
+from lakehouse_kit.checks.lesson7_merge import NEWER_CASES
 from lakehouse_kit.spark import save_table
 
 
@@ -347,3 +348,199 @@ def test_an_unpartitioned_sandbox_fails(spark):
     assert "PARTITIONED BY" in failure(checks.check_sandbox, spark=spark, table=table).fix
     save_table(rows, table, partition_by=["generation"])
     assert "mergeSchema" in failure(checks.check_sandbox, spark=spark, table=table).fix
+
+
+# --- Exercise 3: types_to_refresh (a real change feed, written by delta-rs) ---------------------
+
+
+def _types(feed, primary_only=False):
+    names = ["primary_type"] if primary_only else ["primary_type", "secondary_type"]
+    types = F.explode(F.array_compact(F.array(*names))).alias("type")
+    return {row["type"] for row in feed.select(types).distinct().collect()}
+
+
+def test_types_to_refresh_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_types_to_refresh(solution("07", spark=spark)["types_to_refresh"], spark=spark)
+
+
+@alternative("types_to_refresh")
+def feed_filtered_by_version(spark, table, refreshed_version):
+    """The whole feed read, then the commits after the refresh kept: more read, same answer."""
+    feed = delta_ops.changes(table, 0, spark=spark)
+    return _types(feed.filter(F.col("_commit_version") > refreshed_version))
+
+
+@alternative("types_to_refresh")
+def in_sql_as_a_dataframe(spark, table, refreshed_version):
+    delta_ops.changes(table, refreshed_version + 1, spark=spark).createOrReplaceTempView("feed")
+    return spark.sql(
+        "SELECT primary_type AS type FROM feed UNION "
+        "SELECT secondary_type FROM feed WHERE secondary_type IS NOT NULL"
+    )
+
+
+@alternative("types_to_refresh")
+def as_a_sorted_list(spark, table, refreshed_version):
+    rows = delta_ops.changes(table, refreshed_version + 1, spark=spark).toPandas()
+    return sorted(set(rows["primary_type"]) | set(rows["secondary_type"].dropna()))
+
+
+@mistake("types_to_refresh", hint="from version 0")
+def from_version_zero(spark, table, refreshed_version):
+    return _types(delta_ops.changes(table, 0, spark=spark))
+
+
+@mistake("types_to_refresh", hint="off by one")
+def from_the_refreshed_version(spark, table, refreshed_version):
+    return _types(delta_ops.changes(table, refreshed_version, spark=spark))
+
+
+@mistake("types_to_refresh", hint="skips the first commit after the refresh")
+def one_too_late(spark, table, refreshed_version):
+    return _types(delta_ops.changes(table, refreshed_version + 2, spark=spark))
+
+
+@mistake("types_to_refresh", hint="ignores deletes")
+def deletes_ignored(spark, table, refreshed_version):
+    feed = delta_ops.changes(table, refreshed_version + 1, spark=spark)
+    return _types(feed.filter("_change_type != 'delete'"))
+
+
+@mistake("types_to_refresh", hint="ignores update_preimage rows")
+def preimages_ignored(spark, table, refreshed_version):
+    """'Counting the preimage is counting an update twice': the old group is lost."""
+    feed = delta_ops.changes(table, refreshed_version + 1, spark=spark)
+    return _types(feed.filter("_change_type != 'update_preimage'"))
+
+
+@mistake("types_to_refresh", hint="only inserts and postimages")
+def new_rows_only(spark, table, refreshed_version):
+    feed = delta_ops.changes(table, refreshed_version + 1, spark=spark)
+    return _types(feed.filter(F.col("_change_type").isin("insert", "update_postimage")))
+
+
+@mistake("types_to_refresh", hint="primary types only")
+def primary_type_only(spark, table, refreshed_version):
+    feed = delta_ops.changes(table, refreshed_version + 1, spark=spark)
+    return _types(feed, primary_only=True)
+
+
+@mistake("types_to_refresh", hint="ignores its refreshed_version argument")
+def the_lesson_s_version_typed_in(spark, table, refreshed_version):
+    return _types(delta_ops.changes(table, 2, spark=spark))
+
+
+@mistake("types_to_refresh", hint="not the table")
+def the_table_not_its_feed(spark, table, refreshed_version):
+    """The readChangeFeed option, which the embedded engine ignores: the table, read whole."""
+    reader = spark.read.format("delta").option("readChangeFeed", "true")
+    rows = reader.option("startingVersion", refreshed_version + 1).table(table)
+    return _types(rows)
+
+
+@pytest.mark.parametrize("answer", valid("types_to_refresh"), ids=str)
+def test_valid_types_to_refresh_pass(spark, answer):
+    checks.check_types_to_refresh(answer.function, spark=spark)
+
+
+@pytest.mark.parametrize("answer", wrong("types_to_refresh"), ids=str)
+def test_wrong_types_to_refresh_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_types_to_refresh, answer.function, spark=spark)
+    assert answer.hint in error.message + error.fix
+
+
+def test_a_table_without_a_feed_gets_one_derived_from_its_versions(spark):
+    """Sail writes no change feed: delta_ops derives one, updates told apart by the key."""
+    table = "silver.feedless_demo"
+    schema = "id INT, primary_type STRING, total INT"
+    save_table(spark.createDataFrame([(1, "fire", 1), (2, "water", 2)], schema), table)
+    spark.sql(f"UPDATE {table} SET primary_type = 'ice' WHERE id = 1").collect()
+    spark.sql(f"DELETE FROM {table} WHERE id = 2").collect()
+    save_table(spark.createDataFrame([(3, "rock", 3)], schema), table, mode="append")
+    assert not delta_ops.has_change_feed(table)
+    feed = delta_ops.changes(table, 1, spark=spark).select(
+        "id", "primary_type", "_change_type", "_commit_version"
+    )
+    assert sorted(tuple(r) for r in feed.collect()) == [
+        (1, "fire", "update_preimage", 1),
+        (1, "ice", "update_postimage", 1),
+        (2, "water", "delete", 2),
+        (3, "rock", "insert", 3),
+    ]
+
+
+# --- Exercise 2: widen_column (type widening on declared scratch tables) ------------------------
+
+
+def test_widen_column_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_widen_column(solution("07", spark=spark)["widen_column"], spark=spark)
+
+
+@alternative("widen_column")
+def quoted_and_lower_case(spark, table, column, new_type):
+    quoted = ".".join(f"`{part}`" for part in table.split("."))
+    spark.sql(f"alter table {quoted} set tblproperties ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"alter table {quoted} alter column `{column}` type {new_type.lower()}")
+
+
+@alternative("widen_column")
+def enabled_only_when_off(spark, table, column, new_type):
+    """The property set only when the table's metadata does not have it yet."""
+    if (
+        delta_ops.delta_table(table).metadata().configuration.get("delta.enableTypeWidening")
+        != "true"
+    ):
+        spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
+
+
+@mistake("widen_column", hint="Enable type widening first")
+def altered_without_enabling(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
+
+
+@mistake("widen_column", hint="only allows the change")
+def enabled_only(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+
+
+@mistake("widen_column", hint="rewrote the table")
+def rewritten_with_overwrite_schema(spark, table, column, new_type):
+    """The old way: read, cast, overwrite (save_table passes overwriteSchema)."""
+    rows = spark.table(table)
+    save_table(rows.withColumn(column, F.col(column).cast(new_type)), table)
+
+
+@mistake("widen_column", hint="ignores its column argument")
+def the_lesson_s_column_typed_in(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN id TYPE BIGINT")
+
+
+@mistake("widen_column", hint="Use the `new_type` you are given")
+def always_bigint(spark, table, column, new_type):
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')")
+    spark.sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE BIGINT")
+
+
+@mistake("widen_column", hint="a cast in a query or a view")
+def a_wider_view(spark, table, column, new_type):
+    """A view with the cast: readers of the view see the wider type, the table keeps its own."""
+    spark.table(table).withColumn(column, F.col(column).cast(new_type)).createOrReplaceTempView(
+        "wide"
+    )
+
+
+@pytest.mark.parametrize("answer", valid("widen_column"), ids=str)
+def test_valid_widen_column_pass(spark, answer):
+    checks.check_widen_column(answer.function, spark=spark)
+
+
+@pytest.mark.parametrize("answer", wrong("widen_column"), ids=str)
+def test_wrong_widen_column_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_widen_column, answer.function, spark=spark)
+    assert answer.hint in error.message + error.fix

@@ -284,6 +284,46 @@ def test_lesson_6s_maintenance_sql_runs_on_the_jvm(stack, answer, ok, capsys):
     assert answer.hint in said, said
 
 
+# Wrong on the embedded engine only: the JVM reads the change feed this answer asks for.
+SAIL_ONLY_MISTAKES = {"the_table_not_its_feed"}
+
+
+def _lesson_7_answers() -> list:
+    """Every answer of lesson 7's Delta feature exercises: (exercise, answer, valid)."""
+    import test_checks_production  # noqa: F401  (registers lesson 7's catalogue)
+    from catalogue import valid, wrong
+
+    return [
+        pytest.param(exercise, answer, ok, id=f"{exercise}-{'valid' if ok else 'wrong'}-{answer}")
+        for exercise in ("widen_column", "types_to_refresh")
+        for ok, answers in ((True, valid(exercise)), (False, wrong(exercise)))
+        for answer in answers
+        if answer.name not in SAIL_ONLY_MISTAKES
+    ]
+
+
+@pytest.mark.parametrize("exercise, answer, ok", _lesson_7_answers())
+def test_lesson_7s_delta_features_are_judged_on_the_jvm(stack, exercise, answer, ok):
+    """Type widening and the change data feed in the JVM's own Delta (ALTER COLUMN ... TYPE,
+    readChangeFeed on a feed delta-rs wrote): every valid answer passes, every wrong one fails
+    with the hint that names its mistake, as on the embedded engine."""
+    from lakehouse_kit import checks
+    from lakehouse_kit.spark import get_spark
+
+    check = {
+        "widen_column": checks.check_widen_column,
+        "types_to_refresh": checks.check_types_to_refresh,
+    }[exercise]
+    spark = get_spark(stack)
+    if ok:
+        check(answer.function, spark=spark)
+        return
+    with pytest.raises(checks.CheckFailed) as failure:
+        check(answer.function, spark=spark)
+    said = f"{failure.value.message} {failure.value.fix}"
+    assert answer.hint in said, said
+
+
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
     """Same columns in the same order, numbers as floats, rows sorted: engines differ in types."""
     frame = frame[sorted(frame.columns)].copy()

@@ -8,7 +8,8 @@ One module per lesson (`lesson1` ... `lesson7`), and one per exercise where a le
 grow too large (lesson 1's `s3a` and `engine_conf`; lesson 2's `bronze_rows`, Bronze rows judged
 against their landing file; lesson 3's `parse_pokemon`, `pokemon_rules` and `accounting`;
 lesson 4's `leaderboard`, with what lesson 4's checks share in `gold`; lesson 5's `time_travel`
-and `sql_answers`). The shared primitives are in `core`, the landing files and their manifest in
+and `sql_answers`; lesson 7's `lesson7_merge`, and its type change and change feed in
+`lesson7_changes`). The shared primitives are in `core`, the landing files and their manifest in
 `landing`, data/README.md's rules as lesson 3's answer key in `reference` (and rows no batch
 holds in `probes`), `lakehouse progress` in `progress`; the columns tables must have are in
 `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
@@ -39,11 +40,9 @@ from lakehouse_kit.checks.lesson6 import (
     check_version_diff,
     silver_change,
 )
-from lakehouse_kit.checks.lesson7 import (
-    check_sandbox,
-    check_unexpected_fields,
-    check_upsert_newer,
-)
+from lakehouse_kit.checks.lesson7 import check_sandbox, check_unexpected_fields
+from lakehouse_kit.checks.lesson7_changes import check_types_to_refresh, check_widen_column
+from lakehouse_kit.checks.lesson7_merge import check_upsert_newer
 from lakehouse_kit.checks.parse_pokemon import check_parsed_pokemon
 from lakehouse_kit.checks.pokemon_rules import check_pokemon_rules
 from lakehouse_kit.checks.progress import CHECKS
@@ -87,10 +86,12 @@ __all__ = [
     "check_strongest_per_type_sql",
     "check_type_matchups",
     "check_type_summary",
+    "check_types_to_refresh",
     "check_unexpected_fields",
     "check_upsert",
     "check_upsert_newer",
     "check_version_diff",
+    "check_widen_column",
     "check_write_bronze",
     "expect",
     "landing_lines",
