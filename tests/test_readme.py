@@ -51,3 +51,14 @@ def test_a_pytest_marker_choice_in_the_readme_keeps_the_default_exclusions():
     assert left_out and choices
     for choice in choices:
         assert left_out <= set(re.findall(r"not (\w+)", choice)), choice
+
+
+def test_the_layout_names_every_module_of_the_kit():
+    """README's layout is where a newcomer looks first: every module of lakehouse_kit and of its
+    tools is named there (the checks' modules are listed in checks/__init__.py's docstring)."""
+    layout = README.split("## Layout", 1)[1]
+    kit = PROJECT_ROOT / "lakehouse_kit"
+    names = [p.name for p in [*kit.glob("*.py"), *(kit / "tools").glob("*.py")]]
+    names += [f"{p.name}/" for p in (kit / "tools").iterdir() if (p / "__init__.py").exists()]
+    missing = [n for n in names if n not in ("__init__.py", "__main__.py") and n not in layout]
+    assert not missing, f"README's layout does not name: {sorted(missing)}"
