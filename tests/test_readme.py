@@ -39,3 +39,18 @@ def test_every_nox_session_in_the_readme_exists():
     sessions = set(re.findall(r"@nox.session\(.*\)\ndef (\w+)", noxfile))
     documented = set(re.findall(r"nox -s (\w+)", README))
     assert documented <= sessions, documented - sessions
+
+
+def test_nbmake_runs_apart_from_the_default_suite():
+    """The notebooks through nbmake are a CI step and a nox session of their own (the default
+    `pytest` already runs them with papermill), as the README says."""
+    noxfile = (PROJECT_ROOT / "noxfile.py").read_text(encoding="utf-8")
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    steps = [line for line in CI.splitlines() if "--nbmake" in line]
+    assert len(steps) == 1 and steps[0].endswith(" solutions/"), steps
+    assert '"--nbmake"' in noxfile and "nox -s nbmake" in README
+    assert "--nbmake" not in pyproject and not any(
+        "--nbmake" in test.read_text(encoding="utf-8")
+        for test in (PROJECT_ROOT / "tests").glob("test_*.py")
+        if test.name != "test_readme.py"
+    )
