@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse_kit import course, services
-from lakehouse_kit.settings import load_settings
+from lakehouse_kit import course
 from lakehouse_kit.textfiles import split_lines
 
 pytestmark = [pytest.mark.services, pytest.mark.course]
@@ -131,25 +130,19 @@ def build_project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, kit_home):
     """Lessons 02 and 03 run on the hostile batch 1 in a fresh lakehouse."""
     root = tmp_path_factory.mktemp("hostile")
     landing = build_project(root / "project")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAKEHOUSE_HOME", str(root / "lh"))
-        mp.setenv("LAKEHOUSE_PROFILE", "local")
-        mp.setenv("LAKEHOUSE_LANDING_DIR", str(landing))  # the kernels inherit the setting
-        services.start_services(load_settings())
-        try:
-            runs = {
-                "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
-                "03": course.run_lesson("03", {"batch": 1}, output_dir=root),
-            }
-            from lakehouse_kit.spark import get_spark
+    # The kernels inherit the landing folder's setting.
+    with kit_home("hostile-home", start=True, LAKEHOUSE_LANDING_DIR=landing):
+        runs = {
+            "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
+            "03": course.run_lesson("03", {"batch": 1}, output_dir=root),
+        }
+        from lakehouse_kit.spark import get_spark
 
-            yield {"landing": landing, "runs": runs, "spark": get_spark(), "root": root}
-        finally:
-            services.stop_services(load_settings())
+        yield {"landing": landing, "runs": runs, "spark": get_spark(), "root": root}
 
 
 def raw_lines(spark, table: str, batch: int) -> list[str]:
