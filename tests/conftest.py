@@ -65,6 +65,14 @@ def pytest_collection_modifyitems(config, items):
                     item.add_marker(marker)
 
 
+def pytest_collection_finish(session):
+    """A test module may define `start_early()`, which starts the slow subprocess its test
+    waits for: called as soon as one of its tests is selected, it runs beside the others."""
+    for module in {item.module for item in session.items if hasattr(item, "module")}:
+        if hasattr(module, "start_early"):
+            module.start_early()
+
+
 @pytest.fixture(autouse=True)
 def _servers_need_a_marker(request, monkeypatch):
     """A test not marked for servers fails where it would start them or run a notebook."""
