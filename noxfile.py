@@ -40,8 +40,21 @@ def lessons(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def nbmake(session: nox.Session) -> None:
+    """The solution notebooks through nbmake, apart from the test suite (which runs them with
+    papermill): a CI step of its own. Their first notebook starts the servers; stopped after."""
     install_kit(session)
-    session.run("pytest", "--nbmake", "--nbmake-timeout=600", "-p", "no:randomly", "solutions/")
+    try:
+        session.run(
+            "pytest",
+            "--nbmake",
+            "--nbmake-timeout=600",
+            "-p",
+            "no:cacheprovider",
+            "solutions/",
+            env={"JUPYTER_PREFER_ENV_PATH": "1"},
+        )
+    finally:
+        session.run("lakehouse", "down")
 
 
 @nox.session(python=PYTHON)

@@ -1,84 +1,95 @@
 """Shared fixtures: a real embedded lakehouse (SeaweedFS + Sail) in a throw-away folder.
 
 Tests that start servers are marked `services`, those that execute notebooks `course`, so that
-`pytest -m "not services and not course and not stack and not bench"` runs the fast, server-free tests only.
-A test that uses one of the fixtures below is marked here; a module whose own fixtures or
-tests start servers marks itself, and collection fails for a test that calls the kit's
-server or notebook runners without a marker.
+`pytest -m "not services and not course and not stack and not bench and not bundle"` runs the
+fast, server-free tests only. A test that uses one of the fixtures below is marked here; a
+module whose own fixtures or tests start servers marks itself. A test without any of those
+markers that starts the kit's servers (`services.start_services`, which `ensure_services`,
+`get_spark` and `lakehouse up` go through) or executes a notebook (`course.run_lesson`) fails
+when it does (`_servers_need_a_marker`).
+
+Homes: `kit_home` is the one way a test gets a lakehouse home of its own (marked as the kit's,
+its profile set, the environment restored afterwards, whatever ran in it stopped).
 """
 
 from __future__ import annotations
 
 import atexit
-import inspect
 import os
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from lakehouse_kit import services
-from lakehouse_kit.settings import load_settings
+from lakehouse_kit import course as kit_course
+from lakehouse_kit import home, runner, services
+from lakehouse_kit.settings import Settings, load_settings
 
 # The markers a test gets from using a fixture (directly or through another fixture).
 FIXTURE_MARKERS = {
     "lakehouse_home": ("services",),
     "lakehouse": ("services",),
     "spark": ("services",),
+    "built_course": ("services", "course"),
     "course": ("services", "course"),
     "jupyterlab": ("services",),
 }
-# Calls that start the servers or execute notebooks: a test or fixture making them needs a marker.
-SERVER_CALLS = (
-    "start_services(",
-    "ensure_services(",
-    "run_lesson(",
-    "run_lessons(",
-    "run_course(",
-    "require(",
+SLOW_MARKERS = ("services", "course", "stack", "bench", "bundle")
+# Settings that belong to one home's running services: a new home starts without them.
+HOME_VARIABLES = (
+    "LAKEHOUSE_S3_ENDPOINT",
+    "LAKEHOUSE_SPARK_REMOTE",
+    "LAKEHOUSE_SQL_URL",
+    "LAKEHOUSE_METASTORE_URI",
+    "LAKEHOUSE_S3_ACCESS_KEY",
+    "LAKEHOUSE_S3_SECRET_KEY",
+    "LAKEHOUSE_BUCKET",
+    "LAKEHOUSE_LANDING_DIR",
 )
-SLOW_MARKERS = ("services", "course", "stack", "bench")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config, items):
-    unmarked = []
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for name, markers in FIXTURE_MARKERS.items():
             if name in used:
                 for marker in markers:
                     item.add_marker(marker)
-        if not any(item.get_closest_marker(m) for m in SLOW_MARKERS) and _calls_servers(item):
-            unmarked.append(item.nodeid)
-    if unmarked:
-        raise pytest.UsageError(
-            f"These tests start servers or run notebooks but are not marked "
-            f"services or course: {unmarked}"
+
+
+def pytest_collection_finish(session):
+    """A test module may define `start_early()`, which starts the slow subprocess its test
+    waits for: called as soon as one of its tests is selected, it runs beside the others."""
+    for module in {item.module for item in session.items if hasattr(item, "module")}:
+        if hasattr(module, "start_early"):
+            module.start_early()
+
+
+@pytest.fixture(autouse=True)
+def _servers_need_a_marker(request, monkeypatch):
+    """A test not marked for servers fails where it would start them or run a notebook."""
+    if any(request.node.get_closest_marker(m) for m in SLOW_MARKERS):
+        return
+
+    def refuse(*args, **kwargs):
+        pytest.fail(
+            f"{request.node.nodeid} starts servers or runs a notebook but is not marked "
+            "services or course (pytest.mark.services / pytest.mark.course)",
+            pytrace=False,
         )
 
-
-def _calls_servers(item) -> bool:
-    """Whether the test function, or a fixture it uses, calls one of SERVER_CALLS."""
-    info = getattr(item, "_fixtureinfo", None)
-    fixtures = [d.func for defs in (info.name2fixturedefs.values() if info else ()) for d in defs]
-    return any(
-        call in _source(func)
-        for func in (getattr(item, "function", None), *fixtures)
-        for call in SERVER_CALLS
-    )
-
-
-def _source(func) -> str:
-    try:
-        return inspect.getsource(func) if func is not None else ""
-    except (OSError, TypeError):  # builtin fixtures without Python source
-        return ""
+    monkeypatch.setattr(services, "start_services", refuse)
+    monkeypatch.setattr(kit_course, "run_lesson", refuse)  # `require`, what a notebook calls
+    monkeypatch.setattr(runner, "run_lesson", refuse)
+    monkeypatch.setattr(runner, "shared_kernel", refuse)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -114,20 +125,57 @@ def pytest_unconfigure(config):
     atexit.register(warnings.filterwarnings, "ignore", message=".*RETRIES_EXCEEDED.*")
 
 
+def require_stack(what: str = "the stack tests") -> None:
+    """Skip when the JVM stack is not installed here, but fail in CI, which must run `what`."""
+    from lakehouse_kit.install import stack_unavailable
+
+    reason = stack_unavailable(load_settings(profile="stack"))
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run {what}: {reason}")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
-def lakehouse_home(tmp_path_factory):
-    """Point the kit at a fresh home for the whole test session; stop its services at the end."""
-    home = tmp_path_factory.mktemp("lakehouse")
-    previous = {k: os.environ.get(k) for k in ("LAKEHOUSE_HOME", "LAKEHOUSE_PROFILE")}
-    os.environ["LAKEHOUSE_HOME"] = str(home)
-    os.environ["LAKEHOUSE_PROFILE"] = "local"
-    yield home
-    services.stop_services(load_settings())
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+def kit_home(tmp_path_factory):
+    """Make homes: `with kit_home("name", profile="local", start=False, LAKEHOUSE_X=value) as
+    settings:` points the kit at a new marked folder with `profile` (the variables of another
+    home's services unset, the given ones set), starts its services with `start`, and on exit
+    stops whatever runs there (a `stack` home's catalog, kept outside it, is removed too) and
+    restores the environment. Usable from fixtures of any scope."""
+
+    @contextmanager
+    def make(name: str = "home", profile: str = "local", *, start: bool = False, **variables):
+        folder = home.claim(tmp_path_factory.mktemp(name))
+        with pytest.MonkeyPatch.context() as mp:
+            for variable in HOME_VARIABLES:
+                mp.delenv(variable, raising=False)
+            mp.setenv("LAKEHOUSE_HOME", str(folder))
+            mp.setenv("LAKEHOUSE_PROFILE", profile)
+            for variable, value in variables.items():
+                mp.setenv(variable, str(value))
+            try:
+                if start:
+                    services.start_services(load_settings())
+                yield load_settings()
+            finally:
+                _clear_home(load_settings())
+
+    return make
+
+
+def _clear_home(settings: Settings) -> None:
+    services.stop_services(settings)
+    if settings.profile == "stack":  # its catalog lives outside the temporary home
+        for folder in services.data_folders(settings):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lakehouse_home(kit_home):
+    """The test session's home, shared by `lakehouse`, `spark` and `course`."""
+    with kit_home("lakehouse") as settings:
+        yield settings.home
 
 
 @pytest.fixture(scope="session")
@@ -144,15 +192,33 @@ def spark(lakehouse):
     return get_spark()
 
 
-@pytest.fixture(scope="session")
-def course(lakehouse):
-    """Every solution executed once, in order, on the session's lakehouse."""
-    from lakehouse_kit.course import run_course
+@dataclass(frozen=True)
+class BuiltCourse:
+    """The course as the session built it: the run, and each table's Delta version right
+    after it (what a test that changes tables later can compare with, e.g. idempotence)."""
 
-    run = run_course(summarize=True)
+    run: object  # course.CourseRun
+    versions: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def built_course(lakehouse):
+    """Every solution executed once, in order, on the session's lakehouse: the only full
+    build of the course on `local` in a test run."""
+    from lakehouse_kit.catalog import discover_tables
+    from lakehouse_kit.delta_ops import delta_table
+
+    run = kit_course.run_course(summarize=True)
     failed = [f"{r.lesson}: {r.error}" for r in run.lessons if not r.ok]
     assert not failed, failed
-    return run
+    versions = {table: int(delta_table(table).version()) for table in discover_tables()}
+    return BuiltCourse(run, versions)
+
+
+@pytest.fixture(scope="session")
+def course(built_course):
+    """The course built once (see `built_course`): its `CourseRun`."""
+    return built_course.run
 
 
 @dataclass(frozen=True)

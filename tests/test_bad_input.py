@@ -15,14 +15,14 @@ assertions below do the accounting independently.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import require_stack
 from pyspark.sql import functions as F
 
-from lakehouse_kit import course, install, services
+from lakehouse_kit import course
 from lakehouse_kit.checks.landing import is_json_object
 from lakehouse_kit.settings import load_settings
 from lakehouse_kit.textfiles import cut_long_lines, read_lines, split_lines
@@ -151,37 +151,21 @@ def build_project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module", params=["local", pytest.param("stack", marks=pytest.mark.stack)])
-def hostile(request, tmp_path_factory):
+def hostile(request, tmp_path_factory, kit_home):
     """Lessons 02 and 03 run on the hostile batch 1 in a fresh lakehouse, on one engine."""
-    profile = request.param
-    if profile == "stack":
-        reason = install.stack_unavailable(load_settings(profile="stack"))
-        if reason:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the stack tests: {reason}")
-            pytest.skip(reason)
-    root = tmp_path_factory.mktemp(f"hostile-{profile}")
+    if request.param == "stack":
+        require_stack()
+    root = tmp_path_factory.mktemp(f"hostile-{request.param}")
     landing = build_project(root / "project")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAKEHOUSE_HOME", str(root / "lh"))
-        mp.setenv("LAKEHOUSE_PROFILE", profile)
-        mp.setenv("LAKEHOUSE_LANDING_DIR", str(landing))  # the kernels inherit the setting
-        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
-            mp.delenv(name, raising=False)
-        services.start_services(load_settings())
-        try:
-            runs = {
-                "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
-                "03": course.run_lesson("03", {"batch": 1}, output_dir=root),
-            }
-            from lakehouse_kit.spark import get_spark
+    # The kernels inherit the landing folder's setting.
+    with kit_home("hostile-home", request.param, start=True, LAKEHOUSE_LANDING_DIR=landing):
+        runs = {
+            "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
+            "03": course.run_lesson("03", {"batch": 1}, output_dir=root),
+        }
+        from lakehouse_kit.spark import get_spark
 
-            yield {"landing": landing, "runs": runs, "spark": get_spark(), "root": root}
-        finally:
-            services.stop_services(load_settings())
-            if profile == "stack":  # its catalog lives outside the temporary home
-                for folder in services.data_folders(load_settings()):
-                    shutil.rmtree(folder, ignore_errors=True)
+        yield {"landing": landing, "runs": runs, "spark": get_spark(), "root": root}
 
 
 def raw_lines(spark, table: str, batch: int) -> list[str]:

@@ -10,7 +10,7 @@ from catalogue import alternative, mistake, valid, wrong
 from test_checks_s3a import solution as s3a_solution
 from test_engine import course_answer
 
-from lakehouse_kit import checks, engine, services
+from lakehouse_kit import checks, engine
 from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.settings import load_settings
 
@@ -149,15 +149,11 @@ def test_wrong_configurations_fail_with_their_hint_before_the_engine(spark, answ
 
 
 @pytest.mark.services
-def test_a_wrong_value_that_reaches_the_engine_is_refused_and_undone(tmp_path, monkeypatch):
+def test_a_wrong_value_that_reaches_the_engine_is_refused_and_undone(kit_home):
     """A secret that is not the store's (another profile's settings, say) gets past the
     judging: the engine restarts with it, the round trip fails at the write with the keys'
     hint, and the engine runs with the previous configuration again."""
-    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
-    services.start_services()
-    try:
-        settings = load_settings()
+    with kit_home("engine-conf", start=True) as settings:
         stale = {**s3a_solution(settings), "fs.s3a.secret.key": "last-weeks-secret"}
         with pytest.raises(CheckFailed) as failure:
             checks.engine_conf._run_the_engine_with(lesson_answer, lambda s: stale, settings)
@@ -167,5 +163,3 @@ def test_a_wrong_value_that_reaches_the_engine_is_refused_and_undone(tmp_path, m
         from lakehouse_kit.spark import lakehouse_round_trip
 
         assert lakehouse_round_trip(load_settings()) == ("", "")
-    finally:
-        services.stop_services(load_settings())

@@ -23,17 +23,11 @@ S3_KEYS = {"endpoint", "region", "access_key", "secret_key", "bucket"}
 
 
 @pytest.fixture(scope="module")
-def cli_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("cli-home")
-    yield home
-    # Whatever a failed test left running in this home (never anyone else's).
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LAKEHOUSE_HOME", str(home))
-    mp.setenv("LAKEHOUSE_PROFILE", "local")
-    try:
-        services.stop_services(load_settings())
-    finally:
-        mp.undo()
+def cli_home(kit_home):
+    """The home the `lakehouse` commands of these tests run in; whatever a failed test left
+    running there is stopped at the end."""
+    with kit_home("cli-home") as settings:
+        yield settings.home
 
 
 def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -177,10 +171,14 @@ def test_down_twice_then_doctor_fails_with_the_fix(cli_home):
     assert "Traceback" not in text
 
 
-def test_two_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
+def test_two_ups_at_once_both_succeed_with_one_set_of_servers(kit_home):
     """Two `lakehouse up` in one home at the same moment (a notebook and `lakehouse run`): the
     second waits for the first, then finds the servers up; neither fails."""
-    home = tmp_path / "home"
+    with kit_home("two-ups") as settings:
+        _two_ups(settings.home)
+
+
+def _two_ups(home) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
     env.update({"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "local", "COLUMNS": "200"})
     command = [sys.executable, "-m", "lakehouse_kit.cli", "up"]
@@ -190,15 +188,12 @@ def test_two_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
         )
         for _ in range(2)
     ]
-    try:
-        results = [(up.wait(timeout=120), *up.communicate()) for up in ups]
-        assert [code for code, _, _ in results] == [0, 0], results
-        assert any("Waiting for `lakehouse up` (local)" in err for _, _, err in results), results
-        report = status(home)
-        assert all(s["running"] for s in report["services"])
-        assert len({s["pid"] for s in report["services"]}) == 2
-    finally:
-        lakehouse(home, "down")
+    results = [(up.wait(timeout=120), *up.communicate()) for up in ups]
+    assert [code for code, _, _ in results] == [0, 0], results
+    assert any("Waiting for `lakehouse up` (local)" in err for _, _, err in results), results
+    report = status(home)
+    assert all(s["running"] for s in report["services"])
+    assert len({s["pid"] for s in report["services"]}) == 2
 
 
 def test_status_masks_the_secret_unless_asked(cli_home):
@@ -241,21 +236,17 @@ def test_an_empty_home_setting_means_the_default_home_not_the_current_folder(tmp
 
 
 @pytest.mark.course  # executes lesson 1
-def test_run_json_prints_the_report_alone_and_notes_on_stderr(tmp_path):
+def test_run_json_prints_the_report_alone_and_notes_on_stderr(kit_home):
     import socket
 
     from lakehouse_kit.settings import LOCAL_PORTS
 
-    home = tmp_path / "home"
-    with socket.socket() as holder:  # another program on the S3 port: the kit moves and says so
-        try:
+    with kit_home("run-json") as settings, socket.socket() as holder:
+        try:  # another program on the S3 port: the kit moves and says so
             holder.bind(("127.0.0.1", LOCAL_PORTS["local"]["s3"]))
         except OSError:
             pass  # already taken by someone else: the same case
-        try:
-            result = lakehouse(home, "run", "--lesson", "1", "--json")
-        finally:
-            lakehouse(home, "down")
+        result = lakehouse(settings.home, "run", "--lesson", "1", "--json")
     report = json.loads(result.stdout)  # nothing but the report on stdout
     assert result.returncode == 0 and report["ok"], output(result)
     assert [run["lesson"] for run in report["lessons"]] == ["01_spark_and_storage"]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import jupytext
 import nbformat
@@ -90,29 +87,6 @@ def test_lesson_stops_at_its_first_todo(course, lesson, tmp_path):
         i for i, c in enumerate(executed.cells) if "solution" in c.metadata.get("tags", [])
     )
     assert failing >= first_todo, "a cell before the first exercise failed"
-
-
-def test_nbmake_executes_the_solution_notebooks(course):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbmake",
-            "--nbmake-timeout=600",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *sorted(str(p) for p in SOLUTIONS.glob("*.ipynb")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env={**os.environ, "JUPYTER_PREFER_ENV_PATH": "1"},
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
 
 
 @pytest.mark.course  # `lakehouse run` executes a notebook

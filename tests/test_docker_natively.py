@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
-import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import require_stack
 from docker_files import (
     DOCKER_DIR,
     container_env,
@@ -50,11 +50,7 @@ PROBE = "docker_probe"  # the schema the Spark test writes and the later tests r
 def installed():
     """The native install (Spark, the metastore's jars, Trino), or why there is none."""
     settings = load_settings(profile="stack")
-    reason = install.stack_unavailable(settings)
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the native docker tests: {reason}")
-        pytest.skip(reason)
+    require_stack("the native docker tests")
     return stack_parts(settings)
 
 
@@ -169,20 +165,16 @@ class Native:
 
 
 @pytest.fixture(scope="module")
-def native(installed, tmp_path_factory):
+def native(installed, kit_home):
     """SeaweedFS for MinIO, with compose's keys and the bucket minio-init makes, and the native
     stack's PostgreSQL set up as the postgres image sets itself up: compose's user and password,
     password authentication over TCP."""
-    home = tmp_path_factory.mktemp("docker-natively")
     minio, postgres = container_env("minio"), container_env("postgres")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAKEHOUSE_HOME", str(home))
-        mp.setenv("LAKEHOUSE_PROFILE", "stack")
-        mp.setenv("LAKEHOUSE_S3_ACCESS_KEY", minio["MINIO_ROOT_USER"])
-        mp.setenv("LAKEHOUSE_S3_SECRET_KEY", minio["MINIO_ROOT_PASSWORD"])
-        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
-            mp.delenv(name, raising=False)
-        settings = load_settings()
+    keys = {
+        "LAKEHOUSE_S3_ACCESS_KEY": minio["MINIO_ROOT_USER"],
+        "LAKEHOUSE_S3_SECRET_KEY": minio["MINIO_ROOT_PASSWORD"],
+    }
+    with kit_home("docker-natively", "stack", **keys) as settings:
         running = Native(settings)
         try:
             running.start(services.s3_service(settings), postgres.postgres_service())
@@ -193,10 +185,8 @@ def native(installed, tmp_path_factory):
             hba.write_text(f"host all {user} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
             running.psql("SELECT pg_reload_conf()")
             yield running
-        finally:
+        finally:  # (kit_home removes the catalog)
             supervisor.stop(running.started, settings.run_dir)
-            for folder in services.data_folders(settings):
-                shutil.rmtree(folder, ignore_errors=True)
 
 
 def hive_image_stand_ins(folder: Path, settings: Settings) -> dict[str, str]:

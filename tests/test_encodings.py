@@ -1,22 +1,22 @@
 """Landing files as real exporters write them, on both engines (issue #9).
 
 The committed batch 1 holds a Windows export (types.jsonl: a UTF-8 byte-order mark and \\r\\n
-line ends) and a Pokémon line with a Latin-1 byte that is not UTF-8. On Sail (`local`) and on
-JVM Spark (`stack`), lessons 02 and 03 run on the committed data; then every line is in Bronze
-as Python reads it (`split_lines`), no valid record is lost or called malformed, and the
-undecodable line is quarantined for its encoding, and for nothing else.
+line ends) and a Pokémon line with a Latin-1 byte that is not UTF-8. On Sail (`local`, the
+session's built course) and on JVM Spark (`stack`), lessons 02 and 03 run on the committed
+data; then every line is in Bronze as Python reads it (`split_lines`), no valid record is
+lost or called malformed, and the undecodable line is quarantined for its encoding, and for
+nothing else.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
+from conftest import require_stack
 from pyspark.sql import functions as F
 
-from lakehouse_kit import course, install, services
+from lakehouse_kit import course
 from lakehouse_kit.settings import load_settings
 from lakehouse_kit.storage import landing_uri
 from lakehouse_kit.textfiles import BOM, REPLACEMENT, read_lines, split_lines
@@ -35,32 +35,30 @@ def name_of(file: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["local", pytest.param("stack", marks=pytest.mark.stack)])
-def engine(request, tmp_path_factory):
-    """Lessons 02 and 03 (batch 1) run on one engine in a home of their own."""
-    profile = request.param
-    if profile == "stack":
-        reason = install.stack_unavailable(load_settings(profile="stack"))
-        if reason:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the stack tests: {reason}")
-            pytest.skip(reason)
-    home = tmp_path_factory.mktemp(f"encodings-{profile}")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAKEHOUSE_HOME", str(home / "lakehouse"))
-        mp.setenv("LAKEHOUSE_PROFILE", profile)
-        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
-            mp.delenv(name, raising=False)
-        services.start_services(load_settings())
-        try:
-            runs = [course.run_lesson(n, {"batch": 1}, output_dir=home) for n in ("02", "03")]
-            from lakehouse_kit.spark import get_spark
+def engine(request, kit_home):
+    """Lessons 02 and 03 (batch 1) run on one engine: on `local` those of the session's built
+    course (which goes on with batch 2 and the later lessons), on `stack` alone in a home of
+    their own. `pokemon_ids`: how many Pokémon Silver then holds."""
+    if request.param == "local":
+        built = request.getfixturevalue("course")
+        yield {
+            "spark": request.getfixturevalue("spark"),
+            "runs": [run for run in built.lessons if run.lesson[:2] in ("02", "03")],
+            "landing": load_settings().landing,
+            "pokemon_ids": MANIFEST["expected"]["after_batch_002"]["pokemon_ids"],
+        }
+        return
+    require_stack()
+    with kit_home("encodings-stack", "stack", start=True) as settings:
+        runs = [course.run_lesson(n, {"batch": 1}) for n in ("02", "03")]  # in the home's runs/
+        from lakehouse_kit.spark import get_spark
 
-            yield {"spark": get_spark(), "runs": runs, "landing": load_settings().landing}
-        finally:
-            services.stop_services(load_settings())
-            if profile == "stack":  # its catalog lives outside the temporary home
-                for folder in services.data_folders(load_settings()):
-                    shutil.rmtree(folder, ignore_errors=True)
+        yield {
+            "spark": get_spark(),
+            "runs": runs,
+            "landing": settings.landing,
+            "pokemon_ids": MANIFEST["expected"]["batch_001"]["pokemon_ids"],
+        }
 
 
 def test_the_lessons_run_on_files_as_exporters_write_them(engine):
@@ -116,5 +114,5 @@ def test_the_undecodable_line_is_quarantined_for_its_encoding_alone(engine):
     silver = spark.table("silver.pokemon")
     (kept,) = silver.filter(F.col("id") == bad["id"]).collect()  # its good line reached Silver
     assert REPLACEMENT not in kept["name"] and " " in kept["name"]
-    assert silver.count() == MANIFEST["expected"]["batch_001"]["pokemon_ids"]
+    assert silver.count() == engine["pokemon_ids"]
     assert silver.filter(F.col("name").contains(REPLACEMENT)).count() == 0

@@ -52,16 +52,10 @@ def test_sail_reads_the_same_facts_from_its_environment():
 
 
 @pytest.mark.services
-def test_the_engine_runs_with_the_saved_configuration_and_refuses_a_wrong_one(
-    tmp_path, monkeypatch
-):
+def test_the_engine_runs_with_the_saved_configuration_and_refuses_a_wrong_one(kit_home):
     """A wrong secret or endpoint saved as lesson 1's answer restarts Sail with it, and the
     lakehouse round trip fails at the write; back to the course's, it works again."""
-    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
-    services.start_services()
-    try:
-        settings = load_settings()
+    with kit_home("engine", start=True) as settings:
         assert lakehouse_round_trip(settings) == ("", "")
         assert engine.server_conf(settings)[1] == "the course's"
         for key, wrong, words in (
@@ -76,5 +70,3 @@ def test_the_engine_runs_with_the_saved_configuration_and_refuses_a_wrong_one(
         assert services.configure_engine(None, settings) is True
         assert lakehouse_round_trip(load_settings()) == ("", "")
         assert services.configure_engine(None, settings) is False  # nothing changed
-    finally:
-        services.stop_services(load_settings())

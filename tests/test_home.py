@@ -114,9 +114,11 @@ def test_a_second_process_waits_and_is_told_who_holds_the_lock(tmp_path):
         """
     )
     with home.home_lock(tmp_path, "`lakehouse up` (local)"):
-        second = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-        time.sleep(1.5)
+        second = subprocess.Popen(
+            [sys.executable, "-u", "-c", script], stdout=subprocess.PIPE, text=True
+        )
+        heard = second.stdout.readline()  # what it prints on finding the lock taken
+        assert "Waiting for `lakehouse up` (local)" in heard, heard
         assert second.poll() is None, "the second process must wait for the lock"
     out, _ = second.communicate(timeout=30)
-    assert "Waiting for `lakehouse up` (local)" in out
     assert "got it after" in out

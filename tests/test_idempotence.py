@@ -1,6 +1,7 @@
-"""Re-running the course gives the same lakehouse: every solution in solutions/ runs twice (the
-second pass re-runs lesson 03 once more in its middle) and every table must hold the same rows
-after both passes, load-time columns aside.
+"""Re-running the course gives the same lakehouse: every solution in solutions/ runs a second
+time on the session's built course (`built_course`), re-running lesson 03 once more in its
+middle, and every table must hold the same rows as right after the first build (read at the
+Delta version the build left), load-time columns aside.
 
 Lessons are discovered from solutions/ at run time, so lessons added later are covered too.
 """
@@ -12,27 +13,13 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from lakehouse_kit import course, services
+from lakehouse_kit import course
 from lakehouse_kit.catalog import discover_tables, table_uri
 from lakehouse_kit.runner import solution_files
-from lakehouse_kit.settings import load_settings
-
-pytestmark = [pytest.mark.course, pytest.mark.services]
 
 # When a row was loaded (`_ingested_at`, `_quarantined_at`, ...) differs on every run by design.
 LOAD_TIME = re.compile(r"^_\w+_at$")
-
-
-@pytest.fixture
-def home(monkeypatch, tmp_path):
-    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "lh"))
-    monkeypatch.setenv("LAKEHOUSE_PROFILE", "local")
-    monkeypatch.delenv("LAKEHOUSE_LANDING_DIR", raising=False)
-    services.start_services(load_settings())
-    yield tmp_path
-    services.stop_services(load_settings())
 
 
 def _plain(value):
@@ -48,9 +35,13 @@ def _plain(value):
     return value
 
 
-def contents(spark, table: str, settings) -> pd.DataFrame:
-    """The table's rows as pandas, load-time columns dropped, in a fixed order."""
-    df = spark.read.format("delta").load(table_uri(table, settings))
+def contents(spark, table: str, version: int | None = None) -> pd.DataFrame:
+    """The table's rows (at `version`, or the latest) as pandas, load-time columns dropped, in
+    a fixed order."""
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    df = reader.load(table_uri(table))
     df = df.drop(*[c for c in df.columns if LOAD_TIME.match(c)])
     frame = df.toPandas()
     for column in frame.columns:
@@ -64,14 +55,6 @@ def contents(spark, table: str, settings) -> pd.DataFrame:
     return frame.iloc[np.argsort(keys.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def snapshot() -> dict[str, pd.DataFrame]:
-    from lakehouse_kit.spark import get_spark
-
-    settings = load_settings()
-    spark = get_spark()
-    return {table: contents(spark, table, settings) for table in discover_tables(settings)}
-
-
 def run_all(lessons: list[str], output) -> None:
     # A lesson run twice in one pass keeps both executed notebooks (run_lessons: repeat-N/).
     run = course.run_lessons([course.lesson_path(lesson) for lesson in lessons], output_dir=output)
@@ -81,26 +64,22 @@ def run_all(lessons: list[str], output) -> None:
     )
 
 
-def test_running_the_course_twice_gives_the_same_tables(home):
+def test_running_the_course_twice_gives_the_same_tables(built_course, spark, tmp_path):
     lessons = [path.stem[:2] for path in solution_files()]
     assert lessons[:3] == ["01", "02", "03"], lessons
-    second = list(lessons)
-    second.insert((len(lessons) + 1) // 2, "03")  # 01 02 03 [03] 04 05 06, or 01 02 [03] 03
-
-    run_all(lessons, home / "pass1")
-    first_tables = snapshot()
+    again = list(lessons)
+    again.insert((len(lessons) + 1) // 2, "03")  # 01 02 03 [03] 04 05 06, or 01 02 [03] 03
+    built = built_course.versions
     expected = {t for lesson in lessons for t in course.PRODUCES.get(lesson, [])}
-    assert expected <= set(first_tables), sorted(expected - set(first_tables))
-    assert all(len(frame) for frame in first_tables.values()), {
-        t: len(f) for t, f in first_tables.items()
-    }
+    assert expected <= set(built), sorted(expected - set(built))
+    first = {table: contents(spark, table, version) for table, version in built.items()}
+    assert all(len(frame) for frame in first.values()), {t: len(f) for t, f in first.items()}
 
-    run_all(second, home / "pass2")
-    second_tables = snapshot()
+    run_all(again, tmp_path / "again")
 
-    assert sorted(second_tables) == sorted(first_tables)
-    for table, frame in first_tables.items():
-        again = second_tables[table]
-        assert list(again.columns) == list(frame.columns), table
-        assert len(again) == len(frame), f"{table}: {len(frame)} rows, then {len(again)}"
-        pd.testing.assert_frame_equal(again, frame, check_exact=True, obj=table)
+    assert set(built) <= set(discover_tables())
+    for table, frame in first.items():
+        second = contents(spark, table)
+        assert list(second.columns) == list(frame.columns), table
+        assert len(second) == len(frame), f"{table}: {len(frame)} rows, then {len(second)}"
+        pd.testing.assert_frame_equal(second, frame, check_exact=True, obj=table)

@@ -20,11 +20,12 @@ def _lesson(folder, name: str, *cells: str):
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "home"))
+def folder(kit_home, tmp_path):
+    """A lessons folder; the kernels' logs go to a home of their own."""
     lessons = tmp_path / "lessons"
     lessons.mkdir()
-    return lessons
+    with kit_home("kernel"):
+        yield lessons
 
 
 def test_each_lesson_starts_with_nothing_of_the_one_before(folder, tmp_path):
@@ -75,7 +76,6 @@ def test_the_kernel_hands_back_a_value_or_names_what_failed(folder):
 
 
 def test_a_kernel_that_died_at_its_start_is_reported_at_once(folder):
-    import time
 
     from lakehouse_kit.errors import KitError
     from lakehouse_kit.kernel import SharedKernel
@@ -83,9 +83,8 @@ def test_a_kernel_that_died_at_its_start_is_reported_at_once(folder):
     kernel = SharedKernel(folder)
     try:
         kernel.manager.provisioner.process.kill()  # as an out-of-memory kill would
-        start = time.monotonic()
-        with pytest.raises(KitError, match="did not start"):
+        # Told that it died, not that it stayed silent for the 120 s a kernel is given.
+        with pytest.raises(KitError, match="did not start: Kernel died"):
             kernel.fresh_namespace(folder)
-        assert time.monotonic() - start < 30  # not the 120 s a silent kernel is given
     finally:
         kernel.close()

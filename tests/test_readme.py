@@ -62,3 +62,18 @@ def test_the_layout_names_every_module_of_the_kit():
     names += [f"{p.name}/" for p in (kit / "tools").iterdir() if (p / "__init__.py").exists()]
     missing = [n for n in names if n not in ("__init__.py", "__main__.py") and n not in layout]
     assert not missing, f"README's layout does not name: {sorted(missing)}"
+
+
+def test_nbmake_runs_apart_from_the_default_suite():
+    """The notebooks through nbmake are a CI step and a nox session of their own (the default
+    `pytest` already runs them with papermill), as the README says."""
+    noxfile = (PROJECT_ROOT / "noxfile.py").read_text(encoding="utf-8")
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    steps = [line for line in CI.splitlines() if "--nbmake" in line]
+    assert len(steps) == 1 and steps[0].endswith(" solutions/"), steps
+    assert '"--nbmake"' in noxfile and "nox -s nbmake" in README
+    assert "--nbmake" not in pyproject and not any(
+        "--nbmake" in test.read_text(encoding="utf-8")
+        for test in (PROJECT_ROOT / "tests").glob("test_*.py")
+        if test.name != "test_readme.py"
+    )

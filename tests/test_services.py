@@ -11,8 +11,8 @@ import os
 import signal
 import socket
 import threading
-import time
 import uuid
+from contextlib import contextmanager
 
 import psutil
 import pytest
@@ -24,32 +24,30 @@ from lakehouse_kit.storage import ensure_bucket, s3_client
 
 pytestmark = pytest.mark.services
 
-ENDPOINT_ENV = (
-    "LAKEHOUSE_S3_ENDPOINT",
-    "LAKEHOUSE_SPARK_REMOTE",
-    "LAKEHOUSE_S3_ACCESS_KEY",
-    "LAKEHOUSE_S3_SECRET_KEY",
-    "LAKEHOUSE_BUCKET",
-    "LAKEHOUSE_SQL_URL",
-)
-
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    path = tmp_path_factory.mktemp("services-home")
-    mp = pytest.MonkeyPatch()
-    for name in ENDPOINT_ENV:
-        mp.delenv(name, raising=False)
+def home(kit_home):
     # As a new kernel in this home: get_spark() connects to OUR server; the sessions opened
     # here are stopped at the end, the other tests' (e.g. the session fixture's) kept.
+    with kit_home("services-home") as settings:
+        with runtime.isolated(home=settings.home, profile="local"):
+            yield settings.home
+
+
+@contextmanager
+def s3_requests(settings):
+    """The requests the kit's S3 client sends meanwhile (each attempt, retries included)."""
+    sent: list[str] = []
+    events = s3_client(settings).meta.events
+
+    def record(request, **kwargs):
+        sent.append(request.url)
+
+    events.register("before-send.s3", record)
     try:
-        with runtime.isolated(home=path, profile="local"):
-            try:
-                yield path
-            finally:
-                services.stop_services(load_settings())
+        yield sent
     finally:
-        mp.undo()
+        events.unregister("before-send.s3", record)
 
 
 def pids(settings) -> dict[str, int]:
@@ -200,10 +198,9 @@ def test_stopped_s3_fails_fast_with_the_fix(home):
     services.start_services(load_settings())
     settings = load_settings()
     kill_service(settings, "s3", signal.SIGTERM)
-    start = time.monotonic()
-    with pytest.raises(ServiceError) as info:
+    with s3_requests(settings) as sent, pytest.raises(ServiceError) as info:
         ensure_bucket(settings)
-    assert time.monotonic() - start < 10
+    assert 1 <= len(sent) <= 3, sent  # the request and two retries, then what to do
     assert "lakehouse up" in str(info.value)
     assert settings.s3_endpoint in info.value.message
     services.start_services(settings)  # back for the next tests
@@ -219,10 +216,8 @@ def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
     assert spark.range(3).count() == 3
     old_pid = kill_service(settings, "spark")
 
-    start = time.monotonic()
-    with pytest.raises(ServiceError) as info:
+    with pytest.raises(ServiceError) as info:  # from a probe of the port: no connection tried
         connect()
-    assert time.monotonic() - start < 10
     assert "lakehouse up" in str(info.value)
 
     outcome: dict = {}
@@ -233,14 +228,13 @@ def test_stopped_spark_fails_fast_and_get_spark_recovers(home):
         except Exception as error:  # noqa: BLE001 - any error is the expected outcome
             outcome["error"] = error
 
-    start = time.monotonic()
     worker = threading.Thread(target=query, daemon=True)
     worker.start()
-    worker.join(timeout=30)
-    elapsed = time.monotonic() - start
-    assert not worker.is_alive(), "a query against a dead server hangs"
+    # pyspark's default retry policy would keep it for about ten minutes; the kit's few retries
+    # end it in seconds. (A guard against a hang, not a measure: the benchmark times things.)
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "a query against a dead server hangs in retries"
     assert "error" in outcome and "value" not in outcome
-    assert elapsed < 15, f"took {elapsed:.1f} s to fail"
 
     again = get_spark()  # restarts the engine and reconnects
     assert again.range(100).selectExpr("sum(id) AS s").collect()[0].s == 4950

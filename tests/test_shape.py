@@ -3,6 +3,7 @@ variable; the instructor's command refuses what it does not know."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -27,7 +28,10 @@ def lesson_imports() -> list[str]:
     return sorted(found)
 
 
-def test_lesson_imports_load_no_tool_and_leave_the_environment_alone():
+@functools.cache
+def start_early() -> subprocess.Popen:
+    """A fresh interpreter running every lesson import (6 s: Great Expectations alone takes 4):
+    conftest starts it once this module's test is selected, so it runs beside the other tests."""
     script = "\n".join(
         [
             *lesson_imports(),
@@ -35,20 +39,30 @@ def test_lesson_imports_load_no_tool_and_leave_the_environment_alone():
             "print(json.dumps({'modules': sorted(sys.modules), 'env': sorted(os.environ)}))",
         ]
     )
-    env = {k: v for k, v in os.environ.items() if k not in ENV_SET_BY_IMPORTS_BEFORE}
-    result = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", script],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=_environment(),
         cwd=SOLUTIONS,
-        timeout=120,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    loaded = json.loads(result.stdout.splitlines()[-1])
+
+
+@functools.cache
+def _environment() -> dict[str, str]:
+    """The child's environment: this process's at its start, less what imports set before."""
+    return {k: v for k, v in os.environ.items() if k not in ENV_SET_BY_IMPORTS_BEFORE}
+
+
+def test_lesson_imports_load_no_tool_and_leave_the_environment_alone():
+    child = start_early()
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err[-2000:]
+    loaded = json.loads(out.splitlines()[-1])
     assert "lakehouse_kit.quality" in loaded["modules"]  # the imports did run
     assert not [m for m in loaded["modules"] if m.startswith("lakehouse_kit.tools")]
-    assert set(loaded["env"]) == set(env)
+    assert set(loaded["env"]) == set(_environment())
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pandas as pd
 import psutil
 import pytest
+from conftest import require_stack
 
-from lakehouse_kit import install, services, system
+from lakehouse_kit import services, system
 from lakehouse_kit.contracts import produced_by
 from lakehouse_kit.settings import load_settings
 
@@ -26,27 +26,12 @@ GOLD = produced_by("04")  # the Gold tables
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, course):
+def stack(kit_home, course):
     """The whole stack running; yields its live settings. Stopped at the end. The embedded
     course (`course`) runs first, so its tables are there to compare with."""
-    reason = install.stack_unavailable(load_settings(profile="stack"))
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the stack tests: {reason}")
-        pytest.skip(reason)
-    home = tmp_path_factory.mktemp("stack-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LAKEHOUSE_HOME", str(home))
-        mp.setenv("LAKEHOUSE_PROFILE", "stack")
-        for name in ("LAKEHOUSE_S3_ENDPOINT", "LAKEHOUSE_SPARK_REMOTE", "LAKEHOUSE_SQL_URL"):
-            mp.delenv(name, raising=False)
-        services.start_services(load_settings())
-        try:
-            yield load_settings()
-        finally:
-            services.stop_services(load_settings())
-            for folder in services.data_folders(load_settings()):  # also the catalog outside tmp
-                shutil.rmtree(folder, ignore_errors=True)
+    require_stack()
+    with kit_home("stack-home", "stack", start=True):
+        yield load_settings()
 
 
 def trino(query: str, settings) -> pd.DataFrame:

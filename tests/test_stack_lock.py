@@ -12,8 +12,9 @@ import sys
 
 import psutil
 import pytest
+from conftest import require_stack
 
-from lakehouse_kit import install, services
+from lakehouse_kit import services
 from lakehouse_kit.settings import load_settings
 
 pytestmark = [pytest.mark.stack, pytest.mark.services]
@@ -41,11 +42,7 @@ def _serving(home, name: str) -> list[int]:
 
 
 def test_two_stack_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
-    reason = install.stack_unavailable(load_settings(profile="stack"))
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the stack tests: {reason}")
-        pytest.skip(reason)
+    require_stack()
     home = tmp_path / "home"
     env = _environment(home)
     command = [sys.executable, "-m", "lakehouse_kit.cli", "up"]

@@ -9,7 +9,6 @@ import pytest
 
 from lakehouse_kit import supervisor
 from lakehouse_kit.errors import ServiceError
-from lakehouse_kit.settings import load_settings
 from lakehouse_kit.supervisor import Service
 
 
@@ -24,8 +23,9 @@ def _http_server(name: str, **options) -> Service:
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return load_settings(home=str(tmp_path / "home"))
+def settings(kit_home):
+    with kit_home("supervisor") as settings:
+        yield settings
 
 
 @pytest.fixture
