@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse_kit import course as kit_course
-from lakehouse_kit import home, runner, services
+from lakehouse_kit import home, runner, runtime, services
 from lakehouse_kit.settings import Settings, load_settings
 
 # The markers a test gets from using a fixture (directly or through another fixture).
@@ -154,12 +154,15 @@ def kit_home(tmp_path_factory):
             mp.setenv("LAKEHOUSE_PROFILE", profile)
             for variable, value in variables.items():
                 mp.setenv(variable, str(value))
-            try:
-                if start:
-                    services.start_services(load_settings())
-                yield load_settings()
-            finally:
-                _clear_home(load_settings())
+            # As a new kernel would: no session or client of another home's servers is reused,
+            # and the sessions opened here are stopped on the way out.
+            with runtime.isolated(home=folder, profile=profile):
+                try:
+                    if start:
+                        services.start_services(load_settings())
+                    yield load_settings()
+                finally:
+                    _clear_home(load_settings())
 
     return make
 

@@ -27,11 +27,10 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture(scope="module")
 def home(kit_home):
-    # As a new kernel in this home: get_spark() connects to OUR server; the sessions opened
-    # here are stopped at the end, the other tests' (e.g. the session fixture's) kept.
+    # kit_home isolates the process state: get_spark() connects to OUR server; the sessions
+    # opened here are stopped at the end, the other tests' (e.g. the session fixture's) kept.
     with kit_home("services-home") as settings:
-        with runtime.isolated(home=settings.home, profile="local"):
-            yield settings.home
+        yield settings.home
 
 
 @contextmanager
@@ -148,9 +147,7 @@ def test_stop_leaves_nothing_and_data_survives(home):
         and c.laddr.port in ports_before
         and (c.pid is None or c.pid in before.values())
     ]
-    assert left == []
-    assert not services.port_answers(ports(settings)["s3"], timeout=0.2)
-    assert not services.port_answers(ports(settings)["spark"], timeout=0.2)
+    assert left == []  # (whether the port answers says nothing: a stranger may listen there)
     assert services.stop_services(settings) == []  # twice is fine
 
     services.start_services(settings)
