@@ -95,7 +95,7 @@ def test_metastore_settings_resolve_in_the_compose_environment(installed, tmp_pa
         for prop in ET.parse(path).getroot().iter("property")
     ]
     (tmp_path / "ShowSettings.java").write_text(SHOW_SETTINGS)
-    java = stack._java17(load_settings(profile="stack")) / "bin" / "java"
+    java = system.spark_java(load_settings(profile="stack")) / "bin" / "java"
     classpath = os.pathsep.join([str(HIVE_CONF), str(installed.metastore_jars / "*")])
     done = subprocess.run(
         [str(java), "-cp", classpath, str(tmp_path / "ShowSettings.java"), *names],
@@ -169,7 +169,7 @@ def native(installed, kit_home):
     """SeaweedFS for MinIO, with compose's keys and the bucket minio-init makes, and the native
     stack's PostgreSQL set up as the postgres image sets itself up: compose's user and password,
     password authentication over TCP."""
-    minio, postgres = container_env("minio"), container_env("postgres")
+    minio, postgres_env = container_env("minio"), container_env("postgres")
     keys = {
         "LAKEHOUSE_S3_ACCESS_KEY": minio["MINIO_ROOT_USER"],
         "LAKEHOUSE_S3_SECRET_KEY": minio["MINIO_ROOT_PASSWORD"],
@@ -179,7 +179,7 @@ def native(installed, kit_home):
         try:
             running.start(services.s3_service(settings), postgres.postgres_service())
             ensure_bucket(load_settings())
-            user, password = postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"]
+            user, password = postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"]
             running.psql(f"CREATE ROLE {user} LOGIN SUPERUSER PASSWORD '{password}'")
             hba = postgres.postgres_data(settings) / "pg_hba.conf"
             hba.write_text(f"host all {user} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
@@ -195,7 +195,7 @@ def hive_image_stand_ins(folder: Path, settings: Settings) -> dict[str, str]:
     SERVICE_NAME=metastore, initialises or upgrades the schema unless IS_RESUME=true, then runs
     the metastore with -Xmx1G. Returns the variables that point the script at them."""
     parts = stack_parts(settings)
-    java = [str(stack._java17(settings) / "bin" / "java"), *stack._HIVE_OPENS]
+    java = [str(system.spark_java(settings) / "bin" / "java"), *stack._HIVE_OPENS]
     java += [f"-Dlog4j2.configurationFile={HIVE_CONF / 'log4j2.properties'}"]
     classpath = f'-cp "$HIVE_HOME/conf:{parts.metastore_jars}/*"'
     (folder / "conf").mkdir(parents=True, exist_ok=True)
@@ -308,7 +308,7 @@ def spark_by_script(native: Native, folder: Path) -> Service:
             "SPARK_HOME": str(parts.spark_home),
             "SPARK_CONF_DIR": str(DOCKER_DIR / "spark"),  # the image copies it to SPARK_HOME/conf
             "LAKEHOUSE_JARS": str(parts.spark_jars),
-            "JAVA_HOME": str(stack._java17(settings)),
+            "JAVA_HOME": str(system.spark_java(settings)),
             "PYSPARK_PYTHON": str(parts.spark_python),
             "SPARK_LOCAL_IP": "127.0.0.1",
         },
