@@ -50,7 +50,11 @@ def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> R
     for number, source in _sources(code_cells(notebook), solution, parameters, run):
         try:
             with contextlib.redirect_stdout(printed):
-                exec(compile(source, f"<{notebook.stem} cell {number}>", "exec"), namespace)
+                # dont_inherit: compiled as the kernel compiles it, not under this module's
+                # `from __future__ import annotations` (the learner's functions would get string
+                # annotations and other code flags than in their own lesson).
+                name = f"<{notebook.stem} cell {number}>"
+                exec(compile(source, name, "exec", dont_inherit=True), namespace)
         except Exception as error:
             raise _failure(notebook, number, source, parameters, error) from error
     run.seconds, run.output = time.perf_counter() - start, printed.getvalue()
