@@ -242,8 +242,11 @@ def test_run_json_prints_the_report_alone_and_notes_on_stderr(kit_home):
     from lakehouse_kit.settings import LOCAL_PORTS
 
     with kit_home("run-json") as settings, socket.socket() as holder:
-        try:  # another program on the S3 port: the kit moves and says so
+        try:  # another program listens on the S3 port: the kit moves and says so
+            # (SO_REUSEADDR: a port left in TIME_WAIT by an earlier server is taken all the same)
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             holder.bind(("127.0.0.1", LOCAL_PORTS["local"]["s3"]))
+            holder.listen()
         except OSError:
             pass  # already taken by someone else: the same case
         result = lakehouse(settings.home, "run", "--lesson", "1", "--json")

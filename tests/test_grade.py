@@ -45,8 +45,9 @@ def _write(folder: Path, lesson: str, notebook, fmt: str = "ipynb") -> None:
 SYNTAX_ERROR = ("batch: int) -> DataFrame:", "batch: int) -> DataFrame")  # read_raw's colon
 INFINITE_LOOP = ("    return save_table(", "    while True:\n        pass\n    return save_table(")
 DROPS_BROKEN_LINES = (  # read_raw's catalogued mistake: the malformed lines must stay, flagged
-    ".isNull())\n    )",
-    '.isNull())\n        .filter(~F.col("_is_malformed"))\n    )',
+    '.withColumn("_is_malformed", ~one_json_object("raw"))\n    )',
+    '.withColumn("_is_malformed", ~one_json_object("raw"))\n'
+    '        .filter(~F.col("_is_malformed"))\n    )',
 )
 
 

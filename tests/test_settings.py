@@ -183,8 +183,8 @@ def test_a_relative_home_is_taken_from_the_project_top(project, monkeypatch, tmp
     first = load_settings().home
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
-    runtime.reset()
-    assert load_settings().home == first == project / "my-home"
+    with runtime.isolated():  # as a new kernel (the session fixture's Spark session stays open)
+        assert load_settings().home == first == project / "my-home"
     assert first.is_absolute()
 
 

@@ -5,6 +5,7 @@ change feed, on every profile)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -214,8 +215,10 @@ def check_widen_column(widen_column: Callable, spark=None) -> None:
     wider type given; no data file is rewritten; every row reads as before."""
     spark = session(spark)
     for number, (column, new_type) in enumerate(WIDEN_CASES):
-        # A table of its own for each call: an answer that keeps the first table is seen.
-        with scratch_table(spark, f"widen_{number}") as table:
+        # A table of its own for each call: an answer that keeps the first table is seen. A new
+        # name each time: CREATE TABLE ... LOCATION refuses a folder an earlier check left (the
+        # S3 server keeps an emptied folder, which the JVM's Delta sees as "not empty").
+        with scratch_table(spark, f"widen_{number}_{uuid.uuid4().hex[:8]}") as table:
             before = _declare_narrow(spark, table)
             call = f"widen_column(spark, table, {column!r}, {new_type!r})"
             _run_widening(widen_column, spark, table, column, new_type, call)
