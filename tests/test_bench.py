@@ -197,3 +197,14 @@ def test_the_course_outcome_is_read_from_lakehouse_run_json():
         {},
         ["lakehouse run: No Spark Connect server answers."],
     )
+
+
+def test_the_bench_folder_leaves_the_learners_home_usable(kit_home):
+    """The bench works inside the learner's home: afterwards `lakehouse up` still takes it."""
+    from lakehouse_kit import home
+
+    with kit_home("bench-inside") as settings:
+        folder = runs.bench_home()
+        (folder / "data").mkdir()
+        assert folder.parent == settings.home
+        assert home.claim(settings.home) == settings.home  # not refused as somebody else's
