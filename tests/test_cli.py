@@ -30,7 +30,9 @@ def cli_home(kit_home):
         yield settings.home
 
 
-def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
+def lakehouse(home, *args: str, timeout: int = 120, **env: str) -> subprocess.CompletedProcess:
+    """`lakehouse ARGS` in a subprocess for `home` on `local`, with `env` set and the shell's
+    LAKEHOUSE_* variables left out."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
     # A wide console: rich must not wrap a fix across lines.
     full_env.update(
@@ -43,7 +45,7 @@ def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 

@@ -5,34 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 
 import psutil
 import pytest
+from test_cli import lakehouse
 
 pytestmark = pytest.mark.services  # `lakehouse up` starts the servers
 
 
-def lakehouse(home, *args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
-    full_env.update(
-        {"LAKEHOUSE_HOME": str(home), "LAKEHOUSE_PROFILE": "local", "COLUMNS": "200", **env}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "lakehouse_kit.cli", *args],
-        check=False,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def doctor(home, *args: str, **env: str) -> str:
     """doctor's output; it must fail, without a traceback."""
-    result = lakehouse(home, *args, "doctor", **env)
+    result = lakehouse(home, *args, "doctor", timeout=180, **env)
     text = result.stdout + result.stderr
     assert result.returncode == 1, text
     assert "Traceback" not in text and "✗" in text, text
