@@ -19,11 +19,9 @@ _FORGET_LESSON = (
 )
 
 
-# What the lessons import (pandas, Spark Connect, Great Expectations, matplotlib: ~3 s on 2
-# cores): a new kernel imports it at once, while its caller starts the services and imports
-# papermill; only the first lesson waits for it. Binds no name; a failed import fails the
-# lesson that needs it.
-_PRELOAD = "[__import__(m) for m in ('lakehouse_kit.checks', 'lakehouse_kit.quality', 'matplotlib.pyplot')]"
+# What the lessons import (`preload.py`): lesson 1 waits for the part it needs, Great
+# Expectations imports in a thread beside lessons 1 and 2. Binds no name.
+_PRELOAD = "__import__('lakehouse_kit.preload').preload.preload()"
 
 
 class SharedKernel:

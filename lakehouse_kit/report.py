@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import reduce
 
 from lakehouse_kit.settings import load_settings
 
@@ -35,11 +36,22 @@ class LakehouseSummary:
 
 
 def table_counts(spark=None) -> dict[str, int]:
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as F
+
     from lakehouse_kit.catalog import discover_tables
     from lakehouse_kit.spark import connect
 
     spark = spark or connect()
-    return {name: spark.table(name).count() for name in discover_tables()}
+    names = discover_tables()
+    if not names:
+        return {}
+    # One query for every table (a count per table was a round trip and a job each).
+    counts = [
+        spark.table(name).agg(F.count(F.lit(1)).alias("rows")).select(F.lit(name), "rows")
+        for name in names
+    ]
+    return {name: rows for name, rows in reduce(DataFrame.unionAll, counts).collect()}
 
 
 def quarantine_counts(spark=None) -> dict[str, int]:

@@ -88,3 +88,18 @@ def test_a_kernel_that_died_at_its_start_is_reported_at_once(folder):
             kernel.fresh_namespace(folder)
     finally:
         kernel.close()
+
+
+def test_the_first_lesson_finds_its_imports_loaded_and_great_expectations_follows(folder, tmp_path):
+    """The kernel loads what lesson 1 needs before it starts; Great Expectations comes in a
+    thread, and a lesson that imports it meanwhile gets the whole module (no half-initialised
+    one: the import waits for the thread's)."""
+    first = _lesson(
+        folder,
+        "01_first",
+        "import sys\nfrom lakehouse_kit.preload import FIRST\n"
+        "missing = [m for m in FIRST if m not in sys.modules]\nassert not missing, missing",
+        "from lakehouse_kit.quality import gxe, validate\nassert gxe.ExpectColumnValuesToNotBeNull",
+    )
+    course = run_lessons([first], output_dir=tmp_path / "runs", start_services=False)
+    assert course.ok, course.failed and course.failed.error
