@@ -249,8 +249,9 @@ def rename_column(table: str, old: str, new: str, spark=None, settings=None) -> 
 
 def drop_column(table: str, column: str, spark=None, settings=None) -> None:
     """ALTER TABLE `table` DROP COLUMN `column`, on a column-mapped table: the column leaves
-    the schema, its values stay in the files, unread (VACUUM removes them with the files that a
-    rewrite, such as OPTIMIZE, replaces). Same routes as `rename_column`."""
+    the schema, its values stay in the files, unread, until the files are rewritten (REORG
+    TABLE ... APPLY (PURGE) on the JVM) and VACUUM deletes the old ones. Same routes as
+    `rename_column`."""
     _alter_column(table, column, None, spark, settings)
 
 
