@@ -261,7 +261,7 @@ def _alter_column(table: str, old: str, new: str | None, spark, settings) -> Non
     settings = settings or load_settings()
     if not settings.is_local:
         spark = spark or current_spark(settings) or connect(settings)
-        change = f"RENAME COLUMN {old} TO {new}" if new else f"DROP COLUMN {old}"
+        change = f"RENAME COLUMN {_quoted(old)} TO {_quoted(new)}" if new else f"DROP COLUMN {_quoted(old)}"  # fmt: skip
         spark.sql(f"ALTER TABLE {table} {change}")
         return
     delta = delta_table(table, settings)
@@ -275,36 +275,51 @@ def _alter_column(table: str, old: str, new: str | None, spark, settings) -> Non
         register_table(spark, table, settings)
 
 
+def _quoted(column: str) -> str:
+    return "`" + column.replace("`", "``") + "`"
+
+
 def _altered_schema(table: str, delta: DeltaTable, old: str, new: str | None):
     """The table's schema with `old` renamed to `new` (None: dropped), after the checks Delta
-    makes: column mapping on, the column there, the new name free, no partition column."""
+    makes (see `_refuse`)."""
     import json
 
     from deltalake.schema import Schema
 
-    what = f"rename {old} of {table} to {new}" if new else f"drop {old} of {table}"
-    if delta.metadata().configuration.get(COLUMN_MAPPING, "none") == "none":
-        raise KitError(
-            f"Cannot {what}: the table has no column mapping, so its files name columns by "
-            "their logical names, and a rename or a drop would mean rewriting them.",
-            fix=f"Declare the table with TBLPROPERTIES ('{COLUMN_MAPPING}' = 'name'); the JVM's "
-            "Delta also enables it on an existing table with ALTER TABLE ... SET TBLPROPERTIES.",
-        )
     fields = json.loads(delta.schema().to_json())["fields"]
-    names = [field["name"].lower() for field in fields]
-    if old.lower() not in names:
-        raise KitError(f"Cannot {what}: no such column.", fix=f"Its columns: {names}.")
-    if new and new.lower() in names:
-        raise KitError(f"Cannot {what}: {new} exists.", fix="Choose a name the table has not.")
-    partitions = [name.lower() for name in delta.metadata().partition_columns]
-    if old.lower() in partitions:
-        raise KitError(f"Cannot {what}: it is a partition column.", fix="Leave it as it is.")
+    _refuse(table, delta, [field["name"].lower() for field in fields], old, new)
     kept = [
         {**field, "name": new} if field["name"].lower() == old.lower() else field
         for field in fields
         if new or field["name"].lower() != old.lower()
     ]
     return Schema.from_json(json.dumps({"type": "struct", "fields": kept}))
+
+
+def _refuse(table: str, delta: DeltaTable, names: list[str], old: str, new: str | None):
+    """Raise what Delta would: no column mapping, no such column, the new name taken, a
+    partition column, or a CHECK constraint that uses the column."""
+    import re
+
+    what = f"rename {old} of {table} to {new}" if new else f"drop {old} of {table}"
+    configuration = delta.metadata().configuration
+    if configuration.get(COLUMN_MAPPING, "none") == "none":
+        raise KitError(
+            f"Cannot {what}: the table has no column mapping, so its files name columns by "
+            "their logical names, and a rename or a drop would mean rewriting them.",
+            fix=f"Declare the table with TBLPROPERTIES ('{COLUMN_MAPPING}' = 'name'); the JVM's "
+            "Delta also enables it on an existing table with ALTER TABLE ... SET TBLPROPERTIES.",
+        )
+    if old.lower() not in names:
+        raise KitError(f"Cannot {what}: no such column.", fix=f"Its columns: {names}.")
+    if new and new.lower() in names:
+        raise KitError(f"Cannot {what}: {new} exists.", fix="Choose a name the table has not.")
+    if old.lower() in [name.lower() for name in delta.metadata().partition_columns]:
+        raise KitError(f"Cannot {what}: it is a partition column.", fix="Leave it as it is.")
+    word = re.compile(rf"\b{re.escape(old)}\b", re.IGNORECASE)
+    uses = [key for key, rule in configuration.items() if key.startswith("delta.constraints.") and word.search(rule)]  # fmt: skip
+    if uses:  # the constraint would name a column that is gone
+        raise KitError(f"Cannot {what}: {uses} use it.", fix="Drop those constraints first.")
 
 
 def _commit_schema(delta: DeltaTable, schema) -> None:

@@ -635,7 +635,8 @@ def test_wrong_rename_column_fail_with_their_hint(spark, answer):
 def test_rename_and_drop_read_the_same_everywhere(spark):
     """The portable route's commit on the embedded engine: Sail (by name and by location),
     delta-rs and DuckDB read the renamed and then dropped column's table alike, its one data
-    file kept; a table without column mapping is refused with the fix, nothing committed."""
+    file kept; a column a CHECK constraint uses, and a table without column mapping, are
+    refused with the fix, nothing committed."""
     from lakehouse_kit.catalog import table_uri
     from lakehouse_kit.checks.core import scratch_table
     from lakehouse_kit.errors import KitError
@@ -660,6 +661,9 @@ def test_rename_and_drop_read_the_same_everywhere(spark):
         assert list(duck.columns) == ["id", "velocity"]
         assert [tuple(r) for r in duck.itertuples(index=False)] == want
         assert files <= set(delta_ops.delta_table(table).file_uris())
+        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT fast CHECK (velocity > 0)")
+        with pytest.raises(KitError, match="use it"):  # as Delta refuses it
+            delta_ops.drop_column(table, "velocity", spark=spark)
     with scratch_table(spark, "rename_unmapped") as table:
         spark.sql(f"CREATE TABLE {table} (id INT) USING delta LOCATION '{table_uri(table)}'")
         version = delta_ops.delta_table(table).version()
