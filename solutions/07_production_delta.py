@@ -254,10 +254,10 @@ checks.check_widen_column(widen_column, spark=spark)
 #
 # Column mapping needs protocol reader version 2 and writer version 5 at least (Delta 4
 # writes writer version 7 with the `columnMapping` table feature): every engine that reads the
-# table must support it, since the files no longer carry the names it asks for. The JVM's Delta also
-# enables it on an existing table (`ALTER TABLE ... SET TBLPROPERTIES`); the embedded engine
-# (Sail 0.7.2) does not do that correctly (delta-rs and DuckDB then refuse the table) and
-# refuses RENAME and DROP COLUMN. The portable route is
+# table must support it, since the files no longer carry the names it asks for. The JVM's
+# Delta also enables it on an existing table (`ALTER TABLE ... SET TBLPROPERTIES`); the
+# embedded engine (Sail 0.7.2) does not do that correctly (delta-rs and DuckDB then refuse the
+# table) and refuses RENAME and DROP COLUMN. The portable route is
 # `delta_ops.rename_column(table, old, new)` (and `drop_column(table, column)`): on the JVM it
 # runs the SQL above; on the embedded engine it commits the new schema through delta-rs, each
 # column keeping its physical name.

@@ -181,7 +181,7 @@ def test_the_lesson_s_answer_is_judged_on_its_bronze(spark, bronze, found, hint)
         assert hint in error.message + error.fix
 
 
-# --- Exercise 2: upsert_newer (real Delta tables) ---------------------------------------------
+# --- Exercise 4: upsert_newer (real Delta tables) ---------------------------------------------
 
 
 def newest(source, key="id", version="_batch_id", ascending=False):
@@ -351,7 +351,7 @@ def test_an_unpartitioned_sandbox_fails(spark):
     assert "mergeSchema" in failure(checks.check_sandbox, spark=spark, table=table).fix
 
 
-# --- Exercise 3: types_to_refresh (a real change feed, written by delta-rs) ---------------------
+# --- Exercise 5: types_to_refresh (a real change feed, written by delta-rs) ---------------------
 
 
 def _types(feed, primary_only=False):
