@@ -222,3 +222,125 @@ def _derived_changes(spark, delta: DeltaTable, uri: str, starting_version: int, 
             F.lit(0).cast("bigint").alias("_commit_version"),
         )
     return reduce(lambda a, b: a.unionByName(b), feeds)
+
+
+# --- lesson 7: column mapping, a rename or a drop without a rewrite -----------------------------
+
+COLUMN_MAPPING = "delta.columnMapping.mode"
+
+
+def column_mapping(table: str, settings: Settings | None = None) -> str:
+    """The table's column mapping mode: 'name' (or 'id') when its files name columns by a
+    physical name of their own, so that a rename or a drop changes only the metadata; else
+    'none'."""
+    return delta_table(table, settings).metadata().configuration.get(COLUMN_MAPPING, "none")
+
+
+def rename_column(table: str, old: str, new: str, spark=None, settings=None) -> None:
+    """ALTER TABLE `table` RENAME COLUMN `old` TO `new`, on a column-mapped table: one commit
+    of the table's metadata, no data file rewritten.
+
+    The JVM engine runs the SQL itself. The embedded engine refuses it (Sail 0.7.2:
+    "unsupported ALTER TABLE operation") and delta-rs has no rename, so there the kit commits
+    the new schema through delta-rs: each column keeps its physical name, which the files use,
+    under its new logical name."""
+    _alter_column(table, old, new, spark, settings)
+
+
+def drop_column(table: str, column: str, spark=None, settings=None) -> None:
+    """ALTER TABLE `table` DROP COLUMN `column`, on a column-mapped table: the column leaves
+    the schema, its values stay in the files, unread, until the files are rewritten (REORG
+    TABLE ... APPLY (PURGE) on the JVM) and VACUUM deletes the old ones. Same routes as
+    `rename_column`."""
+    _alter_column(table, column, None, spark, settings)
+
+
+def _alter_column(table: str, old: str, new: str | None, spark, settings) -> None:
+    from lakehouse_kit.spark import connect, current_spark
+
+    settings = settings or load_settings()
+    if not settings.is_local:
+        spark = spark or current_spark(settings) or connect(settings)
+        change = f"RENAME COLUMN {_quoted(old)} TO {_quoted(new)}" if new else f"DROP COLUMN {_quoted(old)}"  # fmt: skip
+        spark.sql(f"ALTER TABLE {table} {change}")
+        return
+    delta = delta_table(table, settings)
+    schema = _altered_schema(table, delta, old, new)
+    _commit_schema(delta, schema)
+    if spark is not None or (spark := current_spark(settings)) is not None:
+        # Sail's catalog keeps the schema it registered: register the table again.
+        from lakehouse_kit.catalog import register_table
+
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
+        register_table(spark, table, settings)
+
+
+def _quoted(column: str) -> str:
+    return "`" + column.replace("`", "``") + "`"
+
+
+def _altered_schema(table: str, delta: DeltaTable, old: str, new: str | None):
+    """The table's schema with `old` renamed to `new` (None: dropped), after the checks Delta
+    makes (see `_refuse`)."""
+    import json
+
+    from deltalake.schema import Schema
+
+    fields = json.loads(delta.schema().to_json())["fields"]
+    _refuse(table, delta, [field["name"].lower() for field in fields], old, new)
+    kept = [
+        {**field, "name": new} if field["name"].lower() == old.lower() else field
+        for field in fields
+        if new or field["name"].lower() != old.lower()
+    ]
+    return Schema.from_json(json.dumps({"type": "struct", "fields": kept}))
+
+
+def _refuse(table: str, delta: DeltaTable, names: list[str], old: str, new: str | None):
+    """Raise what Delta would: no column mapping, no such column, the new name taken, a
+    partition column, or a CHECK constraint that uses the column."""
+    import re
+
+    what = f"rename {old} of {table} to {new}" if new else f"drop {old} of {table}"
+    configuration = delta.metadata().configuration
+    if configuration.get(COLUMN_MAPPING, "none") == "none":
+        raise KitError(
+            f"Cannot {what}: the table has no column mapping, so its files name columns by "
+            "their logical names, and a rename or a drop would mean rewriting them.",
+            fix=f"Declare the table with TBLPROPERTIES ('{COLUMN_MAPPING}' = 'name'); the JVM's "
+            "Delta also enables it on an existing table with ALTER TABLE ... SET TBLPROPERTIES.",
+        )
+    if old.lower() not in names:
+        raise KitError(f"Cannot {what}: no such column.", fix=f"Its columns: {names}.")
+    if new and new.lower() in names:
+        raise KitError(f"Cannot {what}: {new} exists.", fix="Choose a name the table has not.")
+    if old.lower() in [name.lower() for name in delta.metadata().partition_columns]:
+        raise KitError(f"Cannot {what}: it is a partition column.", fix="Leave it as it is.")
+    word = re.compile(rf"\b{re.escape(old)}\b", re.IGNORECASE)
+    uses = [key for key, rule in configuration.items() if key.startswith("delta.constraints.") and word.search(rule)]  # fmt: skip
+    if uses:  # the constraint would name a column that is gone
+        raise KitError(f"Cannot {what}: {uses} use it.", fix="Drop those constraints first.")
+
+
+def _commit_schema(delta: DeltaTable, schema) -> None:
+    """Commit `schema` as the table's new schema, touching no data file.
+
+    delta-rs commits a new schema only with an overwrite; an overwrite restricted to a filter
+    no file can match (`IN ()`) removes nothing, so the commit holds the metaData action alone
+    (its history says WRITE, mode Overwrite). The commit is delta-rs's own, at the next free
+    version: a commit since that changed the schema makes it fail ("Metadata changed since last
+    commit"); rows appended since stay, their files naming columns by physical name too."""
+    import warnings
+
+    no_file = [(delta.schema().fields[0].name, "in", [])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # partition_filters, still the API
+        if delta.file_uris(partition_filters=no_file):  # never, but it would remove them
+            raise KitError("delta-rs matched files with an empty filter.", fix="Report it.")
+        delta.create_write_transaction(
+            [],
+            "overwrite",
+            schema,
+            partition_by=delta.metadata().partition_columns,
+            partition_filters=no_file,
+        )

@@ -11,9 +11,10 @@
 #
 # **What you will build:** `silver.pokemon_by_generation`, a copy of Silver that is declared
 # up front and partitioned by generation, to try production changes on: a new field from the
-# source surfaced and added on purpose (schema evolution), a type widened without a rewrite, a
-# scan that reads one partition, small files compacted, a MERGE that ignores stale and
-# duplicate rows, and a Gold table refreshed for only what changed, from the change data feed.
+# source surfaced and added on purpose (schema evolution), a type widened and a column renamed
+# without a rewrite, a scan that reads one partition, small files compacted, a MERGE that
+# ignores stale and duplicate rows, and a Gold table refreshed for only what changed, from the
+# change data feed.
 #
 # **Why:** the happy path of lessons 2-6 meets real life quickly. Sources add fields without
 # telling you; tables grow until every query reads files it does not need; deliveries arrive
@@ -219,11 +220,8 @@ spark.table(sandbox).filter("nickname IS NOT NULL").select("id", "name", "genera
 # ALTER TABLE t ALTER COLUMN c TYPE BIGINT;
 # ```
 #
-# Its sibling **column mapping** (`'delta.columnMapping.mode' = 'name'`) does the same for
-# names: `ALTER TABLE ... RENAME COLUMN` and `DROP COLUMN` become metadata changes. The JVM's
-# Delta does both; the embedded engine reads and writes column-mapped tables but has no RENAME
-# or DROP COLUMN yet (Sail 0.7.2). Both features raise the table's protocol version: every
-# engine that reads the table must support them.
+# Type widening raises the table's protocol (the features an engine must implement to read or
+# write the table): every engine that reads the table must support it.
 #
 # Write `widen_column`: change `column` of `table` to the wider `new_type`, without rewriting
 # a data file. The check runs it on declared tables of its own and compares their files.
@@ -237,6 +235,44 @@ def widen_column(spark, table: str, column: str, new_type: str) -> None:
 
 # %%
 checks.check_widen_column(widen_column, spark=spark)
+
+
+# %% [markdown]
+# ## Exercise 3 — rename a column without rewriting
+#
+# Parquet files name their columns, so without help a rename (or a drop) rewrites every file.
+# **Column mapping** separates the two names: each column gets a *physical* name that the
+# files use (`col-1b2e...`) and keeps it for life; the schema maps the name readers see onto
+# it. `RENAME COLUMN` then changes only the mapping, and `DROP COLUMN` removes the column from
+# the schema (its values stay in the files, unread, until a rewrite, `REORG TABLE ... APPLY
+# (PURGE)` on the JVM, and a `VACUUM`). Declare a table you may rename with it on:
+#
+# ```sql
+# CREATE TABLE t (...) USING delta TBLPROPERTIES ('delta.columnMapping.mode' = 'name');
+# ALTER TABLE t RENAME COLUMN old TO new;   -- and ALTER TABLE t DROP COLUMN c
+# ```
+#
+# Column mapping needs protocol reader version 2 and writer version 5 at least (Delta 4
+# writes writer version 7 with the `columnMapping` table feature): every engine that reads the
+# table must support it, since the files no longer carry the names it asks for. The JVM's
+# Delta also enables it on an existing table (`ALTER TABLE ... SET TBLPROPERTIES`); the
+# embedded engine (Sail 0.7.2) does not do that correctly (delta-rs and DuckDB then refuse the
+# table) and refuses RENAME and DROP COLUMN. The portable route is
+# `delta_ops.rename_column(table, old, new)` (and `drop_column(table, column)`): on the JVM it
+# runs the SQL above; on the embedded engine it commits the new schema through delta-rs, each
+# column keeping its physical name.
+#
+# Write `rename_column`: rename `old` to `new` in `table`, a column-mapped table, without
+# rewriting a data file.
+
+# %% tags=["solution"]
+def rename_column(spark, table: str, old: str, new: str) -> None:
+    """Rename `old` to `new` in the column-mapped `table` without rewriting a data file."""
+    delta_ops.rename_column(table, old, new, spark=spark)
+
+
+# %%
+checks.check_rename_column(rename_column, spark=spark)
 
 # %% [markdown]
 # ## MERGE in real life: duplicate keys in the source
@@ -271,7 +307,7 @@ _ = spark.sql(f"DELETE FROM {sandbox} WHERE id = 10025")  # undo the experiment
 
 
 # %% [markdown]
-# ## Exercise 3 — an upsert that keeps the newest row
+# ## Exercise 4 — an upsert that keeps the newest row
 #
 # Deliveries also arrive late and out of order: a re-sent export from last month must not
 # overwrite this month's corrections. Every row says which delivery it came from
@@ -346,7 +382,7 @@ checks.check_merge(spark, tables={"pokemon": spark.table(sandbox)})
 # JVM engine, or by delta-rs), else rows derived from each version and the one before — the
 # same answer, but every version read whole, the cost a feed spares.
 #
-# ## Exercise 4 — the types to refresh
+# ## Exercise 5 — the types to refresh
 #
 # Write `types_to_refresh`: the types (primary and secondary) of every row in `table`'s
 # change feed **after** `refreshed_version`, the version Gold was last computed from. Every

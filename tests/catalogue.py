@@ -44,6 +44,7 @@ EXERCISES = (
     "retry_on_conflict",
     "unexpected_fields",
     "widen_column",
+    "rename_column",
     "upsert_newer",
     "types_to_refresh",
 )

@@ -227,6 +227,11 @@ def _widen_column(ns, spark):
     checks.check_widen_column(ns["widen_column"], spark=spark)
 
 
+@judge("rename_column", "07")
+def _rename_column(ns, spark):
+    checks.check_rename_column(ns["rename_column"], spark=spark)
+
+
 @judge("types_to_refresh", "07")
 def _types_to_refresh(ns, spark):
     checks.check_types_to_refresh(ns["types_to_refresh"], spark=spark)

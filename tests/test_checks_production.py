@@ -12,6 +12,7 @@ from lakehouse_kit import checks, delta_ops
 from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.lesson7 import POKEMON_FIELDS, extra_fields
 from lakehouse_kit.checks.lesson7_merge import NEWER_CASES
+from lakehouse_kit.checks.lesson7_rename import RENAME_SCHEMA
 from lakehouse_kit.spark import save_table
 
 
@@ -180,7 +181,7 @@ def test_the_lesson_s_answer_is_judged_on_its_bronze(spark, bronze, found, hint)
         assert hint in error.message + error.fix
 
 
-# --- Exercise 2: upsert_newer (real Delta tables) ---------------------------------------------
+# --- Exercise 4: upsert_newer (real Delta tables) ---------------------------------------------
 
 
 def newest(source, key="id", version="_batch_id", ascending=False):
@@ -350,7 +351,7 @@ def test_an_unpartitioned_sandbox_fails(spark):
     assert "mergeSchema" in failure(checks.check_sandbox, spark=spark, table=table).fix
 
 
-# --- Exercise 3: types_to_refresh (a real change feed, written by delta-rs) ---------------------
+# --- Exercise 5: types_to_refresh (a real change feed, written by delta-rs) ---------------------
 
 
 def _types(feed, primary_only=False):
@@ -544,3 +545,128 @@ def test_valid_widen_column_pass(spark, answer):
 def test_wrong_widen_column_fail_with_their_hint(spark, answer):
     error = failure(checks.check_widen_column, answer.function, spark=spark)
     assert answer.hint in error.message + error.fix
+
+
+# --- Exercise 3: rename_column (column mapping on declared scratch tables) ----------------------
+
+
+def test_rename_column_solution_passes(spark):
+    from solution_code import solution
+
+    checks.check_rename_column(solution("07", spark=spark)["rename_column"], spark=spark)
+
+
+@alternative("rename_column")
+def keyword_arguments_and_no_session(spark, table, column, new):
+    """delta_ops finds the session itself."""
+    delta_ops.rename_column(table=table, old=column, new=new)
+
+
+@alternative("rename_column")
+def checked_first(spark, table, old, new):
+    """Column mapping checked before the rename, as a careful pipeline would."""
+    assert delta_ops.column_mapping(table) == "name"
+    delta_ops.rename_column(table, old, new, spark=spark)
+
+
+@mistake("rename_column", hint="delta_ops.rename_column")
+def alter_table_sql(spark, table, old, new):
+    """The JVM's own SQL: valid there (test_stack), refused by the embedded engine."""
+    spark.sql(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+
+@mistake("rename_column", hint="rewrote the table")
+def renamed_by_an_overwrite(spark, table, old, new):
+    """The old way: read, rename, overwrite (save_table passes overwriteSchema)."""
+    save_table(spark.table(table).withColumnRenamed(old, new), table)
+
+
+@mistake("rename_column", hint="Dropping and re-adding a column loses its values")
+def dropped_and_added_again(spark, table, old, new):
+    """Drop the column, then add one under the new name (an empty append with mergeSchema): an
+    empty column, its values gone."""
+    delta_ops.drop_column(table, old, spark=spark)
+    empty = spark.table(table).limit(0).withColumn(new, F.lit(None).cast(RENAME_SCHEMA[old]))
+    save_table(empty, table, mode="append", mergeSchema="true")
+
+
+@mistake("rename_column", hint="adding a copy rewrites every file")
+def copied_to_a_new_column(spark, table, old, new):
+    """A new column, filled from the old one: every file rewritten, the old name kept."""
+    rows = spark.table(table)
+    save_table(rows.withColumn(new, F.col(old)), table, mode="overwrite")
+
+
+@mistake("rename_column", hint="ignores its column arguments")
+def the_lesson_s_names_typed_in(spark, table, old, new):
+    delta_ops.rename_column(table, "speed", "velocity", spark=spark)
+
+
+@mistake("rename_column", hint="Use the `new` name you are given")
+def the_new_name_typed_in(spark, table, old, new):
+    delta_ops.rename_column(table, old, f"{old}_renamed", spark=spark)
+
+
+@mistake("rename_column", hint="renames it for its readers only")
+def an_alias_in_a_view(spark, table, old, new):
+    spark.table(table).withColumnRenamed(old, new).createOrReplaceTempView("renamed")
+
+
+@mistake("rename_column", hint="the `table` you are given")
+def the_sandbox_renamed(spark, table, old, new):
+    """The lesson's own table typed in: the sandbox has no column mapping, so nothing changes."""
+    try:
+        delta_ops.rename_column("silver.pokemon_by_generation", old, new, spark=spark)
+    except Exception:
+        pass
+
+
+@pytest.mark.parametrize("answer", valid("rename_column"), ids=str)
+def test_valid_rename_column_pass(spark, answer):
+    checks.check_rename_column(answer.function, spark=spark)
+
+
+@pytest.mark.parametrize("answer", wrong("rename_column"), ids=str)
+def test_wrong_rename_column_fail_with_their_hint(spark, answer):
+    error = failure(checks.check_rename_column, answer.function, spark=spark)
+    assert answer.hint in error.message + error.fix
+
+
+def test_rename_and_drop_read_the_same_everywhere(spark):
+    """The portable route's commit on the embedded engine: Sail (by name and by location),
+    delta-rs and DuckDB read the renamed and then dropped column's table alike, its one data
+    file kept; a column a CHECK constraint uses, and a table without column mapping, are
+    refused with the fix, nothing committed."""
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.checks.core import scratch_table
+    from lakehouse_kit.errors import KitError
+    from lakehouse_kit.sql import sql_engine
+
+    with scratch_table(spark, "rename_portable") as table:
+        spark.sql(
+            f"CREATE TABLE {table} (id INT, speed SMALLINT, height FLOAT) USING delta "
+            f"TBLPROPERTIES ('delta.columnMapping.mode' = 'name') LOCATION '{table_uri(table)}'"
+        )
+        spark.sql(f"INSERT INTO {table} VALUES (1, 45, 0.5), (2, 60, 1.0)")
+        files = set(delta_ops.delta_table(table).file_uris())
+        delta_ops.rename_column(table, "speed", "velocity", spark=spark)
+        delta_ops.drop_column(table, "height", spark=spark)
+        spark.sql(f"INSERT INTO {table} VALUES (3, 80)")  # Sail writes the new schema
+        want = [(1, 45), (2, 60), (3, 80)]
+        assert spark.table(table).columns == ["id", "velocity"]
+        assert sorted(tuple(r) for r in spark.table(table).collect()) == want
+        uri = table_uri(table, scheme="s3")
+        with sql_engine().connect() as connection:
+            duck = pd.read_sql(f"SELECT * FROM delta_scan('{uri}') ORDER BY id", connection)
+        assert list(duck.columns) == ["id", "velocity"]
+        assert [tuple(r) for r in duck.itertuples(index=False)] == want
+        assert files <= set(delta_ops.delta_table(table).file_uris())
+        spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT fast CHECK (velocity > 0)")
+        with pytest.raises(KitError, match="use it"):  # as Delta refuses it
+            delta_ops.drop_column(table, "velocity", spark=spark)
+    with scratch_table(spark, "rename_unmapped") as table:
+        spark.sql(f"CREATE TABLE {table} (id INT) USING delta LOCATION '{table_uri(table)}'")
+        version = delta_ops.delta_table(table).version()
+        with pytest.raises(KitError, match="no column mapping"):
+            delta_ops.rename_column(table, "id", "key", spark=spark)
+        assert delta_ops.delta_table(table).version() == version

@@ -271,6 +271,8 @@ def test_lesson_6s_maintenance_sql_runs_on_the_jvm(stack, answer, ok, capsys):
 
 # Wrong on the embedded engine only: the JVM reads the change feed this answer asks for.
 SAIL_ONLY_MISTAKES = {"the_table_not_its_feed"}
+# Refused by the embedded engine, the JVM's own SQL for the exercise: valid there.
+VALID_ON_THE_JVM = {"alter_table_sql"}
 
 
 def _lesson_7_answers() -> list:
@@ -280,23 +282,26 @@ def _lesson_7_answers() -> list:
 
     return [
         pytest.param(exercise, answer, ok, id=f"{exercise}-{'valid' if ok else 'wrong'}-{answer}")
-        for exercise in ("widen_column", "types_to_refresh")
-        for ok, answers in ((True, valid(exercise)), (False, wrong(exercise)))
+        for exercise in ("widen_column", "rename_column", "types_to_refresh")
+        for valid_here, answers in ((True, valid(exercise)), (False, wrong(exercise)))
         for answer in answers
         if answer.name not in SAIL_ONLY_MISTAKES
+        for ok in [valid_here or answer.name in VALID_ON_THE_JVM]
     ]
 
 
 @pytest.mark.parametrize("exercise, answer, ok", _lesson_7_answers())
 def test_lesson_7s_delta_features_are_judged_on_the_jvm(stack, exercise, answer, ok):
-    """Type widening and the change data feed in the JVM's own Delta (ALTER COLUMN ... TYPE,
-    readChangeFeed on a feed delta-rs wrote): every valid answer passes, every wrong one fails
-    with the hint that names its mistake, as on the embedded engine."""
+    """Type widening, column mapping and the change data feed in the JVM's own Delta (ALTER
+    COLUMN ... TYPE, RENAME COLUMN, readChangeFeed on a feed delta-rs wrote): every valid answer
+    passes, every wrong one fails with the hint that names its mistake, as on the embedded
+    engine; ALTER TABLE ... RENAME COLUMN, refused there, passes here."""
     from lakehouse_kit import checks
     from lakehouse_kit.spark import get_spark
 
     check = {
         "widen_column": checks.check_widen_column,
+        "rename_column": checks.check_rename_column,
         "types_to_refresh": checks.check_types_to_refresh,
     }[exercise]
     spark = get_spark(stack)
@@ -307,6 +312,33 @@ def test_lesson_7s_delta_features_are_judged_on_the_jvm(stack, exercise, answer,
         check(answer.function, spark=spark)
     said = f"{failure.value.message} {failure.value.fix}"
     assert answer.hint in said, said
+
+
+def test_a_rename_the_embedded_route_committed_reads_on_the_jvm_and_trino(stack):
+    """The embedded engine's route (delta-rs commits the new schema, physical names kept) on a
+    table the JVM declared: the JVM's Delta 4 and Trino read the renamed and dropped columns,
+    and the JVM writes and renames on top of that commit."""
+    from lakehouse_kit import delta_ops
+    from lakehouse_kit.catalog import table_uri
+    from lakehouse_kit.checks.core import scratch_table
+    from lakehouse_kit.spark import get_spark
+
+    spark = get_spark(stack)
+    with scratch_table(spark, "rename_by_delta_rs") as table:
+        spark.sql(
+            f"CREATE TABLE {table} (id INT, speed SMALLINT, height FLOAT) USING delta "
+            f"TBLPROPERTIES ('delta.columnMapping.mode' = 'name') LOCATION '{table_uri(table)}'"
+        )
+        spark.sql(f"INSERT INTO {table} VALUES (1, 45, 0.5), (2, 60, 1.0)")
+        for old, new in (("speed", "velocity"), ("height", None)):
+            delta = delta_ops.delta_table(table)  # the local route, as on the embedded engine
+            delta_ops._commit_schema(delta, delta_ops._altered_schema(table, delta, old, new))
+        spark.sql(f"INSERT INTO {table} VALUES (3, 80)")
+        spark.sql(f"ALTER TABLE {table} RENAME COLUMN velocity TO pace")
+        assert spark.table(table).columns == ["id", "pace"]
+        assert sorted(tuple(r) for r in spark.table(table).collect()) == [(1, 45), (2, 60), (3, 80)]
+        read = trino(f"SELECT id, pace FROM {table} ORDER BY id", stack)
+        assert [tuple(r) for r in read.itertuples(index=False)] == [(1, 45), (2, 60), (3, 80)]
 
 
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:

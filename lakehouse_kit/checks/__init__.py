@@ -43,6 +43,7 @@ from lakehouse_kit.checks.lesson6 import (
 from lakehouse_kit.checks.lesson7 import check_sandbox, check_unexpected_fields
 from lakehouse_kit.checks.lesson7_changes import check_types_to_refresh, check_widen_column
 from lakehouse_kit.checks.lesson7_merge import check_upsert_newer
+from lakehouse_kit.checks.lesson7_rename import check_rename_column
 from lakehouse_kit.checks.parse_pokemon import check_parsed_pokemon
 from lakehouse_kit.checks.pokemon_rules import check_pokemon_rules
 from lakehouse_kit.checks.progress import CHECKS
@@ -73,6 +74,7 @@ __all__ = [
     "check_near_the_best_sql",
     "check_parsed_pokemon",
     "check_pokemon_rules",
+    "check_rename_column",
     "check_raw_lines",
     "check_retry_on_conflict",
     "check_sandbox",

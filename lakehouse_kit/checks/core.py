@@ -107,10 +107,19 @@ PORTABLE_ROUTES = {
     "RESTORE": ("RESTORE", "read the old version (VERSION AS OF) and overwrite the table with it"),
 }
 _REFUSED = re.compile(rf"\bfound ({'|'.join(PORTABLE_ROUTES)}) at \d+:\d+")
+# Parsed, then refused when run (Sail 0.7.2: RENAME COLUMN and DROP COLUMN).
+ALTER_REFUSED = "unsupported ALTER TABLE operation"
+ALTER_ROUTE = (
+    "ALTER TABLE ... RENAME COLUMN or DROP COLUMN",
+    "lakehouse_kit.delta_ops.rename_column(table, old, new) or drop_column(table, column), on a "
+    "table with column mapping (on the JVM they run that SQL)",
+)
 
 
 def portable_route(error: BaseException) -> tuple[str, str] | None:
     """(statement, portable route) when the engine refused valid Spark it does not support."""
+    if ALTER_REFUSED in str(error):
+        return ALTER_ROUTE
     found = _REFUSED.search(str(error))
     return PORTABLE_ROUTES[found.group(1)] if found else None
 
