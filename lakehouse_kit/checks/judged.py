@@ -35,12 +35,14 @@ def trials(trial: str, function: Callable, run: Callable[[], object], **matters)
     """Run `run()`, the check's trials of `function`, unless they passed before on the same
     code; record them when they pass. `trial` names them, `matters` are the values that change
     what they try. Returns True when an earlier verdict was reused (nothing was run)."""
-    key = _key(trial, function, matters)
-    if key is not None and key in _read(_path()):
+    path, key = _path(), _key(trial, function, matters)
+    if path is None or key is None:
+        run()
+        return False
+    if key in _read(path):
         return True
     run()  # a failure raises: nothing is recorded
-    if key is not None:
-        _record(_path(), key, trial, getattr(function, "__name__", "?"))
+    _record(path, key, trial, getattr(function, "__name__", "?"))
     return False
 
 
@@ -63,10 +65,14 @@ def _key(trial: str, function: Callable, matters: dict) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _path() -> Path:
+def _path() -> Path | None:
+    """The record in the home's run folder; none in a folder the kit has not claimed (a check
+    run against services of another's, e.g. `docker`, keeps no record and judges every time)."""
+    from lakehouse_kit.home import is_marked
     from lakehouse_kit.settings import load_settings
 
-    return load_settings().run_dir / RECORD
+    settings = load_settings()
+    return settings.run_dir / RECORD if is_marked(settings.home) else None
 
 
 def _read(path: Path) -> dict:
@@ -88,6 +94,7 @@ def _record(path: Path, key: str, trial: str, function: str) -> None:
     verdicts[key] = {"trial": trial, "function": function, "at": time.time()}
     newest = sorted(verdicts.items(), key=lambda item: item[1].get("at", 0))[-KEEP:]
     with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)  # the services make it; a test may not
         _replace(path, json.dumps(dict(newest), indent=1))
 
 
