@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -69,6 +70,29 @@ def test_the_same_code_anywhere_has_one_fingerprint():
     exec(compile(textwrap.dedent(ANSWER), "<02 cell 7>", "exec", dont_inherit=True), there_too)
     assert fingerprint(here["answer"]) == fingerprint(there["answer"])
     assert fingerprint(here["answer"]) == fingerprint(there_too["answer"])
+
+
+def test_a_fingerprint_is_the_same_in_every_kernel():
+    """Another process hashes text another way (PYTHONHASHSEED): a set of names in the code
+    must not make its fingerprint differ, or lesson 6's kernel would judge everything again."""
+    source = "def kind(x):\n    return x in {'fire', 'water', 'grass'}\n"
+    program = (
+        "import textwrap\n"
+        "from lakehouse_kit.checks.fingerprint import fingerprint\n"
+        f"namespace = {{}}\nexec({source!r}, namespace)\n"
+        "print(fingerprint(namespace['kind']))\n"
+    )
+    found = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(found) == 1 and None not in found and "None" not in found
 
 
 @pytest.mark.parametrize(

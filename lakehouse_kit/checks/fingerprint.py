@@ -101,9 +101,10 @@ def _function(function: types.FunctionType, seen: set[int]):
 
 
 def _code(code: types.CodeType) -> tuple:
-    """The code without where it was written (file, lines): the same cell anywhere is the same."""
+    """The code without where it was written (file, lines): the same cell anywhere is the same.
+    Constants by value (a frozenset's repr depends on the kernel's string hashing)."""
     constants = tuple(
-        _code(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts
+        _code(c) if isinstance(c, types.CodeType) else _describe(c, set()) for c in code.co_consts
     )
     return (
         code.co_name,
