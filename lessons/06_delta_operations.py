@@ -49,8 +49,8 @@ course.catch_up(lesson=6)  # builds Bronze, Silver and Gold from the solutions i
 # `silver.<table>_changes`, next to the real ones. An exercise you have not solved yet runs
 # from the solution, and the replay says which. (It reads the notebooks as saved: save first.)
 # The check cells run too and judge batch 2's tables; a function of yours that already passed
-# a check's own trials (rows the check makes up, scratch tables) is not tried again unless its
-# code, or a helper it calls, changed since.
+# a check's own trials (rows the check makes up, scratch tables) is not tried again, unless its
+# code, a helper it calls or a value it reads changed since.
 
 # %%
 for lesson in ("02", "03"):
