@@ -7,6 +7,8 @@ and per session, so every session re-registers what it finds in the bucket; on t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lakehouse_kit import runtime
@@ -46,14 +48,43 @@ DELTA_LOG = "/_delta_log/"  # a key part only a table's files have
 
 def discover_tables(settings: Settings | None = None) -> list[str]:
     """Every table in the warehouse, found by its folder and Delta log: a request per layer and
-    per folder, not a listing of every file (every notebook asks, and files pile up)."""
+    per folder, not a listing of every file (every notebook asks, and files pile up). Inside
+    `listed_once`, the first answer."""
     settings = settings or load_settings()
-    return sorted(
+    listing, store = runtime.state().listing, (settings.s3_endpoint, settings.bucket)
+    if listing is not None and store in listing:
+        return list(listing[store])
+    tables = sorted(
         f"{layer}.{name}"
         for layer in LAYERS
         for name in list_folders(f"{layer}/", settings)
         if name.isidentifier() and table_exists(f"{layer}.{name}", settings)
     )
+    if listing is not None:
+        listing[store] = tables
+    return tables
+
+
+@contextlib.contextmanager
+def listed_once() -> Iterator[None]:
+    """List the bucket's tables once while the block runs: a replayed notebook's `get_spark`
+    and `catch_up` each ask (about 20 requests), though the replay's kernel has its tables
+    registered and caught up already. The tables the block writes with `save_table` register
+    themselves; `course.require`, which builds tables in another kernel, calls
+    `forget_listing` so the next question lists afresh. Not kept any longer than the block:
+    a table deleted later (its folder stays on SeaweedFS) must not be found."""
+    state = runtime.state()
+    saved, state.listing = state.listing, {}
+    try:
+        yield
+    finally:
+        state.listing = saved
+
+
+def forget_listing() -> None:
+    """Tables were made outside this process: the next `discover_tables` lists the bucket."""
+    if runtime.state().listing:
+        runtime.state().listing.clear()
 
 
 def table_exists(table: str, settings: Settings | None = None) -> bool:

@@ -28,6 +28,9 @@ def require(lesson: str | int, parameters: dict | None = None) -> LessonRun:
     run = run_lesson(lesson, parameters)
     if not run.ok:
         raise KitError(f"{run.lesson} failed in {run.error}", fix=f"Open {run.output} to see why.")
+    from lakehouse_kit.catalog import forget_listing
+
+    forget_listing()  # a replay's one listing (`catalog.listed_once`) lacks what it made
     _register_in_this_session()
     return run
 

@@ -40,6 +40,7 @@ class Replay:
 def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> Replay:
     """Run lesson `lesson`'s notebook from `folder` (the running notebook's folder by default)
     in this kernel with `parameters`; raise a KitError naming the cell when one fails."""
+    from lakehouse_kit.catalog import listed_once
     from lakehouse_kit.runner import SOLUTIONS, lesson_path
 
     notebook = lesson_path(lesson, _folder(lesson, folder)).with_suffix(".ipynb")
@@ -47,16 +48,18 @@ def replay(lesson: str | int, parameters: dict, folder: Path | None = None) -> R
     run = Replay(notebook.stem, notebook)
     namespace: dict = {"__name__": f"replay_{notebook.stem}"}
     start, printed = time.perf_counter(), io.StringIO()
-    for number, source in _sources(code_cells(notebook), solution, parameters, run):
-        try:
-            with contextlib.redirect_stdout(printed):
-                # dont_inherit: compiled as the kernel compiles it, not under this module's
-                # `from __future__ import annotations` (the learner's functions would get string
-                # annotations and other code flags than in their own lesson).
-                name = f"<{notebook.stem} cell {number}>"
-                exec(compile(source, name, "exec", dont_inherit=True), namespace)
-        except Exception as error:
-            raise _failure(notebook, number, source, parameters, error) from error
+    # Its get_spark and catch_up each ask which tables the bucket holds: list it once.
+    with listed_once():
+        for number, source in _sources(code_cells(notebook), solution, parameters, run):
+            try:
+                with contextlib.redirect_stdout(printed):
+                    # dont_inherit: compiled as the kernel compiles it, not under this module's
+                    # `from __future__ import annotations` (the learner's functions would get
+                    # string annotations and other code flags than in their own lesson).
+                    name = f"<{notebook.stem} cell {number}>"
+                    exec(compile(source, name, "exec", dont_inherit=True), namespace)
+            except Exception as error:
+                raise _failure(notebook, number, source, parameters, error) from error
     run.seconds, run.output = time.perf_counter() - start, printed.getvalue()
     return run
 

@@ -26,6 +26,9 @@ class State:
     sessions: dict = field(default_factory=dict)
     # Per session id, the schemas and tables already registered in it (`catalog.register_all`).
     registered: dict = field(default_factory=dict)
+    # While lesson 6 replays a lesson, the tables found in the bucket, listed once per store
+    # (`catalog.listed_once`); None otherwise.
+    listing: dict | None = None
     # A boto3 client per endpoint and keys: making one loads botocore's S3 model (0.3 s).
     s3_clients: dict = field(default_factory=dict)
     # Great Expectations' in-memory context (`quality`).

@@ -48,6 +48,9 @@ course.catch_up(lesson=6)  # builds Bronze, Silver and Gold from the solutions i
 # (`replaceWhere` keeps re-runs idempotent), and Silver cleanses it into *staging* tables
 # `silver.<table>_changes`, next to the real ones. An exercise you have not solved yet runs
 # from the solution, and the replay says which. (It reads the notebooks as saved: save first.)
+# The check cells run too and judge batch 2's tables; a function of yours that already passed
+# a check's own trials (rows the check makes up, scratch tables) is not tried again, unless its
+# code, a helper it calls or a value it reads changed since.
 
 # %%
 for lesson in ("02", "03"):

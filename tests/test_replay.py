@@ -63,3 +63,40 @@ def test_a_wrong_answer_stops_the_replay_at_its_cell_with_the_checks_hint(course
     message = str(failure.value)
     assert "02_bronze_landing.ipynb, code cell" in message and "batch=2" in message
     assert "lacks the columns" in message and "Then save 02_bronze_landing.ipynb" in message
+
+
+@pytest.mark.services
+def test_a_replay_lists_the_buckets_tables_once(course, monkeypatch):
+    """Lesson 4's get_spark and catch_up both ask which tables there are: one listing answers."""
+    from lakehouse_kit import catalog
+
+    listings = []
+    list_folders = catalog.list_folders
+
+    def counted(prefix, *args):
+        listings.append(prefix)
+        return list_folders(prefix, *args)
+
+    monkeypatch.setattr(catalog, "list_folders", counted)
+    replay("04", {}, folder=SOLUTIONS)  # rewrites Gold from Silver, as lesson 6 does
+    assert listings == ["bronze/", "silver/", "gold/"]
+
+
+@pytest.mark.services
+def test_the_one_listing_is_forgotten_when_tables_are_made_elsewhere(spark, lakehouse):
+    """A table written after the listing (here straight to its files, as another kernel would)
+    is found once `course.require` says so, and outside the block in any case."""
+    from lakehouse_kit import catalog, storage
+
+    table = "silver.replay_listing_probe"
+    storage.delete_prefix("silver/replay_listing_probe/", lakehouse)
+    try:
+        with catalog.listed_once():
+            assert table not in catalog.discover_tables()
+            spark.range(1).write.format("delta").save(catalog.table_uri(table))
+            assert table not in catalog.discover_tables()  # the one listing
+            catalog.forget_listing()  # what course.require does after building tables
+            assert table in catalog.discover_tables()
+        assert table in catalog.discover_tables()
+    finally:
+        storage.delete_prefix("silver/replay_listing_probe/", lakehouse)

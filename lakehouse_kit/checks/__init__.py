@@ -11,8 +11,9 @@ lesson 4's `leaderboard`, with what lesson 4's checks share in `gold`; lesson 5'
 and `sql_answers`; lesson 7's `lesson7_merge`, and its type change and change feed in
 `lesson7_changes`). The shared primitives are in `core`, the landing files and their manifest in
 `landing`, data/README.md's rules as lesson 3's answer key in `reference` (and rows no batch
-holds in `probes`), `lakehouse progress` in `progress`; the columns tables must have are in
-`lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
+holds in `probes`), `lakehouse progress` in `progress`; the record of functions whose trials
+passed, so that a check does not try the same code again, in `judged` (a code's hash in
+`fingerprint`); the columns tables must have are in `lakehouse_kit.contracts`. Lessons call them all as `checks.<name>`.
 """
 
 from lakehouse_kit.checks.accounting import check_silver, check_silver_now

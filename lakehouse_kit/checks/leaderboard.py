@@ -3,9 +3,10 @@ ties ranked alike, recomputed from Silver and from made-up rows with other top_n
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
-from lakehouse_kit.checks import gold
+from lakehouse_kit.checks import gold, judged
 from lakehouse_kit.checks.core import (
     expect,
     passed,
@@ -13,6 +14,7 @@ from lakehouse_kit.checks.core import (
     session,
 )
 
+_TABLE = "gold.strongest_by_type_generation"
 _STRONGEST_NULL_HINTS = {
     "name": "Keep each Pokémon's name as silver.pokemon has it.",
     "total": "Keep each Pokémon's total as silver.pokemon has it.",
@@ -30,15 +32,13 @@ def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
     silver.pokemon with top_n, then the Gold table is judged too), a DataFrame, or None: the
     Gold table."""
     spark = session(spark)
-    table = "gold.strongest_by_type_generation"
+    table = _TABLE
     silver = gold.silver_pokemon(spark)
     function = strongest if callable(strongest) else None
+    reused = False
     if function:
-        made_up = gold.made_up_pokemon(spark)
-        for n in (5, 1):  # other values of top_n; ties; a group smaller than 5
-            rows = gold.learner_rows(function, table, f"with top_n={n}", made_up, n)
-            where = f"With top_n={n} on made-up Pokémon, your leaderboard"
-            _judge_strongest(rows, gold.made_up_pokemon_rows(), n, where)
+        trial = functools.partial(_made_up_leaderboards, function, spark)
+        reused = judged.trials("strongest on made-up Pokémon", function, trial)
         pokemon = read_table(spark, "silver.pokemon", gold.SILVER_HINT)
         rows = gold.learner_rows(function, table, "on silver.pokemon", pokemon, top_n)
         where = f"With top_n={top_n} on silver.pokemon, your leaderboard"
@@ -48,8 +48,18 @@ def check_strongest(strongest=None, top_n: int = 3, spark=None) -> None:
     )
     also = "; your function is right with top_n 5 and 1 on made-up Pokémon too" if function else ""
     passed(
-        f"top {top_n} of {groups} (type, generation) groups, ranked by total with ties broken by id{also}"
+        f"top {top_n} of {groups} (type, generation) groups, ranked by total with ties broken by "
+        f"id{also}{judged.note(reused)}"
     )
+
+
+def _made_up_leaderboards(function, spark) -> None:
+    """Other values of top_n than the lesson's, ties, a group smaller than 5."""
+    made_up = gold.made_up_pokemon(spark)
+    for n in (5, 1):
+        rows = gold.learner_rows(function, _TABLE, f"with top_n={n}", made_up, n)
+        where = f"With top_n={n} on made-up Pokémon, your leaderboard"
+        _judge_strongest(rows, gold.made_up_pokemon_rows(), n, where)
 
 
 def _leaderboard(pokemon: list, top_n: int) -> dict[tuple, list]:

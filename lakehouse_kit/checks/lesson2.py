@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from lakehouse_kit.checks import judged
 from lakehouse_kit.checks.bronze_rows import READ_HINT, bronze_rows, judge_lines, judge_raw
 from lakehouse_kit.checks.core import (
     CheckFailed,
@@ -85,10 +86,12 @@ def check_raw_lines(
     lines = landing_lines(name, batch)
     rows = bronze_rows(raw, call, READ_HINT, lines, fresh=True)
     judge_lines(rows, call, lines, landing_uri(batch, name), batch)
-    if read_raw is not None:
-        _reads_what_it_is_told(read_raw, session(spark))
+    reused = read_raw is not None and judged.trials(
+        "read_raw on the check's file", read_raw, lambda: _reads_what_it_is_told(read_raw, spark)
+    )
     broken = sum(r["_is_malformed"] for r in rows)
-    passed(f"{name}: {len(rows)} raw lines, {broken} malformed kept and flagged")
+    also = judged.note(reused, "read_raw on the check's own file")
+    passed(f"{name}: {len(rows)} raw lines, {broken} malformed kept and flagged{also}")
 
 
 def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
@@ -96,7 +99,7 @@ def _reads_what_it_is_told(read_raw: Callable, spark) -> None:
     from lakehouse_kit.settings import load_settings
     from lakehouse_kit.storage import LANDING_PREFIX, object_uri, s3_client, s3_errors
 
-    settings = load_settings()
+    spark, settings = session(spark), load_settings()
     key = f"{LANDING_PREFIX}/batch_{PROBE_BATCH:03d}/{PROBE_NAME}.jsonl"
     uri = object_uri(key, settings)  # landing_uri(PROBE_BATCH, PROBE_NAME)
     call = f"read_raw(spark, {PROBE_NAME!r}, {PROBE_BATCH})"
@@ -135,7 +138,20 @@ def _probe_rows(spark, batch: int, lines: list[str], ingested_at: str):
 def check_write_bronze(write_bronze: Callable, spark=None) -> None:
     """On scratch tables: batch 7, batch 8, then batch 7 again (a re-run, with a line more)
     must leave batch 7's second rows and batch 8's, each exactly as given; a write to a second
-    table leaves the first alone; partitions, if any, are by _batch_id."""
+    table leaves the first alone; partitions, if any, are by _batch_id. Not tried again on
+    code that passed before (`judged`)."""
+    reused = judged.trials(
+        "write_bronze on scratch tables",
+        write_bronze,
+        lambda: _try_write_bronze(write_bronze, spark),
+    )
+    passed(
+        "write_bronze replaces its batch: written twice, it is there once; other batches stay"
+        + judged.note(reused)
+    )
+
+
+def _try_write_bronze(write_bronze: Callable, spark) -> None:
     from lakehouse_kit.catalog import table_exists
 
     spark = session(spark)
@@ -165,7 +181,6 @@ def check_write_bronze(write_bronze: Callable, spark=None) -> None:
         _same_rows(got_b, rows["third"], table_b)
         _partitioned_by_batch(table)
         _beside(after_other, rows, table)
-    passed("write_bronze replaces its batch: written twice, it is there once; other batches stay")
 
 
 def _rows(df) -> list[tuple]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from lakehouse_kit.checks import judged
 from lakehouse_kit.checks.accounting import DEDUP_HINT, check_silver_now
 from lakehouse_kit.checks.core import (
     engine_errors,
@@ -49,7 +50,18 @@ _DEDUP_KEEP = {row[0]: row for row in (_DEDUP_ROWS[i] for i in (1, 4, 5, 8, 12))
 def check_deduplicate(deduplicate: Callable, spark=None) -> None:
     """One row per key: the latest batch, and of near-duplicates the copy that needed no repair,
     whatever order or length the raw lines have; every other row returned as a duplicate. The
-    key is an argument: the same rows keyed by another column give the same choice."""
+    key is an argument: the same rows keyed by another column give the same choice. Not tried
+    again on code that passed before (`judged`)."""
+    reused = judged.trials(
+        "deduplicate on made-up rows", deduplicate, lambda: _try_deduplicate(deduplicate, spark)
+    )
+    passed(
+        "deduplicate keeps one row per id: the latest batch, the copy that arrived clean"
+        + judged.note(reused)
+    )
+
+
+def _try_deduplicate(deduplicate: Callable, spark) -> None:
     spark = session(spark)
     rows = spark.createDataFrame(_DEDUP_ROWS, DEDUP_SCHEMA)
     kept, duplicates = _deduplicated(deduplicate, rows, {}, DEDUP_HINT)
@@ -88,7 +100,6 @@ def check_deduplicate(deduplicate: Callable, spark=None) -> None:
         "deduplicate(rows) on the same rows keyed by id.",
         KEY_HINT,
     )
-    passed("deduplicate keeps one row per id: the latest batch, the copy that arrived clean")
 
 
 def _deduplicated(deduplicate: Callable, rows, arguments: dict, hint: str) -> tuple[list, list]:

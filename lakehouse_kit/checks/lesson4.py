@@ -1,15 +1,17 @@
 """Lesson 4 (Gold aggregates): each Gold table recomputed from Silver and compared. Given the
 learner's function, a check also runs it on made-up rows no batch holds (ties, a group smaller
-than top_n, a move nobody learns, a move with no power) and with other arguments. Here: the type
+than top_n, a move nobody learns, a move with no power) and with other arguments, unless it
+passed those trials before on the same code (`judged`: lesson 6 replays lesson 4). Here: the type
 matchups, move usage and the worked example; the leaderboard in `leaderboard`, what they share
 (the made-up rows, the learner's function run on them) in `gold`."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 
-from lakehouse_kit.checks import gold
+from lakehouse_kit.checks import gold, judged
 from lakehouse_kit.checks.core import (
     expect,
     passed,
@@ -40,10 +42,10 @@ def check_type_matchups(matchups=None, spark=None) -> None:
     silver = read_table(spark, "silver.types", gold.SILVER_HINT)
     types = silver.collect()
     function = matchups if callable(matchups) else None
+    reused = False
     if function:
-        made_up = gold.as_rows(gold.MADE_UP_TYPES, "id", "name", *_RELATIONS)
-        rows = gold.learner_rows(function, table, "on made-up types", gold.made_up_types(spark))
-        _judge_matchups(rows, made_up, "On 4 made-up types, your chart")
+        trial = functools.partial(_made_up_matchups, function, spark)
+        reused = judged.trials("type_matchups on made-up types", function, trial)
         rows = gold.learner_rows(function, table, "on silver.types", silver)
         _judge_matchups(rows, types, "On silver.types, your chart")
     chart = _judge_matchups(
@@ -54,7 +56,16 @@ def check_type_matchups(matchups=None, spark=None) -> None:
         f"{len(chart)} matchups: {sum(m == 2.0 for m in chart.values())} super effective, "
         f"{immune} immunities"
         + ("; your function is right on made-up types too" if function else "")
+        + judged.note(reused)
     )
+
+
+def _made_up_matchups(function: Callable, spark) -> None:
+    made_up = gold.as_rows(gold.MADE_UP_TYPES, "id", "name", *_RELATIONS)
+    rows = gold.learner_rows(
+        function, "gold.type_matchups", "on made-up types", gold.made_up_types(spark)
+    )
+    _judge_matchups(rows, made_up, "On 4 made-up types, your chart")
 
 
 def _judge_matchups(rows: list, types: list, where: str) -> dict:
@@ -133,14 +144,10 @@ def check_move_usage(usage=None, spark=None) -> None:
     silver_moves = read_table(spark, "silver.moves", gold.SILVER_HINT)
     moves, pokemon = silver_moves.collect(), gold.silver_pokemon(spark)
     function = usage if callable(usage) else None
+    reused = False
     if function:
-        made_up = gold.made_up_pokemon(spark), gold.made_up_moves(spark)
-        rows = gold.learner_rows(function, table, "on made-up rows", *made_up)
-        made_up_moves = gold.as_rows(
-            gold.MADE_UP_MOVES, "id", "name", "type", "power", "damage_class"
-        )
-        where = "On made-up moves and Pokémon, your move_usage"
-        _judge_move_usage(rows, gold.made_up_pokemon_rows(), made_up_moves, where)
+        trial = functools.partial(_made_up_move_usage, function, spark)
+        reused = judged.trials("move_usage on made-up rows", function, trial)
         silver_pokemon = read_table(spark, "silver.pokemon", gold.SILVER_HINT)
         rows = gold.learner_rows(function, table, "on Silver", silver_pokemon, silver_moves)
         _judge_move_usage(rows, pokemon, moves, "On Silver, your move_usage")
@@ -151,8 +158,16 @@ def check_move_usage(usage=None, spark=None) -> None:
     also = "; your function is right on made-up moves too" if function else ""
     passed(
         f"{len(counts)} moves, {sum(counts.values())} (Pokémon, move) pairs; most learned: "
-        f"{top} ({counts[top]}){also}"
+        f"{top} ({counts[top]}){also}{judged.note(reused)}"
     )
+
+
+def _made_up_move_usage(function: Callable, spark) -> None:
+    made_up = gold.made_up_pokemon(spark), gold.made_up_moves(spark)
+    rows = gold.learner_rows(function, "gold.move_usage", "on made-up rows", *made_up)
+    moves = gold.as_rows(gold.MADE_UP_MOVES, "id", "name", "type", "power", "damage_class")
+    where = "On made-up moves and Pokémon, your move_usage"
+    _judge_move_usage(rows, gold.made_up_pokemon_rows(), moves, where)
 
 
 def _learners(pokemon: list) -> Counter:

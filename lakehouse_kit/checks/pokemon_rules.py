@@ -5,8 +5,9 @@ row they accept must pass."""
 from __future__ import annotations
 
 import copy
+import functools
 
-from lakehouse_kit.checks import probes
+from lakehouse_kit.checks import judged, probes
 from lakehouse_kit.checks.core import (
     engine_error_types,
     engine_errors,
@@ -46,31 +47,46 @@ def check_pokemon_rules(rules, typed, batch: int = 1) -> None:
     this batch and of rows the check makes up (hp 0, attack 256, generation 12, height 0, an
     unknown type, a null name...); never a repaired row or a real name. `rules` is the
     function pokemon_rules (then it is also given type_names without one type, which must
-    count) or a suite it made."""
+    count) or a suite it made. The function's trials on made-up rows are not run again on
+    code that passed them before with the same type names (`judged`)."""
     type_names = known_types(session(None), batch)
     suite = rules(type_names) if callable(rules) else rules
     missed, extra = _judge(suite, typed, type_names)
     ids = sorted({row["id"] for row, _ in missed}, key=str)[:10]
     _report_missed(missed, f"Rows with ids {ids}")
     _report_extra(extra, made_up=False)
-    probes = _probe_frame()
-    missed, extra = _judge(suite, probes, type_names)
-    _report_missed(missed, "Rows the check made up (no batch needs to hold them)")
-    _report_extra(extra, made_up=True)
+    reused = False
     if callable(rules):
-        fewer = [t for t in type_names if t != GRASS]
-        missed, extra = _judge(rules(fewer), probes, fewer)
-        expect(
-            not missed and not extra,
-            f"Given type_names without '{GRASS}', your suite still lets rows of type {GRASS} pass.",
-            "Use the type_names argument: ExpectColumnValuesToBeInSet(column=..., "
-            "value_set=type_names), not a list of your own.",
-        )
+        trial = functools.partial(_try_made_up_rows, rules, suite, type_names)
+        reused = judged.trials("pokemon_rules on made-up rows", rules, trial, types=type_names)
+    else:
+        _judge_made_up_rows(suite, _probe_frame(), type_names)
     kinds = {type(e).__name__ for e in suite.expectations}
     passed(
         f"{len(suite.expectations)} expectations of {len(kinds)} kinds quarantine exactly the "
         f"rows that break the data rules, in batch {batch} and in rows the check made up"
+        + judged.note(reused, "the made-up rows")
     )
+
+
+def _try_made_up_rows(rules, suite, type_names: list[str]) -> None:
+    """The suite on the made-up rows, then the function given fewer type names."""
+    probes = _probe_frame()
+    _judge_made_up_rows(suite, probes, type_names)
+    fewer = [t for t in type_names if t != GRASS]
+    missed, extra = _judge(rules(fewer), probes, fewer)
+    expect(
+        not missed and not extra,
+        f"Given type_names without '{GRASS}', your suite still lets rows of type {GRASS} pass.",
+        "Use the type_names argument: ExpectColumnValuesToBeInSet(column=..., "
+        "value_set=type_names), not a list of your own.",
+    )
+
+
+def _judge_made_up_rows(suite, probes, type_names: list[str]) -> None:
+    missed, extra = _judge(suite, probes, type_names)
+    _report_missed(missed, "Rows the check made up (no batch needs to hold them)")
+    _report_extra(extra, made_up=True)
 
 
 def _probe_frame():
