@@ -181,9 +181,10 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
     stack). Returns ("", "") when all worked, else the step that failed and the engine's words."""
     import pandas as pd
 
-    from lakehouse_kit.sql import sql_engine
+    from lakehouse_kit.sql import sql_engine, warm_up
 
     settings = settings or load_settings()
+    warm_up(settings)  # the SQL engine's extensions load while Spark writes and reads
     step, spark = "connect", None
     try:
         spark = connect(settings, register=False)

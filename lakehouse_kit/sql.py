@@ -9,6 +9,7 @@ Stack, docker and remote: Trino's delta_lake catalog, where Spark registered the
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,6 +22,9 @@ from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 
 CATALOG = "delta"  # Trino's catalog of the Delta tables; DuckDB's database of the views
+# One loading at a time: a database being made in the background (`warm_up`) is waited for,
+# not made twice.
+_LOADING = threading.Lock()
 
 
 def sql_engine(settings: Settings | None = None) -> sa.Engine:
@@ -85,24 +89,38 @@ def _duckdb_database(settings: Settings):
     """This process's DuckDB database for the settings' URL and S3 keys, made once: loading the
     delta extension takes 0.45 s per database, and lessons 1 and 5 (and each check that makes
     an engine) share a kernel. Each engine connects with a cursor of its own."""
-    import duckdb
-
     secret = _duckdb_secret(settings)
     databases = runtime.state().duckdb
     key = (settings.sql_url, secret)
-    if key not in databases:
-        database = duckdb.connect(
-            sa.make_url(settings.sql_url).database or ":memory:",
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-        )
-        for module in ("duckdb_extension_httpfs", "duckdb_extension_delta"):
-            database.execute(f"LOAD '{_extension_file(module)}'")
-        database.execute(secret)
-        database.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {CATALOG}")
-        for layer in LAYERS:
-            database.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{layer}")
-        databases[key] = database
+    with _LOADING:
+        if key not in databases:
+            databases[key] = _new_duckdb_database(settings, secret)
     return databases[key]
+
+
+def _new_duckdb_database(settings: Settings, secret: str):
+    import duckdb
+
+    database = duckdb.connect(
+        sa.make_url(settings.sql_url).database or ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    for module in ("duckdb_extension_httpfs", "duckdb_extension_delta"):
+        database.execute(f"LOAD '{_extension_file(module)}'")
+    database.execute(secret)
+    database.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {CATALOG}")
+    for layer in LAYERS:
+        database.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{layer}")
+    return database
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Make the embedded engine's database in the background (loading its extensions takes
+    0.45 s), e.g. while Spark works: the next `sql_engine()` finds it made, or waits for it.
+    Nothing to do for a SQL server (Trino)."""
+    settings = settings or load_settings()
+    if settings.sql_url.startswith("duckdb"):
+        threading.Thread(target=_duckdb_database, args=(settings,), daemon=True).start()
 
 
 @contextlib.contextmanager
