@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -69,7 +70,25 @@ def _connect(settings: Settings):
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
+    if settings.is_local:
+        _warm_python_worker(spark)
     return spark
+
+
+def _warm_python_worker(spark) -> None:
+    """Have Sail start its Python worker now, in the background: the first Python function a
+    server runs (lesson 2's `read_lines`, a mapInArrow) waits 0.3-0.8 s for it, the next ones
+    do not, in any session."""
+    import threading
+
+    def same(batches):  # defined here: pickled by value, nothing to import in the worker
+        yield from batches
+
+    def run():
+        with contextlib.suppress(Exception):  # a check may restart the server meanwhile
+            spark.range(1).mapInArrow(same, "id long").collect()
+
+    threading.Thread(target=run, daemon=True, name="kit-warm-python-worker").start()
 
 
 def _answers(spark) -> bool:
