@@ -114,13 +114,20 @@ def _new_duckdb_database(settings: Settings, secret: str):
     return database
 
 
-def warm_up(settings: Settings | None = None) -> None:
-    """Make the embedded engine's database in the background (loading its extensions takes
-    0.45 s), e.g. while Spark works: the next `sql_engine()` finds it made, or waits for it.
+def prepare(settings: Settings | None = None) -> None:
+    """Make the embedded engine's database now (its extensions take 0.45 s to load) and import
+    its SQLAlchemy dialect: the next `sql_engine()` finds both ready, or waits for them.
     Nothing to do for a SQL server (Trino)."""
     settings = settings or load_settings()
     if settings.sql_url.startswith("duckdb"):
-        threading.Thread(target=_duckdb_database, args=(settings,), daemon=True).start()
+        import duckdb_engine  # noqa: F401 - what sa.create_engine imports for a duckdb URL
+
+        _duckdb_database(settings)
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """`prepare` in the background, e.g. while Spark works."""
+    threading.Thread(target=prepare, args=(settings or load_settings(),), daemon=True).start()
 
 
 @contextlib.contextmanager
