@@ -71,22 +71,33 @@ def _connect(settings: Settings):
     # The default policy retries for minutes when the server is gone; a learner should get
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
-    if settings.is_local:
-        _warm_python_worker(spark)
     return spark
 
 
-def _warm_python_worker(spark) -> None:
+def _warm_python_worker(remote: str) -> None:
     """Have Sail start its Python worker now, in the background: the first Python function a
     server runs (lesson 2's `read_lines`, a mapInArrow) waits 0.3-0.8 s for it, the next ones
-    do not, in any session."""
+    do not, in any session. A session of its own: the lesson's session answers meanwhile. Not
+    when a session is made: it would slow the first result after `lakehouse up`."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    schema = StructType([StructField("id", LongType())])  # no DDL text for a server to parse
 
     def same(batches):  # defined here: pickled by value, nothing to import in the worker
         yield from batches
 
     def run():
         with contextlib.suppress(Exception):  # a check may restart the server meanwhile
-            spark.range(1).mapInArrow(same, "id long").collect()
+            spark = SparkSession.builder.remote(remote).create()
+            # Few retries, as for the lesson's session: a pyspark thread releasing the query
+            # would otherwise retry for minutes against a stopped server and hold the exit.
+            spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
+            try:
+                spark.range(1).mapInArrow(same, schema).collect()
+            finally:
+                spark.stop()
 
     threading.Thread(target=run, daemon=True, name="kit-warm-python-worker").start()
 
@@ -207,6 +218,8 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
     step, spark = "connect", None
     try:
         spark = connect(settings, register=False)
+        if settings.is_local:  # lesson 2, next, runs the first Python function
+            _warm_python_worker(settings.spark_remote)
         step = "write"
         save_table(
             spark.range(3).selectExpr("id", "'probe' AS tag"), ENGINE_PROBE, settings=settings
