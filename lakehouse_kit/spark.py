@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 
 from lakehouse_kit import catalog, runtime
 from lakehouse_kit.errors import ServiceError, first_line
@@ -70,6 +72,34 @@ def _connect(settings: Settings):
     # the error (and its fix) in seconds.
     spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
     return spark
+
+
+def _warm_python_worker(remote: str) -> None:
+    """Have Sail start its Python worker now, in the background: the first Python function a
+    server runs (lesson 2's `read_lines`, a mapInArrow) waits 0.3-0.8 s for it, the next ones
+    do not, in any session. A session of its own: the lesson's session answers meanwhile. Not
+    when a session is made: it would slow the first result after `lakehouse up`."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    schema = StructType([StructField("id", LongType())])  # no DDL text for a server to parse
+
+    def same(batches):  # defined here: pickled by value, nothing to import in the worker
+        yield from batches
+
+    def run():
+        with contextlib.suppress(Exception):  # a check may restart the server meanwhile
+            spark = SparkSession.builder.remote(remote).create()
+            # Few retries, as for the lesson's session: a pyspark thread releasing the query
+            # would otherwise retry for minutes against a stopped server and hold the exit.
+            spark.client.set_retry_policies([DefaultPolicy(max_retries=3, max_backoff=2000)])
+            try:
+                spark.range(1).mapInArrow(same, schema).collect()
+            finally:
+                spark.stop()
+
+    threading.Thread(target=run, daemon=True, name="kit-warm-python-worker").start()
 
 
 def _answers(spark) -> bool:
@@ -181,12 +211,15 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
     stack). Returns ("", "") when all worked, else the step that failed and the engine's words."""
     import pandas as pd
 
-    from lakehouse_kit.sql import sql_engine
-
     settings = settings or load_settings()
+    # The SQL step's imports (SQLAlchemy, 0.2-0.3 s) and DuckDB's extensions (0.45 s) load in
+    # a thread while Spark writes and reads; the SQL step waits for them if it must.
+    threading.Thread(target=_prepare_sql, args=(settings,), daemon=True).start()
     step, spark = "connect", None
     try:
         spark = connect(settings, register=False)
+        if settings.is_local:  # lesson 2, next, runs the first Python function
+            _warm_python_worker(settings.spark_remote)
         step = "write"
         save_table(
             spark.range(3).selectExpr("id", "'probe' AS tag"), ENGINE_PROBE, settings=settings
@@ -196,12 +229,21 @@ def lakehouse_round_trip(settings: Settings | None = None) -> tuple[str, str]:
         if rows != 3:
             return step, f"read back {rows} rows instead of 3"
         step = "sql"
+        from lakehouse_kit.sql import sql_engine
+
         counted = pd.read_sql(f"SELECT count(*) AS n FROM {ENGINE_PROBE}", sql_engine(settings))
         return ("", "") if int(counted["n"][0]) == 3 else (step, f"{counted['n'][0]} rows")
     except Exception as error:  # the engine's own words are the lesson here
         return step, first_line(error)
     finally:
         _drop_probe(spark, settings)
+
+
+def _prepare_sql(settings: Settings) -> None:
+    with contextlib.suppress(Exception):  # the SQL step itself reports what fails here
+        from lakehouse_kit.sql import prepare
+
+        prepare(settings)
 
 
 def _drop_probe(spark, settings: Settings) -> None:

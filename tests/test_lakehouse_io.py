@@ -72,6 +72,24 @@ def test_overwrite_with_new_schema_is_re_registered(spark, lakehouse, probe_tabl
     assert list(seen.columns) == ["id", "name", "hp", "type"] and len(seen) == 1
 
 
+def test_sql_engines_share_one_database(spark, lakehouse, probe_table):
+    """The extensions are loaded once per process; each new engine's views are the tables it
+    found: a new table appears, a removed one goes (not a view over missing files)."""
+    first = sql_engine(lakehouse)
+    assert pd.read_sql(f"SELECT count(*) AS n FROM {probe_table}", first)["n"][0] >= 1
+    extra = "silver.kit_io_shared"
+    save_table(spark.createDataFrame([(1,)], "id int"), extra)
+    try:
+        second = sql_engine(lakehouse)
+        assert pd.read_sql(f"SELECT count(*) AS n FROM {extra}", second)["n"][0] == 1
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {extra}")
+        storage.delete_prefix("silver/kit_io_shared/", lakehouse)
+    third = sql_engine(lakehouse)
+    with pytest.raises(Exception, match="kit_io_shared"):
+        pd.read_sql(f"SELECT count(*) AS n FROM {extra}", third)
+
+
 def test_discover_and_summarize(lakehouse, probe_table):
     assert probe_table in catalog.discover_tables(lakehouse)
     # Folders that are no Delta table: files without a log, a name no table can have.
