@@ -171,6 +171,7 @@ def test_course_on_stack_matches_local(stack, lakehouse_home):
     with pytest.MonkeyPatch.context() as mp:  # the session's embedded lakehouse
         mp.setenv("LAKEHOUSE_PROFILE", "local")
         mp.setenv("LAKEHOUSE_HOME", str(lakehouse_home))
+        mp.delenv("LAKEHOUSE_BUCKET")  # this module's bucket on the shared stack
         duckdb = sql_engine(load_settings())
         local = {table: pd.read_sql(f"SELECT * FROM {table}", duckdb) for table in GOLD}
     for table in GOLD:
