@@ -57,7 +57,7 @@ def _install(settings: Settings) -> Check:
             f"not installed yet: {'; '.join(missing)}",
             f"Run `lakehouse install --profile {settings.profile}` (once; it needs the network).",
         )
-    reason = install.stack_unavailable(settings)  # Java or PostgreSQL, with its fix
+    reason = install.system_unavailable(settings)  # Java or PostgreSQL, with its fix
     detail = "Java or PostgreSQL is missing" if reason else f"in {settings.cache_dir}"
     return Check("install", not reason, detail, reason)
 

@@ -240,15 +240,24 @@ def _trino(parts: StackParts, log: Path) -> None:
     _mark(home, trino=STACK["trino"])
 
 
-def stack_unavailable(settings: Settings) -> str:
-    """Why the stack cannot run on this machine ('' when it can): a missing JDK, PostgreSQL
-    or installed part, with the fix."""
+def system_unavailable(settings: Settings) -> str:
+    """Why the system's Java or PostgreSQL cannot serve the stack ('' when they can), with the
+    fix: what `lakehouse install` does not fetch."""
     try:
         spark_java(settings)
         trino_java(settings)
         postgres_bin()
     except KitError as error:
         return f"{error.message} {error.fix}"
+    return ""
+
+
+def stack_unavailable(settings: Settings) -> str:
+    """Why the stack cannot run on this machine ('' when it can): a missing JDK, PostgreSQL
+    or installed part, with the fix."""
+    reason = system_unavailable(settings)
+    if reason:
+        return reason
     missing = missing_steps(settings)
     if missing:
         names = "; ".join(step.name for step in missing)

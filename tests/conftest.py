@@ -9,7 +9,9 @@ markers that starts the kit's servers (`services.start_services`, which `ensure_
 when it does (`_servers_need_a_marker`).
 
 Homes: `kit_home` is the one way a test gets a lakehouse home of its own (marked as the kit's,
-its profile set, the environment restored afterwards, whatever ran in it stopped).
+its profile set, the environment restored afterwards, whatever ran in it stopped). A test that
+needs a running JVM stack, not one of its own, uses the session's: `stack_home`. The stack's
+tests run last, one stack at a time (`pytest_collection_modifyitems_jvm_last`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse_kit import course as kit_course
-from lakehouse_kit import home, runner, runtime, services
+from lakehouse_kit import engine, home, runner, runtime, services
 from lakehouse_kit.settings import Settings, load_settings
 
 # The markers a test gets from using a fixture (directly or through another fixture).
@@ -63,6 +65,21 @@ def pytest_collection_modifyitems(config, items):
             if name in used:
                 for marker in markers:
                     item.add_marker(marker)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_jvm_last(items):
+    """The JVM stack's tests run last (after pytest grouped the items by their fixtures'
+    parameters), one stack at a time: first those that run servers of their own, then the users
+    of the session's shared stack (`stack_home`), which runs from its first user to the end of
+    the session instead of beside every other test. The order within each group is kept."""
+
+    def group(item) -> int:
+        if not item.get_closest_marker("stack"):
+            return 0
+        return 2 if "stack_home" in getattr(item, "fixturenames", ()) else 1
+
+    items.sort(key=group)  # a stable sort
 
 
 def pytest_collection_finish(session):
@@ -147,24 +164,31 @@ def kit_home(tmp_path_factory):
     @contextmanager
     def make(name: str = "home", profile: str = "local", *, start: bool = False, **variables):
         folder = home.claim(tmp_path_factory.mktemp(name))
-        with pytest.MonkeyPatch.context() as mp:
-            for variable in HOME_VARIABLES:
-                mp.delenv(variable, raising=False)
-            mp.setenv("LAKEHOUSE_HOME", str(folder))
-            mp.setenv("LAKEHOUSE_PROFILE", profile)
-            for variable, value in variables.items():
-                mp.setenv(variable, str(value))
-            # As a new kernel would: no session or client of another home's servers is reused,
-            # and the sessions opened here are stopped on the way out.
-            with runtime.isolated(home=folder, profile=profile):
-                try:
-                    if start:
-                        services.start_services(load_settings())
-                    yield load_settings()
-                finally:
-                    _clear_home(load_settings())
+        with _pointed_at(folder, profile, **variables):
+            try:
+                if start:
+                    services.start_services(load_settings())
+                yield load_settings()
+            finally:
+                _clear_home(load_settings())
 
     return make
+
+
+@contextmanager
+def _pointed_at(folder: Path, profile: str, **variables):
+    """The kit pointed at a home for the block: the variables of another home's services unset,
+    the given ones set, and, as in a new kernel, no session or client of another home's servers
+    reused (the sessions opened in the block are stopped on the way out)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for variable in HOME_VARIABLES:
+            mp.delenv(variable, raising=False)
+        mp.setenv("LAKEHOUSE_HOME", str(folder))
+        mp.setenv("LAKEHOUSE_PROFILE", profile)
+        for variable, value in variables.items():
+            mp.setenv(variable, str(value))
+        with runtime.isolated(home=folder, profile=profile):
+            yield
 
 
 def _clear_home(settings: Settings) -> None:
@@ -172,6 +196,74 @@ def _clear_home(settings: Settings) -> None:
     if settings.profile == "stack":  # its catalog lives outside the temporary home
         for folder in services.data_folders(settings):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+class SharedStack:
+    """The session's one JVM stack, in a home of its own (see `stack_home`)."""
+
+    def __init__(self, make_folder):
+        self._make_folder = make_folder
+        self.home: Path | None = None
+        self.bucket = ""  # the bucket `up` made: the servers' warehouse, no block's tables
+        self.blocks = 0
+
+    @contextmanager
+    def __call__(self, *, running: bool = True, **variables):
+        require_stack()
+        if running:
+            self._empty_lakehouse()
+        else:
+            self._stopped()
+        self.blocks += 1
+        bucket = f"{self.bucket}-{self.blocks}"
+        with _pointed_at(self.home, "stack", LAKEHOUSE_BUCKET=bucket, **variables):
+            yield load_settings()
+
+    def _empty_lakehouse(self) -> None:
+        """The stack running (started at the first block, and again after a block stopped a
+        service), with the course's engine configuration and no schema but `default`."""
+        from lakehouse_kit.spark import connect
+
+        with _pointed_at(self._home(), "stack"):
+            settings = load_settings()
+            self.bucket = settings.bucket
+            engine.forget(settings)  # a Spark server started with another one is restarted
+            services.start_services(settings)
+            spark = connect(load_settings(), register=False)
+            for (schema,) in spark.sql("SHOW DATABASES").collect():
+                if schema != "default":
+                    spark.sql(f"DROP SCHEMA {schema} CASCADE")
+
+    def _stopped(self) -> None:
+        with _pointed_at(self._home(), "stack"):
+            self.bucket = load_settings().bucket
+            services.stop_services()
+
+    def _home(self) -> Path:
+        if self.home is None:
+            self.home = home.claim(self._make_folder())
+        return self.home
+
+    def stop(self) -> None:
+        if self.home is not None:
+            with _pointed_at(self.home, "stack"):
+                _clear_home(load_settings())
+
+
+@pytest.fixture(scope="session")
+def stack_home(tmp_path_factory):
+    """The JVM stack, started once per session (a start takes a minute or more) and shared by
+    every test that needs a running one rather than servers of its own: `with stack_home(
+    LAKEHOUSE_X=value) as settings:` points the kit at it as `kit_home` does, with an empty
+    lakehouse: the metastore without the schemas of earlier blocks, and a bucket no earlier
+    block used, so no table is written where another one was (the JVM engine's Delta caches
+    would not see that it was emptied). Started at the first block, which skips without the
+    stack (fails in CI); the session's end stops it. A block may stop services: the next one
+    starts them again. `stack_home(running=False)`: the stack stopped instead (for a test of
+    `up`), its lakehouse as the last block left it."""
+    stack = SharedStack(lambda: tmp_path_factory.mktemp("stack"))
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,12 @@ assertions below do the accounting independently.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import require_stack
 from pyspark.sql import functions as F
 
 from lakehouse_kit import course
@@ -151,14 +151,18 @@ def build_project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module", params=["local", pytest.param("stack", marks=pytest.mark.stack)])
-def hostile(request, tmp_path_factory, kit_home):
-    """Lessons 02 and 03 run on the hostile batch 1 in a fresh lakehouse, on one engine."""
-    if request.param == "stack":
-        require_stack()
+def hostile(request, tmp_path_factory, kit_home, stack_home):
+    """Lessons 02 and 03 run on the hostile batch 1 in an empty lakehouse, on one engine: a
+    home of its own on `local`, the session's shared stack on `stack`."""
     root = tmp_path_factory.mktemp(f"hostile-{request.param}")
     landing = build_project(root / "project")
+    lakehouse = (
+        stack_home
+        if request.param == "stack"
+        else functools.partial(kit_home, "hostile-home", "local", start=True)
+    )
     # The kernels inherit the landing folder's setting.
-    with kit_home("hostile-home", request.param, start=True, LAKEHOUSE_LANDING_DIR=landing):
+    with lakehouse(LAKEHOUSE_LANDING_DIR=landing):
         runs = {
             "02": course.run_lesson("02", {"batch": 1}, output_dir=root),
             "03": course.run_lesson("03", {"batch": 1}, output_dir=root),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import require_stack
 from pyspark.sql import functions as F
 
 from lakehouse_kit import course
@@ -35,10 +34,11 @@ def name_of(file: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["local", pytest.param("stack", marks=pytest.mark.stack)])
-def engine(request, kit_home):
+def engine(request, stack_home):
     """Lessons 02 and 03 (batch 1) run on one engine: on `local` those of the session's built
-    course (which goes on with batch 2 and the later lessons), on `stack` alone in a home of
-    their own. `pokemon_ids`: how many Pokémon Silver then holds."""
+    course (which goes on with batch 2 and the later lessons), on `stack` alone in an empty
+    lakehouse of the session's shared stack. `pokemon_ids`: how many Pokémon Silver then
+    holds."""
     if request.param == "local":
         built = request.getfixturevalue("course")
         yield {
@@ -48,8 +48,7 @@ def engine(request, kit_home):
             "pokemon_ids": MANIFEST["expected"]["after_batch_002"]["pokemon_ids"],
         }
         return
-    require_stack()
-    with kit_home("encodings-stack", "stack", start=True) as settings:
+    with stack_home() as settings:
         runs = [course.run_lesson(n, {"batch": 1}) for n in ("02", "03")]  # in the home's runs/
         from lakehouse_kit.spark import get_spark
 

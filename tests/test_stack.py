@@ -1,5 +1,6 @@
 """The `stack` profile for real: SeaweedFS, PostgreSQL, the Hive Metastore, JVM Spark with S3A
-and Delta, and Trino, started by the kit's supervisor in a home of this module's own.
+and Delta, and Trino, started by the kit's supervisor: the session's shared stack (`stack_home`),
+with an empty lakehouse for this module.
 
 On a machine without Java, Maven or PostgreSQL these tests are skipped with the reason; in CI
 (CI=true) `.ci/run` installs everything, and a missing part fails the run instead.
@@ -14,7 +15,6 @@ import subprocess
 import pandas as pd
 import psutil
 import pytest
-from conftest import require_stack
 
 from lakehouse_kit import services, system
 from lakehouse_kit.contracts import produced_by
@@ -26,12 +26,12 @@ GOLD = produced_by("04")  # the Gold tables
 
 
 @pytest.fixture(scope="module")
-def stack(kit_home, course):
-    """The whole stack running; yields its live settings. Stopped at the end. The embedded
-    course (`course`) runs first, so its tables are there to compare with."""
-    require_stack()
-    with kit_home("stack-home", "stack", start=True):
-        yield load_settings()
+def stack(stack_home, course):
+    """The whole stack running, with an empty lakehouse; yields its live settings. The embedded
+    course (`course`) is built first, so its tables are there to compare with (and its session
+    fixtures do not point the kit at their home in the middle of this module)."""
+    with stack_home() as settings:
+        yield settings
 
 
 def trino(query: str, settings) -> pd.DataFrame:
@@ -40,9 +40,10 @@ def trino(query: str, settings) -> pd.DataFrame:
     return pd.read_sql(query, sql_engine(settings))
 
 
-def test_up_leaves_a_usable_lakehouse_with_its_bucket(stack):
+def test_up_leaves_a_usable_lakehouse_with_its_bucket(stack, stack_home):
     """A client that follows `lakehouse status` (Trino here, before any kit function made the
-    bucket) can create a schema at once: `up` created the bucket."""
+    bucket) can create a schema at once: `up` created the bucket of the servers' warehouse (the
+    shared stack's own, in which no test writes tables)."""
     import boto3
 
     client = boto3.client(
@@ -52,7 +53,7 @@ def test_up_leaves_a_usable_lakehouse_with_its_bucket(stack):
         aws_secret_access_key=stack.s3_secret_key,
         region_name=stack.s3_region,
     )
-    assert stack.bucket in {b["Name"] for b in client.list_buckets()["Buckets"]}
+    assert stack_home.bucket in {b["Name"] for b in client.list_buckets()["Buckets"]}
     from sqlalchemy import text
 
     from lakehouse_kit.sql import sql_engine
@@ -170,6 +171,7 @@ def test_course_on_stack_matches_local(stack, lakehouse_home):
     with pytest.MonkeyPatch.context() as mp:  # the session's embedded lakehouse
         mp.setenv("LAKEHOUSE_PROFILE", "local")
         mp.setenv("LAKEHOUSE_HOME", str(lakehouse_home))
+        mp.delenv("LAKEHOUSE_BUCKET")  # this module's bucket on the shared stack
         duckdb = sql_engine(load_settings())
         local = {table: pd.read_sql(f"SELECT * FROM {table}", duckdb) for table in GOLD}
     for table in GOLD:

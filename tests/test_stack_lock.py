@@ -1,21 +1,17 @@
 """Two `lakehouse --profile stack up` at once in one home (a notebook's get_spark() while
 `lakehouse run` starts): the second waits for the first, then finds the stack up; neither
-fails, and one set of servers runs. The `local` twin is in test_cli.py."""
+fails, and one set of servers runs. In the session's shared stack (`stack_home`), stopped
+first; it is left running. The `local` twin is in test_cli.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import psutil
 import pytest
-from conftest import require_stack
-
-from lakehouse_kit import services
-from lakehouse_kit.settings import load_settings
 
 pytestmark = [pytest.mark.stack, pytest.mark.services]
 
@@ -41,18 +37,17 @@ def _serving(home, name: str) -> list[int]:
     return found
 
 
-def test_two_stack_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
-    require_stack()
-    home = tmp_path / "home"
-    env = _environment(home)
-    command = [sys.executable, "-m", "lakehouse_kit.cli", "up"]
-    ups = [
-        subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(2)
-    ]
-    try:
+def test_two_stack_ups_at_once_both_succeed_with_one_set_of_servers(stack_home):
+    with stack_home(running=False) as settings:
+        home = settings.home
+        env = _environment(home)
+        command = [sys.executable, "-m", "lakehouse_kit.cli", "up"]
+        ups = [
+            subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
         results = [(up.wait(timeout=900), *up.communicate()) for up in ups]
         assert [code for code, _, _ in results] == [0, 0], results
         assert any("Waiting for `lakehouse up` (stack)" in err for _, _, err in results), results
@@ -65,10 +60,3 @@ def test_two_stack_ups_at_once_both_succeed_with_one_set_of_servers(tmp_path):
         assert len(set(pids)) == len(pids), report
         assert len(_serving(home, "java")) == JVM_SERVICES
         assert len(_serving(home, "weed")) == 1
-    finally:
-        subprocess.run([*command[:-1], "down"], env=env, capture_output=True, check=False)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("LAKEHOUSE_HOME", str(home))
-            mp.setenv("LAKEHOUSE_PROFILE", "stack")
-            for folder in services.data_folders(load_settings()):  # the catalog lives outside
-                shutil.rmtree(folder, ignore_errors=True)
