@@ -21,6 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
+
+from lakehouse_kit.checks import CheckFailed
+
 # Every exercise of the course (the solution-tagged functions), in the course's order.
 EXERCISES = (
     "s3a_options",
@@ -94,6 +98,14 @@ def mistake(exercise: str, hint: str, name: str | None = None):
     if not hint:
         raise ValueError("a mistake needs the words its hint must contain")
     return _register("wrong", exercise, hint, name)
+
+
+def fails_with_hint(check, *args, **kwargs) -> CheckFailed:
+    """The check's failure on a wrong answer: it must fail, and say how to fix it."""
+    with pytest.raises(CheckFailed) as failure:
+        check(*args, **kwargs)
+    assert failure.value.fix, "a failing check must say how to fix it"
+    return failure.value
 
 
 def valid(exercise: str) -> list[Answer]:

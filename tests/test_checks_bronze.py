@@ -9,13 +9,12 @@ import uuid
 from collections import Counter
 
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 from pyspark.sql import functions as F
 from solution_code import solution
 
 from lakehouse_kit import checks
 from lakehouse_kit.catalog import register_table, table_exists, table_uri
-from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.landing import file_lines, is_json_object, manifest
 from lakehouse_kit.spark import save_table
 from lakehouse_kit.storage import landing_uri
@@ -31,13 +30,6 @@ def run_read_cell(spark, read_raw, batch: int = 1) -> None:
     """Lesson 2's first check cell."""
     raw_pokemon = read_raw(spark, "pokemon", batch)
     checks.check_raw_lines(raw_pokemon, "pokemon", batch, read_raw=read_raw)
-
-
-def failure_of(run, *args) -> CheckFailed:
-    with pytest.raises(CheckFailed) as failure:
-        run(*args)
-    assert failure.value.fix, "a failing check must say how to fix it"
-    return failure.value
 
 
 def test_the_rule_agrees_with_the_manifest():
@@ -314,14 +306,14 @@ def test_other_reads_pass(spark, course, answer):
 
 @pytest.mark.parametrize("answer", wrong("read_raw"), ids=str)
 def test_wrong_reads_fail_with_their_hint(spark, course, answer):
-    failure = failure_of(run_read_cell, spark, answer.function)
+    failure = fails_with_hint(run_read_cell, spark, answer.function)
     assert answer.hint in f"{failure.message} {failure.fix}"
 
 
 def test_the_probe_file_is_removed(spark, course, lesson2):
     from lakehouse_kit.storage import has_objects
 
-    failure_of(run_read_cell, spark, trims)
+    fails_with_hint(run_read_cell, spark, trims)
     assert not has_objects("landing/batch_097/")
 
 
@@ -456,7 +448,7 @@ def test_other_writes_pass(spark, course, answer):
 @pytest.mark.parametrize("answer", wrong("write_bronze"), ids=str)
 def test_wrong_writes_fail_with_their_hint(spark, course, answer):
     before = bronze_counts(spark)
-    failure = failure_of(checks.check_bronze, spark, answer.function, (1,))
+    failure = fails_with_hint(checks.check_bronze, spark, answer.function, (1,))
     assert answer.hint in f"{failure.message} {failure.fix}"
     assert bronze_counts(spark) == before  # a write to the wrong table is undone
     assert not table_exists("silver._check_bronze") and not table_exists("silver._check_bronze_b")
@@ -469,7 +461,7 @@ def test_dynamic_partition_overwrite_is_named_on_sail(spark, course):
     def dynamic(raw, table, batch):
         return save_table(raw, table, partition_by=["_batch_id"], partitionOverwriteMode="dynamic")
 
-    failure = failure_of(checks.check_write_bronze, dynamic, spark)
+    failure = fails_with_hint(checks.check_write_bronze, dynamic, spark)
     assert "removed batch 8" in failure.message and "Sail" in failure.message
 
 
@@ -486,14 +478,14 @@ def restored(spark, course):
 
 def test_a_bronze_table_appended_twice_fails(spark, restored):
     save_table(spark.table("bronze.types").where("_batch_id = 1"), "bronze.types", mode="append")
-    failure = failure_of(checks.check_bronze, spark)
+    failure = fails_with_hint(checks.check_bronze, spark)
     assert "bronze.types (batch 1) holds 18 lines more than once" in failure.message
 
 
 def test_a_bronze_table_with_a_changed_line_fails(spark, restored):
     changed = spark.table("bronze.types").where("_batch_id = 1").withColumn("raw", F.upper("raw"))
     save_table(changed, "bronze.types", partition_by=["_batch_id"], replaceWhere="_batch_id = 1")
-    failure = failure_of(checks.check_bronze, spark)
+    failure = fails_with_hint(checks.check_bronze, spark)
     assert "upper-cased" in failure.message and "no change of case" in failure.fix
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 
 from lakehouse_kit import checks, delta_ops
-from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.lesson6 import UPSERT_CASES
 from lakehouse_kit.spark import save_table
 
@@ -18,13 +17,6 @@ UPDATES = [
 SCHEMA = "id INT, name STRING, hp INT, weight_kg DOUBLE"
 BATCH_1 = [(1, "a", 10, 5.0), (2, "b", 30, 5.0)]
 CHANGES = [(1, "a", 20, 5.0), (2, "b", 30, 6.5), (3, "c", 40, 1.0)]
-
-
-def failure(check, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        check(*args, **kwargs)
-    assert caught.value.fix, "every failed check must carry a hint"
-    return caught.value
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +59,13 @@ def test_silver_change_converts_units():
 def test_merge_done_as_append_fails(staged):
     save_table(staged.createDataFrame(BATCH_1, SCHEMA), "gold.merge_target")
     save_table(staged.table("gold.merge_source"), "gold.merge_target", mode="append")
-    error = failure(check_tiny_merge, staged)
+    error = fails_with_hint(check_tiny_merge, staged)
     assert "appended" in error.message and "MERGE" in error.fix
 
 
 def test_merge_without_inserts_fails(spark):
     df = spark.createDataFrame([(1, "a", 20, 5.0), (2, "b", 30, 6.5)], SCHEMA)
-    error = failure(
+    error = fails_with_hint(
         checks.check_merge, tables={"pokemon": df}, expected={"pokemon": 3}, updates=UPDATES
     )
     assert "INSERT" in error.fix
@@ -82,7 +74,7 @@ def test_merge_without_inserts_fails(spark):
 def test_merge_that_skips_updates_fails(staged):
     save_table(staged.createDataFrame(BATCH_1, SCHEMA), "gold.merge_target")
     merge(staged, matched=False)
-    error = failure(check_tiny_merge, staged)
+    error = fails_with_hint(check_tiny_merge, staged)
     assert "[1, 2]" in error.message and "UPDATE" in error.fix
 
 
@@ -101,10 +93,17 @@ def diff(rows) -> pd.DataFrame:
 def test_version_diff():
     right = diff([(1, "a", "hp", 10, 20), (2, "b", "weight_kg", 5.0, 6.5)])
     checks.check_version_diff(right, updates=UPDATES)
-    assert "VERSION AS OF" in failure(checks.check_version_diff, diff([]), updates=UPDATES).fix
-    assert "missing" in failure(checks.check_version_diff, right.iloc[:1], updates=UPDATES).message
+    assert (
+        "VERSION AS OF" in fails_with_hint(checks.check_version_diff, diff([]), updates=UPDATES).fix
+    )
+    assert (
+        "missing"
+        in fails_with_hint(checks.check_version_diff, right.iloc[:1], updates=UPDATES).message
+    )
     extra = pd.concat([right, diff([(3, "c", "hp", 1, 2)])])
-    assert "did not make" in failure(checks.check_version_diff, extra, updates=UPDATES).message
+    assert (
+        "did not make" in fails_with_hint(checks.check_version_diff, extra, updates=UPDATES).message
+    )
 
 
 # ---------------------------------------------------------------- upsert on scratch tables
@@ -203,7 +202,7 @@ def test_valid_upserts_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("upsert"), ids=str)
 def test_wrong_upserts_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_upsert, answer.function, spark)
+    error = fails_with_hint(checks.check_upsert, answer.function, spark)
     assert answer.hint in error.message + error.fix
 
 
@@ -299,7 +298,7 @@ def test_valid_as_of_pass(spark, versions, answer):
 
 @pytest.mark.parametrize("answer", wrong("as_of"), ids=str)
 def test_wrong_as_of_fail_with_their_hint(spark, versions, answer):
-    error = failure(checks.check_as_of, answer.function, spark, versions, 0)
+    error = fails_with_hint(checks.check_as_of, answer.function, spark, versions, 0)
     assert answer.hint in error.message + error.fix
 
 
@@ -310,7 +309,7 @@ def test_as_of_on_the_lesson_table_reads_that_version(spark, versions):
     def wrong_only_for_the_lesson_table(spark, table, version):
         return solution_as_of(spark, table, version if "_check_" in table else version + 1)
 
-    error = failure(checks.check_as_of, wrong_only_for_the_lesson_table, spark, versions, 0)
+    error = fails_with_hint(checks.check_as_of, wrong_only_for_the_lesson_table, spark, versions, 0)
     assert "does not give the rows of version 0" in error.message
 
 
@@ -322,13 +321,18 @@ def test_constraint_must_be_added_once(spark):
     save_table(spark.createDataFrame([(1, 45)], "id INT, hp INT"), table)
     args = dict(spark=spark, table=table, name="hp_in_range", condition="hp BETWEEN 1 AND 255")
 
-    assert "ALTER TABLE" in failure(checks.check_constraint, **args).fix  # nothing added yet
+    assert (
+        "ALTER TABLE" in fails_with_hint(checks.check_constraint, **args).fix
+    )  # nothing added yet
 
     def always_alter(spark, table, name, condition):
         spark.sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition})")
 
     always_alter(spark, table, "hp_in_range", "hp BETWEEN 1 AND 255")
-    assert "delta_ops.constraints" in failure(checks.check_constraint, always_alter, **args).fix
+    assert (
+        "delta_ops.constraints"
+        in fails_with_hint(checks.check_constraint, always_alter, **args).fix
+    )
 
     def add_once(spark, table, name, condition):
         if name not in delta_ops.constraints(table):
@@ -415,7 +419,9 @@ def test_valid_add_constraints_pass(spark, constrained, answer):
 
 @pytest.mark.parametrize("answer", wrong("add_constraint"), ids=str)
 def test_wrong_add_constraints_fail_with_their_hint(spark, constrained, answer):
-    error = failure(checks.check_constraint, answer.function, spark=spark, table=constrained)
+    error = fails_with_hint(
+        checks.check_constraint, answer.function, spark=spark, table=constrained
+    )
     assert answer.hint in error.message + error.fix
 
 
@@ -445,7 +451,7 @@ def dropped_then_added(spark, table, name, condition):
 def test_idioms_the_embedded_engine_refuses_get_the_portable_route(
     spark, constrained, answer, statement
 ):
-    error = failure(checks.check_constraint, answer, spark=spark, table=constrained)
+    error = fails_with_hint(checks.check_constraint, answer, spark=spark, table=constrained)
     assert statement in error.message and "embedded engine" in error.message
     assert "delta_ops.constraints(table)" in error.fix and "Traceback" not in error.message
 

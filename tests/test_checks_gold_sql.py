@@ -7,13 +7,12 @@ import functools
 
 import pandas as pd
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from lakehouse_kit import checks
 from lakehouse_kit.catalog import register_all
-from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.course import PRODUCES
 from lakehouse_kit.runner import LESSONS, run_lesson
 
@@ -66,13 +65,6 @@ def gold(course, spark):
     rebuilt here: other modules compare that final state, e.g. with the stack's)."""
     register_all(spark)  # the lessons ran in other sessions; Sail's catalog is per session
     return spark
-
-
-def fails(check, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        check(*args, **kwargs)
-    assert caught.value.fix, "a failing check must say how to fix it"
-    return caught.value
 
 
 def _solution(lesson: str, spark) -> dict:
@@ -761,7 +753,7 @@ def test_valid_answers_pass(gold, answer):
     "answer", [a for e in CHECKS for a in wrong(e)], ids=lambda a: f"{a.exercise}-{a}"
 )
 def test_wrong_answers_fail_with_their_hint(gold, answer):
-    failure = fails(CHECKS[answer.exercise], answer.function, gold)
+    failure = fails_with_hint(CHECKS[answer.exercise], answer.function, gold)
     said = f"{failure.message} {failure.fix}"
     assert answer.hint.lower() in said.lower(), said
     assert "Traceback" not in said
@@ -788,31 +780,31 @@ def test_a_leaderboard_of_another_top_n_passes(gold):
     strongest = _solution("04", gold)["strongest_by_type_generation"]
     board = strongest(gold.table("silver.pokemon"), 2)
     checks.check_strongest(board, top_n=2, spark=gold)
-    assert "top_n" in fails(checks.check_strongest, board, top_n=3, spark=gold).fix
+    assert "top_n" in fails_with_hint(checks.check_strongest, board, top_n=3, spark=gold).fix
 
 
 def test_wrong_dataframes_fail_like_wrong_functions(gold):
     """A DataFrame given instead of a function is judged against Silver the same way."""
     pokemon, moves = gold.table("silver.pokemon"), gold.table("silver.moves")
     zero = total_as_zero(pokemon, 3)
-    assert "six stats" in fails(checks.check_strongest, zero, top_n=3, spark=gold).fix
+    assert "six stats" in fails_with_hint(checks.check_strongest, zero, top_n=3, spark=gold).fix
     usage = every_null_filled_with_zero(pokemon, moves)
-    assert "fill only learned_by" in fails(checks.check_move_usage, usage, spark=gold).fix
+    assert "fill only learned_by" in fails_with_hint(checks.check_move_usage, usage, spark=gold).fix
     chart = immunities_left_out(gold.table("silver.types"))
-    assert "no_damage_to" in fails(checks.check_type_matchups, chart, spark=gold).fix
+    assert "no_damage_to" in fails_with_hint(checks.check_type_matchups, chart, spark=gold).fix
 
 
 def test_null_ranks_and_renamed_columns_get_a_hint_not_a_crash(gold):
     nulls = gold.table("gold.strongest_by_type_generation").withColumn(
         "rank", F.lit(None).cast("int")
     )
-    assert "row_number" in fails(checks.check_strongest, nulls, spark=gold).fix
+    assert "row_number" in fails_with_hint(checks.check_strongest, nulls, spark=gold).fix
     renamed = gold.table("gold.type_matchups").withColumnRenamed("multiplier", "factor")
-    assert "multiplier" in fails(checks.check_type_matchups, renamed, spark=gold).fix
+    assert "multiplier" in fails_with_hint(checks.check_type_matchups, renamed, spark=gold).fix
 
 
 def test_a_function_that_returns_nothing_gets_a_hint(gold):
-    failure = fails(checks.check_move_usage, lambda pokemon, moves: None, spark=gold)
+    failure = fails_with_hint(checks.check_move_usage, lambda pokemon, moves: None, spark=gold)
     assert "return" in failure.fix
 
 
@@ -827,7 +819,10 @@ def test_type_summary_by_primary_type_only_fails(gold):
             F.sum(F.col("is_legendary").cast("int")).alias("legendary_count"),
         )
     )
-    assert "pokemon_count" in fails(checks.check_type_summary, primary_only, spark=gold).message
+    assert (
+        "pokemon_count"
+        in fails_with_hint(checks.check_type_summary, primary_only, spark=gold).message
+    )
 
 
 # ---------------------------------------------------------------- lesson 5, the rest
@@ -838,7 +833,10 @@ def test_sql_row_counts(gold):
     counts = {table: gold.table(table).count() for table in PRODUCES["04"]}
     checks.check_sql_row_counts(counts, spark=gold)
     counts["gold.move_usage"] += 1
-    assert "gold.move_usage" in fails(checks.check_sql_row_counts, counts, spark=gold).message
+    assert (
+        "gold.move_usage"
+        in fails_with_hint(checks.check_sql_row_counts, counts, spark=gold).message
+    )
 
 
 def test_sql_matches_spark_compares_values_not_order(spark):
@@ -846,8 +844,8 @@ def test_sql_matches_spark_compares_values_not_order(spark):
     same = pd.DataFrame({"KIND": ["water", "fire"], "value": [float("nan"), 1.5]})
     checks.check_sql_matches_spark(same, expected)  # any order, any case, NaN = NULL
     other = pd.DataFrame({"kind": ["fire", "water"], "value": [1.5, 2.0]})
-    fails(checks.check_sql_matches_spark, other, expected)
-    fails(checks.check_sql_matches_spark, pd.DataFrame({"kind": ["fire"]}), expected)
+    fails_with_hint(checks.check_sql_matches_spark, other, expected)
+    fails_with_hint(checks.check_sql_matches_spark, pd.DataFrame({"kind": ["fire"]}), expected)
 
 
 def test_the_mirrored_query_keeps_aliases_and_quotes():

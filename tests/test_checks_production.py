@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from lakehouse_kit import checks, delta_ops
-from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.lesson7 import POKEMON_FIELDS, extra_fields
 from lakehouse_kit.checks.lesson7_merge import NEWER_CASES
 from lakehouse_kit.checks.lesson7_rename import RENAME_SCHEMA
 from lakehouse_kit.spark import save_table
-
-
-def failure(check, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        check(*args, **kwargs)
-    assert caught.value.fix, "every failed check must carry a hint"
-    return caught.value
-
 
 # --- Exercise 1: unexpected fields -------------------------------------------------------------
 
@@ -155,7 +146,9 @@ def test_valid_unexpected_fields_pass(spark, bronze, answer):
 @pytest.mark.parametrize("answer", wrong("unexpected_fields"), ids=str)
 def test_wrong_unexpected_fields_fail_with_their_hint(spark, bronze, answer):
     found = answer.function(bronze, POKEMON_FIELDS)
-    error = failure(checks.check_unexpected_fields, found, spark, answer.function, bronze=bronze)
+    error = fails_with_hint(
+        checks.check_unexpected_fields, found, spark, answer.function, bronze=bronze
+    )
     assert answer.hint in error.message + error.fix
 
 
@@ -177,7 +170,7 @@ def test_the_lesson_s_answer_is_judged_on_its_bronze(spark, bronze, found, hint)
     if hint is None:
         checks.check_unexpected_fields(found, spark, bronze=bronze)
     else:
-        error = failure(checks.check_unexpected_fields, found, spark, bronze=bronze)
+        error = fails_with_hint(checks.check_unexpected_fields, found, spark, bronze=bronze)
         assert hint in error.message + error.fix
 
 
@@ -321,7 +314,7 @@ def test_valid_upsert_newer_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("upsert_newer"), ids=str)
 def test_wrong_upsert_newer_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_upsert_newer, answer.function, spark=spark)
+    error = fails_with_hint(checks.check_upsert_newer, answer.function, spark=spark)
     assert answer.hint in error.message + error.fix
 
 
@@ -346,9 +339,9 @@ def test_an_unpartitioned_sandbox_fails(spark):
     table = "silver.sandbox_demo"
     rows = spark.createDataFrame([(1, 1, None)], "id INT, generation INT, nickname STRING")
     save_table(rows, table)
-    assert "PARTITIONED BY" in failure(checks.check_sandbox, spark=spark, table=table).fix
+    assert "PARTITIONED BY" in fails_with_hint(checks.check_sandbox, spark=spark, table=table).fix
     save_table(rows, table, partition_by=["generation"])
-    assert "mergeSchema" in failure(checks.check_sandbox, spark=spark, table=table).fix
+    assert "mergeSchema" in fails_with_hint(checks.check_sandbox, spark=spark, table=table).fix
 
 
 # --- Exercise 5: types_to_refresh (a real change feed, written by delta-rs) ---------------------
@@ -448,7 +441,7 @@ def test_valid_types_to_refresh_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("types_to_refresh"), ids=str)
 def test_wrong_types_to_refresh_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_types_to_refresh, answer.function, spark=spark)
+    error = fails_with_hint(checks.check_types_to_refresh, answer.function, spark=spark)
     assert answer.hint in error.message + error.fix
 
 
@@ -543,7 +536,7 @@ def test_valid_widen_column_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("widen_column"), ids=str)
 def test_wrong_widen_column_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_widen_column, answer.function, spark=spark)
+    error = fails_with_hint(checks.check_widen_column, answer.function, spark=spark)
     assert answer.hint in error.message + error.fix
 
 
@@ -628,7 +621,7 @@ def test_valid_rename_column_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("rename_column"), ids=str)
 def test_wrong_rename_column_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_rename_column, answer.function, spark=spark)
+    error = fails_with_hint(checks.check_rename_column, answer.function, spark=spark)
     assert answer.hint in error.message + error.fix
 
 

@@ -9,7 +9,7 @@ import functools
 import json
 
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 from solution_code import solution
@@ -20,13 +20,6 @@ from lakehouse_kit.checks.landing import file_lines
 from lakehouse_kit.checks.reference import STATS, TYPE_NAMES, known_types
 from lakehouse_kit.quality import gxe, new_suite, quarantine_rows, split_valid
 from lakehouse_kit.spark import checkpoint
-
-
-def fails_with_hint(check, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as failure:
-        check(*args, **kwargs)
-    assert failure.value.fix, "a failing check must say how to fix it"
-    return failure.value
 
 
 def names_the_mistake(failure: CheckFailed, words: str) -> bool:

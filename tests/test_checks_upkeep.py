@@ -4,19 +4,10 @@ by reading each statement and doing it with delta_ops (and on the JVM, in test_s
 from __future__ import annotations
 
 import pytest
-from catalogue import alternative, mistake, valid, wrong
+from catalogue import alternative, fails_with_hint, mistake, valid, wrong
 
 from lakehouse_kit import checks
-from lakehouse_kit.checks import CheckFailed
 from lakehouse_kit.checks.lesson6.maintenance import read_statement
-
-
-def failure(check, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        check(*args, **kwargs)
-    assert caught.value.fix, "every failed check must carry a hint"
-    return caught.value
-
 
 # ---------------------------------------------------------------- maintenance_sql
 
@@ -139,7 +130,7 @@ def test_valid_maintenance_sql_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("maintenance_sql"), ids=str)
 def test_wrong_maintenance_sql_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_maintenance_sql, answer.function, spark)
+    error = fails_with_hint(checks.check_maintenance_sql, answer.function, spark)
     assert answer.hint in error.message + error.fix
 
 
@@ -328,5 +319,5 @@ def test_valid_retries_pass(spark, answer):
 
 @pytest.mark.parametrize("answer", wrong("retry_on_conflict"), ids=str)
 def test_wrong_retries_fail_with_their_hint(spark, answer):
-    error = failure(checks.check_retry_on_conflict, answer.function, spark)
+    error = fails_with_hint(checks.check_retry_on_conflict, answer.function, spark)
     assert answer.hint in error.message + error.fix
