@@ -22,8 +22,8 @@ from lakehouse_kit.errors import KitError
 from lakehouse_kit.settings import Settings, load_settings
 
 CATALOG = "delta"  # Trino's catalog of the Delta tables; DuckDB's database of the views
-# One loading at a time: a database being made in the background (`warm_up`) is waited for,
-# not made twice.
+# One loading at a time: a database being made in the background (`prepare`, called in a
+# thread by lesson 1's round trip) is waited for, not made twice.
 _LOADING = threading.Lock()
 
 
@@ -123,11 +123,6 @@ def prepare(settings: Settings | None = None) -> None:
         import duckdb_engine  # noqa: F401 - what sa.create_engine imports for a duckdb URL
 
         _duckdb_database(settings)
-
-
-def warm_up(settings: Settings | None = None) -> None:
-    """`prepare` in the background, e.g. while Spark works."""
-    threading.Thread(target=prepare, args=(settings or load_settings(),), daemon=True).start()
 
 
 @contextlib.contextmanager
